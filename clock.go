@@ -1,0 +1,133 @@
+package switchboard
+
+import (
+	"sort"
+	"sync"
+	"time"
+)
+
+// Clock is the router's only source of time. Every timestamp and every timer
+// (offer timeout, queue delay, routing-step expiry, after-contact-work limit,
+// schedule, expiry) is read from it.
+//
+// Implementations must be safe for concurrent use.
+type Clock interface {
+	// Now returns the current time.
+	Now() time.Time
+	// AfterFunc calls f once d has elapsed and returns a function that cancels
+	// the call if it has not started. f must not be called while the caller
+	// holds any lock of the Clock.
+	AfterFunc(d time.Duration, f func()) (cancel func() bool)
+}
+
+// SystemClock returns the wall clock.
+func SystemClock() Clock { return systemClock{} }
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+func (systemClock) AfterFunc(d time.Duration, f func()) func() bool {
+	return time.AfterFunc(d, f).Stop
+}
+
+// ManualClock is a Clock that moves only when told to. Advance and Set fire
+// due timers synchronously, in deadline order, with the clock reading set to
+// each timer's own deadline while it runs, so a test that advances the clock
+// by an hour sees every timeout happen at its exact instant.
+//
+// ManualClock is safe for concurrent use. It must not be advanced from inside
+// a timer callback.
+type ManualClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	seq    uint64
+	timers []*manualTimer
+}
+
+type manualTimer struct {
+	at  time.Time
+	seq uint64
+	f   func()
+	c   *ManualClock
+}
+
+// NewManualClock returns a ManualClock that reads start.
+func NewManualClock(start time.Time) *ManualClock { return &ManualClock{now: start} }
+
+// Now returns the clock's reading.
+func (c *ManualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// AfterFunc registers f to run when the clock reaches Now()+d.
+func (c *ManualClock) AfterFunc(d time.Duration, f func()) func() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.seq++
+	t := &manualTimer{at: c.now.Add(d), seq: c.seq, f: f, c: c}
+	c.timers = append(c.timers, t)
+	return t.stop
+}
+
+func (t *manualTimer) stop() bool {
+	c := t.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, x := range c.timers {
+		if x == t {
+			c.timers = append(c.timers[:i], c.timers[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// Advance moves the clock forward by d, firing every timer that falls due on
+// the way. A negative d panics.
+func (c *ManualClock) Advance(d time.Duration) {
+	if d < 0 {
+		panic("switchboard: ManualClock.Advance with a negative duration")
+	}
+	c.Set(c.Now().Add(d))
+}
+
+// Set moves the clock to t (which must not be before the current reading),
+// firing every timer that falls due on the way.
+func (c *ManualClock) Set(t time.Time) {
+	for {
+		c.mu.Lock()
+		if t.Before(c.now) {
+			c.mu.Unlock()
+			panic("switchboard: ManualClock.Set moves time backwards")
+		}
+		sort.Slice(c.timers, func(i, j int) bool {
+			a, b := c.timers[i], c.timers[j]
+			if !a.at.Equal(b.at) {
+				return a.at.Before(b.at)
+			}
+			return a.seq < b.seq
+		})
+		if len(c.timers) == 0 || c.timers[0].at.After(t) {
+			c.now = t
+			c.mu.Unlock()
+			return
+		}
+		next := c.timers[0]
+		c.timers = c.timers[1:]
+		if next.at.After(c.now) {
+			c.now = next.at
+		}
+		c.mu.Unlock()
+		next.f()
+	}
+}
+
+// PendingTimers reports how many timers are registered and not yet fired.
+func (c *ManualClock) PendingTimers() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.timers)
+}

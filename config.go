@@ -1,0 +1,167 @@
+package switchboard
+
+import (
+	crand "crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// Defaults and bounds of Config.
+const (
+	OfferTimeoutDefault        = 20 * time.Second
+	MaxScheduleAheadDefault    = 6 * 24 * time.Hour
+	MaxScheduleAheadMax        = 90 * 24 * time.Hour
+	DefaultTaskDurationDefault = 7 * 24 * time.Hour
+	MaxTaskDuration            = 90 * 24 * time.Hour
+	ClientTokenTTLDefault      = 7 * 24 * time.Hour
+	AgentQueueCapacityDefault  = 10
+	RetryIntervalDefault       = time.Second
+)
+
+// Per-task quotas of Amazon Connect.
+const (
+	MaxTransfers     = 11
+	MaxReschedules   = 20
+	MaxPauses        = 10
+	MaxChainLength   = 12 // tasks linked into one PreviousTaskID chain
+	MaxNameLen       = 1024
+	MaxDescLen       = 4096
+	MaxAttributeSize = 32 * 1024 // bytes of all attribute keys and values
+	MaxReferences    = 25
+	MaxReferenceLen  = 4096
+)
+
+// MissedPolicy decides what happens to an agent who rejects an offer or lets
+// it time out.
+type MissedPolicy int
+
+const (
+	// BlockUntilCleared: the agent receives no more work until
+	// Router.ClearAgent, as in Amazon Connect. The default.
+	BlockUntilCleared MissedPolicy = iota
+	// StayAvailable: the agent stays routable; the task still prefers other
+	// agents.
+	StayAvailable
+)
+
+// Config configures a Router. A nil *Config or a zero field means the
+// documented default.
+type Config struct {
+	// Clock is the source of time and timers. Defaults to SystemClock().
+	Clock Clock
+	// OfferTimeout is how long an agent has to accept an offer. Defaults to 20 s.
+	OfferTimeout time.Duration
+	// MissedPolicy applies when an offer is rejected or times out. Defaults to
+	// BlockUntilCleared.
+	MissedPolicy MissedPolicy
+	// MaxScheduleAhead bounds TaskInput.ScheduledAt. Defaults to 6 days; at most 90 days.
+	MaxScheduleAhead time.Duration
+	// DefaultTaskDuration is a task's lifetime when the input sets no expiry.
+	// Defaults to 7 days; at most 90 days.
+	DefaultTaskDuration time.Duration
+	// ClientTokenTTL is how long a ClientToken returns the first task.
+	// Defaults to 7 days.
+	ClientTokenTTL time.Duration
+	// AgentQueueCapacity caps the tasks waiting in one agent queue. Defaults to 10.
+	AgentQueueCapacity int
+	// RetryInterval is how long the router waits before retrying a timer whose
+	// Store write failed. Defaults to 1 s.
+	RetryInterval time.Duration
+	// NewID returns a new unique task ID. Defaults to random UUIDv4 strings.
+	NewID func() string
+	// Selector chooses among several eligible agents. Defaults to LongestIdle.
+	Selector AgentSelector
+	// Test holds knobs for tests.
+	Test TestConfig
+}
+
+// TestConfig holds knobs for tests.
+type TestConfig struct {
+	// CheckInvariants makes the router verify its indexes after every
+	// operation and panic on the first inconsistency. Slow.
+	CheckInvariants bool
+}
+
+func (c *Config) withDefaults() (Config, error) {
+	var out Config
+	if c != nil {
+		out = *c
+	}
+	if out.Clock == nil {
+		out.Clock = SystemClock()
+	}
+	if out.OfferTimeout == 0 {
+		out.OfferTimeout = OfferTimeoutDefault
+	}
+	if out.MaxScheduleAhead == 0 {
+		out.MaxScheduleAhead = MaxScheduleAheadDefault
+	}
+	if out.DefaultTaskDuration == 0 {
+		out.DefaultTaskDuration = DefaultTaskDurationDefault
+	}
+	if out.ClientTokenTTL == 0 {
+		out.ClientTokenTTL = ClientTokenTTLDefault
+	}
+	if out.AgentQueueCapacity == 0 {
+		out.AgentQueueCapacity = AgentQueueCapacityDefault
+	}
+	if out.RetryInterval == 0 {
+		out.RetryInterval = RetryIntervalDefault
+	}
+	if out.NewID == nil {
+		out.NewID = newUUIDSource()
+	}
+	if out.Selector == nil {
+		out.Selector = LongestIdle
+	}
+	switch {
+	case out.OfferTimeout < 0:
+		return out, invalid("Config.OfferTimeout", out.OfferTimeout.String(), "must be positive")
+	case out.MaxScheduleAhead < 0 || out.MaxScheduleAhead > MaxScheduleAheadMax:
+		return out, invalid("Config.MaxScheduleAhead", out.MaxScheduleAhead.String(), "at most 90 days")
+	case out.DefaultTaskDuration < 0 || out.DefaultTaskDuration > MaxTaskDuration:
+		return out, invalid("Config.DefaultTaskDuration", out.DefaultTaskDuration.String(), "at most 90 days")
+	case out.ClientTokenTTL < 0:
+		return out, invalid("Config.ClientTokenTTL", out.ClientTokenTTL.String(), "must be positive")
+	case out.AgentQueueCapacity < 0:
+		return out, invalid("Config.AgentQueueCapacity", fmt.Sprint(out.AgentQueueCapacity), "must be positive")
+	case out.RetryInterval < 0:
+		return out, invalid("Config.RetryInterval", out.RetryInterval.String(), "must be positive")
+	case out.MissedPolicy != BlockUntilCleared && out.MissedPolicy != StayAvailable:
+		return out, invalid("Config.MissedPolicy", fmt.Sprint(out.MissedPolicy), "unknown policy")
+	}
+	return out, nil
+}
+
+// newUUIDSource returns a generator of random UUIDv4 strings from a ChaCha8
+// stream seeded by crypto/rand: unique in practice and cheap.
+func newUUIDSource() func() string {
+	var seed [32]byte
+	_, _ = crand.Read(seed[:])
+	var mu sync.Mutex
+	src := rand.NewChaCha8(seed)
+	return func() string {
+		var b [16]byte
+		mu.Lock()
+		binary.LittleEndian.PutUint64(b[:8], src.Uint64())
+		binary.LittleEndian.PutUint64(b[8:], src.Uint64())
+		mu.Unlock()
+		b[6] = b[6]&0x0f | 0x40
+		b[8] = b[8]&0x3f | 0x80
+		var s [36]byte
+		hex.Encode(s[0:8], b[0:4])
+		s[8] = '-'
+		hex.Encode(s[9:13], b[4:6])
+		s[13] = '-'
+		hex.Encode(s[14:18], b[6:8])
+		s[18] = '-'
+		hex.Encode(s[19:23], b[8:10])
+		s[23] = '-'
+		hex.Encode(s[24:], b[10:])
+		return string(s[:])
+	}
+}

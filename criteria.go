@@ -1,0 +1,278 @@
+package switchboard
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// RoutingCriteria restricts which agents may take a task, in steps that relax
+// over time. While a step is active only agents matching its Expression
+// qualify; when its Expiry passes the next step applies; after the last step
+// expires, any agent of the queue qualifies. A step with no Expiry never
+// expires. Criteria apply in standard queues only, not in agent queues.
+type RoutingCriteria struct {
+	Steps []RoutingStep
+}
+
+// RoutingStep is one step of routing criteria.
+type RoutingStep struct {
+	Expression Expression
+	Expiry     time.Duration // 0 means the step never expires
+}
+
+// Expression is a tree of conditions on agents. Exactly one field is set.
+// Build one with Proficient, PreferredAgents, AllOf and AnyOf.
+type Expression struct {
+	// Attribute: the agent has Name=Value at level MinLevel or higher.
+	Attribute *AttributeCondition
+	// Preferred: the agent is one of AgentIDs.
+	Preferred []string
+	And       []Expression
+	Or        []Expression
+}
+
+// AttributeCondition requires a proficiency of at least MinLevel.
+type AttributeCondition struct {
+	Name     string
+	Value    string
+	MinLevel int // 1..5
+}
+
+// Limits of routing criteria.
+const (
+	MaxRoutingSteps     = 10 // Connect documents none; this keeps evaluation bounded
+	MaxExpressionDepth  = 5
+	MaxExpressionLeaves = 50
+	MaxPreferredAgents  = 100
+)
+
+// Proficient is the condition "agent has name=value at level ≥ minLevel".
+func Proficient(name, value string, minLevel int) Expression {
+	return Expression{Attribute: &AttributeCondition{Name: name, Value: value, MinLevel: minLevel}}
+}
+
+// PreferredAgents is the condition "agent is one of ids".
+func PreferredAgents(ids ...string) Expression { return Expression{Preferred: ids} }
+
+// AllOf is the conjunction of es.
+func AllOf(es ...Expression) Expression { return Expression{And: es} }
+
+// AnyOf is the disjunction of es.
+func AnyOf(es ...Expression) Expression { return Expression{Or: es} }
+
+// Clone returns a deep copy of c (nil for nil).
+func (c *RoutingCriteria) Clone() *RoutingCriteria {
+	if c == nil {
+		return nil
+	}
+	out := &RoutingCriteria{Steps: make([]RoutingStep, len(c.Steps))}
+	for i, s := range c.Steps {
+		out.Steps[i] = RoutingStep{Expression: s.Expression.clone(), Expiry: s.Expiry}
+	}
+	return out
+}
+
+func (e Expression) clone() Expression {
+	var out Expression
+	if e.Attribute != nil {
+		a := *e.Attribute
+		out.Attribute = &a
+	}
+	if e.Preferred != nil {
+		out.Preferred = append([]string(nil), e.Preferred...)
+	}
+	for _, x := range e.And {
+		out.And = append(out.And, x.clone())
+	}
+	for _, x := range e.Or {
+		out.Or = append(out.Or, x.clone())
+	}
+	return out
+}
+
+func (c *RoutingCriteria) validate(field string) error {
+	if len(c.Steps) == 0 {
+		return invalid(field+".Steps", "", "at least one step (or no criteria at all)")
+	}
+	if len(c.Steps) > MaxRoutingSteps {
+		return invalid(field+".Steps", fmt.Sprint(len(c.Steps)), fmt.Sprintf("at most %d steps", MaxRoutingSteps))
+	}
+	for i, s := range c.Steps {
+		f := fmt.Sprintf("%s.Steps[%d]", field, i)
+		if s.Expiry < 0 || s.Expiry%time.Second != 0 {
+			return invalid(f+".Expiry", s.Expiry.String(), "whole seconds, 0 for never")
+		}
+		leaves := 0
+		if err := s.Expression.validate(f+".Expression", 1, &leaves); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *Expression) validate(field string, depth int, leaves *int) error {
+	if depth > MaxExpressionDepth {
+		return invalid(field, "", fmt.Sprintf("nested at most %d deep", MaxExpressionDepth))
+	}
+	set := 0
+	if e.Attribute != nil {
+		set++
+	}
+	if e.Preferred != nil {
+		set++
+	}
+	if e.And != nil {
+		set++
+	}
+	if e.Or != nil {
+		set++
+	}
+	if set != 1 {
+		return invalid(field, "", "exactly one of Attribute, Preferred, And, Or must be set")
+	}
+	switch {
+	case e.Attribute != nil:
+		*leaves++
+		a := e.Attribute
+		if err := checkAttrName(field+".Attribute.Name", a.Name); err != nil {
+			return err
+		}
+		if err := checkAttrValue(field+".Attribute.Value", a.Value); err != nil {
+			return err
+		}
+		if a.MinLevel < 1 || a.MinLevel > 5 {
+			return invalid(field+".Attribute.MinLevel", fmt.Sprint(a.MinLevel), "must be 1..5")
+		}
+	case e.Preferred != nil:
+		*leaves++
+		if len(e.Preferred) == 0 || len(e.Preferred) > MaxPreferredAgents {
+			return invalid(field+".Preferred", fmt.Sprint(len(e.Preferred)), fmt.Sprintf("1..%d agent IDs", MaxPreferredAgents))
+		}
+		for i, id := range e.Preferred {
+			if id == "" {
+				return invalid(fmt.Sprintf("%s.Preferred[%d]", field, i), "", "empty agent ID")
+			}
+		}
+	default:
+		kids, name := e.And, "And"
+		if e.Or != nil {
+			kids, name = e.Or, "Or"
+		}
+		if len(kids) == 0 {
+			return invalid(field+"."+name, "", "at least one operand")
+		}
+		for i := range kids {
+			if err := kids[i].validate(fmt.Sprintf("%s.%s[%d]", field, name, i), depth+1, leaves); err != nil {
+				return err
+			}
+		}
+	}
+	if *leaves > MaxExpressionLeaves {
+		return invalid(field, "", fmt.Sprintf("at most %d conditions", MaxExpressionLeaves))
+	}
+	return nil
+}
+
+// Matches reports whether agent a satisfies e.
+func (e *Expression) Matches(a *Agent) bool {
+	switch {
+	case e.Attribute != nil:
+		return a.proficiency(e.Attribute.Name, e.Attribute.Value) >= e.Attribute.MinLevel
+	case e.Preferred != nil:
+		for _, id := range e.Preferred {
+			if id == a.ID {
+				return true
+			}
+		}
+		return false
+	case e.And != nil:
+		for i := range e.And {
+			if !e.And[i].Matches(a) {
+				return false
+			}
+		}
+		return true
+	default:
+		for i := range e.Or {
+			if e.Or[i].Matches(a) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// String renders e canonically, e.g. `(Language=French>=4 AND agent in [ana])`.
+// Equal expressions render equally; the router groups waiting tasks by it.
+func (e *Expression) String() string {
+	var b strings.Builder
+	e.write(&b)
+	return b.String()
+}
+
+func (e *Expression) write(b *strings.Builder) {
+	switch {
+	case e.Attribute != nil:
+		b.WriteString(strconv.Quote(e.Attribute.Name))
+		b.WriteByte('=')
+		b.WriteString(strconv.Quote(e.Attribute.Value))
+		b.WriteString(">=")
+		b.WriteString(strconv.Itoa(e.Attribute.MinLevel))
+	case e.Preferred != nil:
+		b.WriteString("agent in [")
+		for i, id := range e.Preferred {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.Quote(id))
+		}
+		b.WriteByte(']')
+	default:
+		kids, op := e.And, " AND "
+		if e.Or != nil {
+			kids, op = e.Or, " OR "
+		}
+		b.WriteByte('(')
+		for i := range kids {
+			if i > 0 {
+				b.WriteString(op)
+			}
+			kids[i].write(b)
+		}
+		b.WriteByte(')')
+	}
+}
+
+// activeStep returns the index of the step active at now for criteria
+// activated at start, or -1 when every step has expired, and the instant the
+// active step expires (zero if never).
+func (c *RoutingCriteria) activeStep(start, now time.Time) (int, time.Time) {
+	at := start
+	for i, s := range c.Steps {
+		if s.Expiry == 0 {
+			return i, time.Time{}
+		}
+		at = at.Add(s.Expiry)
+		if now.Before(at) {
+			return i, at
+		}
+	}
+	return -1, time.Time{}
+}
+
+func checkAttrName(field, s string) error {
+	if n := utf8.RuneCountInString(s); n < 1 || n > 100 {
+		return invalid(field, s, "1..100 characters")
+	}
+	return nil
+}
+
+func checkAttrValue(field, s string) error {
+	if n := utf8.RuneCountInString(s); n < 1 || n > 128 {
+		return invalid(field, s, "1..128 characters")
+	}
+	return nil
+}

@@ -1,0 +1,119 @@
+package switchboard
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Callers match them with errors.Is; typed errors below wrap
+// them so that both the category and the details are available.
+var (
+	// ErrNotFound is returned when a task, queue, routing profile or agent does not exist.
+	ErrNotFound = errors.New("switchboard: not found")
+	// ErrInvalidState is returned when an operation is not legal in the task's or agent's current state.
+	ErrInvalidState = errors.New("switchboard: invalid state")
+	// ErrValidation is matched by every *ValidationError.
+	ErrValidation = errors.New("switchboard: invalid input")
+	// ErrQueueAtCapacity is returned when a queue already holds MaxContacts tasks.
+	// A flow sees it as the QueueAtCapacity branch.
+	ErrQueueAtCapacity = errors.New("switchboard: queue at capacity")
+	// ErrQueueDisabled is returned when new work is sent to a disabled queue.
+	ErrQueueDisabled = errors.New("switchboard: queue disabled")
+	// ErrLimitExceeded is returned when a per-task quota is exhausted (transfers,
+	// reschedules, pauses, tasks linked to one chain).
+	ErrLimitExceeded = errors.New("switchboard: limit exceeded")
+	// ErrConflict is returned by a Store when a write carries a stale Version, and
+	// by the router when a store reports one.
+	ErrConflict = errors.New("switchboard: version conflict")
+	// ErrClosed is returned by every Router method after Close.
+	ErrClosed = errors.New("switchboard: router closed")
+	// ErrSubscriberTooSlow is returned by Subscription.Next once the subscription
+	// fell further behind than its MaxPending and was cut off.
+	ErrSubscriberTooSlow = errors.New("switchboard: subscriber too slow")
+)
+
+// ValidationError reports one invalid input field. Field is the path of the
+// field ("Attributes[customer id]", "RoutingCriteria.Steps[1].Expression"),
+// Limit states the rule it broke.
+type ValidationError struct {
+	Field string // which field, as a Go-ish path
+	Value string // the offending value, shortened; empty when not useful
+	Limit string // the rule that was broken, e.g. "at most 1024 characters"
+}
+
+func (e *ValidationError) Error() string {
+	if e.Value != "" {
+		return fmt.Sprintf("switchboard: invalid %s %q: %s", e.Field, e.Value, e.Limit)
+	}
+	return fmt.Sprintf("switchboard: invalid %s: %s", e.Field, e.Limit)
+}
+
+// Is makes errors.Is(err, ErrValidation) true for every *ValidationError.
+func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
+
+func invalid(field, value, limit string) *ValidationError {
+	if len(value) > 64 {
+		value = value[:61] + "..."
+	}
+	return &ValidationError{Field: field, Value: value, Limit: limit}
+}
+
+// StateError reports an operation that is not legal in the current state.
+// It matches ErrInvalidState.
+type StateError struct {
+	Op     string // the operation attempted, e.g. "Accept"
+	TaskID string // the task, if any
+	State  string // the state found
+	Want   string // what the operation needs, e.g. "OFFERED to agent ana"
+}
+
+func (e *StateError) Error() string {
+	subject := "task " + e.TaskID
+	if e.TaskID == "" {
+		subject = "agent"
+	}
+	return fmt.Sprintf("switchboard: %s: %s is %s, needs %s", e.Op, subject, e.State, e.Want)
+}
+
+// Is makes errors.Is(err, ErrInvalidState) true.
+func (e *StateError) Is(target error) bool { return target == ErrInvalidState }
+
+// NotFoundError names the kind and ID of a missing object. It matches ErrNotFound.
+type NotFoundError struct {
+	Kind string // "task", "queue", "routing profile", "agent"
+	ID   string
+}
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("switchboard: %s %q not found", e.Kind, e.ID)
+}
+
+// Is makes errors.Is(err, ErrNotFound) true.
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+
+func notFound(kind, id string) error { return &NotFoundError{Kind: kind, ID: id} }
+
+// LimitError reports an exhausted quota. It matches ErrLimitExceeded.
+type LimitError struct {
+	What  string // e.g. "transfers"
+	Limit int
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("switchboard: %s: at most %d", e.What, e.Limit)
+}
+
+// Is makes errors.Is(err, ErrLimitExceeded) true.
+func (e *LimitError) Is(target error) bool { return target == ErrLimitExceeded }
+
+// StoreError wraps an error returned by the Store. The operation did not take
+// effect.
+type StoreError struct {
+	Op  string
+	Err error
+}
+
+func (e *StoreError) Error() string { return "switchboard: store: " + e.Op + ": " + e.Err.Error() }
+
+// Unwrap returns the store's error.
+func (e *StoreError) Unwrap() error { return e.Err }

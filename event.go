@@ -1,0 +1,180 @@
+package switchboard
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// EventType names a lifecycle event.
+type EventType string
+
+// Event types.
+const (
+	EventTaskCreated          EventType = "task.created"
+	EventTaskScheduled        EventType = "task.scheduled"
+	EventTaskQueued           EventType = "task.queued"
+	EventTaskOffered          EventType = "task.offered"
+	EventTaskAccepted         EventType = "task.accepted" // connected to the agent
+	EventTaskRejected         EventType = "task.rejected"
+	EventTaskMissed           EventType = "task.missed" // offer timed out
+	EventTaskPaused           EventType = "task.paused"
+	EventTaskResumed          EventType = "task.resumed"
+	EventTaskAfterContactWork EventType = "task.after_contact_work"
+	EventTaskCompleted        EventType = "task.completed"
+	EventTaskTransferred      EventType = "task.transferred"
+	EventTaskStopped          EventType = "task.stopped"
+	EventTaskExpired          EventType = "task.expired"
+	EventTaskUpdated          EventType = "task.updated" // attributes, priority, age or criteria changed
+	EventTaskRoutingStep      EventType = "task.routing_step"
+	EventAgentStatusChanged   EventType = "agent.status_changed"
+	EventAgentCleared         EventType = "agent.cleared"
+	// EventError reports work the router did on its own (a timer, a follow-up
+	// offer) that failed because the Store refused it; Err says why. The router
+	// retries timers after Config.RetryInterval.
+	EventError EventType = "router.error"
+)
+
+// Event is one lifecycle event. Seq increases by one per event of a router,
+// so gaps never occur and order is total.
+type Event struct {
+	Seq     uint64
+	Type    EventType
+	Time    time.Time
+	TaskID  string
+	AgentID string
+	QueueID string
+	State   TaskState   // the task's state after the event
+	Status  AgentStatus // for agent events
+	// RelatedTaskID is the new segment for EventTaskTransferred.
+	RelatedTaskID string
+	Err           error
+}
+
+// SubscribeOptions configures a Subscription.
+type SubscribeOptions struct {
+	// MaxPending is how many undelivered events the subscription may hold.
+	// Past it the subscription is cut off: Next returns ErrSubscriberTooSlow
+	// after the events already held. 0 means DefaultMaxPending; -1 unlimited.
+	MaxPending int
+}
+
+// DefaultMaxPending is the default SubscribeOptions.MaxPending.
+const DefaultMaxPending = 1 << 16
+
+// Subscription receives the router's events in order. Publishing never
+// blocks the router: events wait in the subscription until Next takes them.
+// A subscription is safe for concurrent use.
+type Subscription struct {
+	mu      sync.Mutex
+	buf     []Event
+	head    int
+	max     int
+	err     error // ErrSubscriberTooSlow or ErrClosed once ended
+	dropped uint64
+	signal  chan struct{}
+	r       *Router
+}
+
+func newSubscription(r *Router, opts *SubscribeOptions) *Subscription {
+	max := DefaultMaxPending
+	if opts != nil && opts.MaxPending != 0 {
+		max = opts.MaxPending
+	}
+	return &Subscription{max: max, signal: make(chan struct{}, 1), r: r}
+}
+
+func (s *Subscription) publish(e Event) {
+	s.mu.Lock()
+	if s.err != nil {
+		s.dropped++
+		s.mu.Unlock()
+		return
+	}
+	if s.max > 0 && len(s.buf)-s.head >= s.max {
+		s.err = ErrSubscriberTooSlow
+		s.dropped++
+	} else {
+		if s.head > 0 && s.head == len(s.buf) {
+			s.buf, s.head = s.buf[:0], 0
+		}
+		s.buf = append(s.buf, e)
+	}
+	s.mu.Unlock()
+	select {
+	case s.signal <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Subscription) end(err error) {
+	s.mu.Lock()
+	if s.err == nil {
+		s.err = err
+	}
+	s.mu.Unlock()
+	select {
+	case s.signal <- struct{}{}:
+	default:
+	}
+}
+
+// Next returns the next event, waiting until one arrives, ctx is done, or the
+// subscription ends (ErrClosed after Close or Router.Close;
+// ErrSubscriberTooSlow after falling MaxPending events behind).
+func (s *Subscription) Next(ctx context.Context) (Event, error) {
+	for {
+		s.mu.Lock()
+		if s.head < len(s.buf) {
+			e := s.buf[s.head]
+			s.buf[s.head] = Event{}
+			s.head++
+			s.mu.Unlock()
+			return e, nil
+		}
+		err := s.err
+		s.mu.Unlock()
+		if err != nil {
+			return Event{}, err
+		}
+		select {
+		case <-s.signal:
+		case <-ctx.Done():
+			return Event{}, ctx.Err()
+		}
+	}
+}
+
+// Drain returns every event already delivered and not yet taken, without
+// waiting.
+func (s *Subscription) Drain() []Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := append([]Event(nil), s.buf[s.head:]...)
+	s.buf, s.head = s.buf[:0], 0
+	return out
+}
+
+// Pending reports how many events wait to be taken.
+func (s *Subscription) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.buf) - s.head
+}
+
+// Dropped reports how many events were not delivered because the
+// subscription had ended.
+func (s *Subscription) Dropped() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dropped
+}
+
+// Close ends the subscription; Next returns ErrClosed once the events already
+// held are taken.
+func (s *Subscription) Close() {
+	if s.r != nil {
+		s.r.unsubscribe(s)
+	}
+	s.end(ErrClosed)
+}

@@ -1,0 +1,136 @@
+package switchboard
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// t0 is the start of every scenario: a Tuesday morning.
+var t0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+
+// bench is one scenario's world: a router on a manual clock over a memory
+// store, with a subscription recording every event.
+type bench struct {
+	t     testing.TB
+	ctx   context.Context
+	clock *ManualClock
+	store *MemoryStore
+	r     *Router
+	sub   *Subscription
+	ids   int
+}
+
+// newBench builds a router whose task IDs are "t1", "t2", ... and which
+// checks its invariants after every operation and at the end of the test.
+func newBench(t testing.TB, cfg *Config) *bench {
+	t.Helper()
+	b := &bench{t: t, ctx: context.Background(), clock: NewManualClock(t0), store: NewMemoryStore()}
+	b.r = b.open(cfg)
+	t.Cleanup(func() {
+		b.checkInvariants()
+		b.r.Close()
+	})
+	return b
+}
+
+// open starts a router over b's store and clock (again, for restart tests).
+func (b *bench) open(cfg *Config) *Router {
+	b.t.Helper()
+	c := Config{}
+	if cfg != nil {
+		c = *cfg
+	}
+	c.Clock = b.clock
+	c.Test.CheckInvariants = true
+	if c.NewID == nil {
+		c.NewID = func() string { b.ids++; return fmt.Sprintf("t%d", b.ids) }
+	}
+	r, err := NewRouter(b.ctx, b.store, &c)
+	if err != nil {
+		b.t.Fatalf("NewRouter: %v", err)
+	}
+	b.r = r
+	b.sub = r.Subscribe(&SubscribeOptions{MaxPending: -1})
+	return r
+}
+
+func (b *bench) checkInvariants() {
+	b.t.Helper()
+	b.r.mu.Lock()
+	defer b.r.mu.Unlock()
+	if b.r.closed {
+		return
+	}
+	if err := b.r.checkInvariants(); err != nil {
+		b.t.Fatalf("invariant broken: %v", err)
+	}
+}
+
+func (b *bench) must(err error) {
+	b.t.Helper()
+	if err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+func (b *bench) queue(id string) { b.t.Helper(); b.must(b.r.PutQueue(b.ctx, Queue{ID: id, Name: id})) }
+
+// profile makes a TASK-only profile with concurrency n over queues at
+// priority 1 and no delay.
+func (b *bench) profile(id string, n int, queues ...string) {
+	b.t.Helper()
+	p := RoutingProfile{ID: id, Concurrency: []MediaConcurrency{{Channel: ChannelTask, Concurrency: n}}}
+	for _, q := range queues {
+		p.Queues = append(p.Queues, QueueConfig{QueueID: q, Channel: ChannelTask, Priority: 1})
+	}
+	b.must(b.r.PutRoutingProfile(b.ctx, p))
+}
+
+// agent creates an available agent on a profile.
+func (b *bench) agent(id, profile string, skills ...Proficiency) {
+	b.t.Helper()
+	b.must(b.r.PutAgent(b.ctx, Agent{ID: id, RoutingProfileID: profile, Proficiencies: skills, Status: StatusAvailable}))
+}
+
+func (b *bench) create(in TaskInput) *Task {
+	b.t.Helper()
+	if in.Name == "" {
+		in.Name = "follow up"
+	}
+	t, err := b.r.CreateTask(b.ctx, in)
+	if err != nil {
+		b.t.Fatalf("CreateTask(%+v): %v", in, err)
+	}
+	return t
+}
+
+func (b *bench) task(id string) *Task {
+	b.t.Helper()
+	t, err := b.r.Task(b.ctx, id)
+	if err != nil {
+		b.t.Fatalf("Task(%q): %v", id, err)
+	}
+	return t
+}
+
+// wantState checks a task's state and holder.
+func (b *bench) wantState(id string, state TaskState, agent string) {
+	b.t.Helper()
+	t := b.task(id)
+	if t.State != state || t.AgentID != agent {
+		b.t.Fatalf("task %s is %s with agent %q, want %s with agent %q", id, t.State, t.AgentID, state, agent)
+	}
+}
+
+// offers returns the offers made since the last call, as "task>agent".
+func (b *bench) offers() []string {
+	var out []string
+	for _, e := range b.sub.Drain() {
+		if e.Type == EventTaskOffered {
+			out = append(out, e.TaskID+">"+e.AgentID)
+		}
+	}
+	return out
+}

@@ -1,0 +1,650 @@
+package switchboard
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/google/btree"
+
+	"github.com/switchboard-go/switchboard/internal/deadline"
+)
+
+// This file holds the router's in-memory indexes and the routing decisions
+// made over them. Everything here runs with Router.mu held.
+//
+// Waiting tasks live in lanes, one per (queue, channel). A lane has one level
+// per distinct delay among the routing profiles that serve it; level 0 (delay
+// 0) always exists and holds every waiting task of the lane, and a level with
+// delay d holds the tasks that have waited at least d. Within a level, tasks
+// are split into classes by the canonical string of their active
+// routing-criteria expression ("" for none), each class a btree ordered by
+// (priority, routing age, sequence). An agent pulling work therefore looks at
+// one tree head per class it matches, never at individual tasks it cannot
+// take.
+//
+// Ready agents live in per-(profile, channel) btrees ordered by
+// (LastActivity, ID), plus one such tree per proficiency (name=value) so that
+// a task with routing criteria scans only agents who have the skill.
+
+const btreeDegree = 16
+
+type timerKind uint8
+
+const (
+	timerExpiry timerKind = iota // ExpiresAt
+	timerStage                   // ScheduledAt, OfferExpiresAt or AfterContactWorkEnd
+	timerLevel                   // the next lane level the task joins
+	timerStep                    // the active routing step expires
+)
+
+type timerRef struct {
+	kind timerKind
+	task *taskEntry
+}
+
+type taskEntry struct {
+	t     *Task // current value; immutable, replaced on every change
+	ch    int
+	dirty bool
+
+	// Placement while QUEUED.
+	lane      *lane       // standard queue lane, or nil
+	target    *agentEntry // agent queue owner, or nil
+	queued    bool        // in the trees of lane/target
+	prio      int         // key fields, fixed while queued
+	age       int64
+	levels    int        // lane levels the task is in (a prefix)
+	step      int        // active routing step, -1 when none applies
+	stepExpr  *Expression
+	classSig  string
+	holder    *agentEntry // agent whose slot it occupies
+	timers    [4]deadline.Item[timerRef]
+	lastReady int64 // scratch for scans
+}
+
+func taskLess(a, b *taskEntry) bool {
+	if a.prio != b.prio {
+		return a.prio < b.prio
+	}
+	if a.age != b.age {
+		return a.age < b.age
+	}
+	return a.t.Sequence < b.t.Sequence
+}
+
+type agentEntry struct {
+	Agent   // current value, runtime fields included
+	profile *profileEntry
+	load    [numChannels]int
+	held    map[*taskEntry]struct{}
+	indexed [numChannels]bool // in profile.ready[ch] (and proficiency trees)
+	act     int64             // LastActivity key while indexed
+	dirty   bool
+	queue   [numChannels]*btree.BTreeG[*taskEntry] // agent queue per channel
+	queued  int                                     // tasks waiting in the agent queue
+	mark    uint64                                  // dedup scratch for candidate scans
+}
+
+func agentLess(a, b *agentEntry) bool {
+	if a.act != b.act {
+		return a.act < b.act
+	}
+	return a.ID < b.ID
+}
+
+// ready reports whether the agent may receive a task on channel ch now.
+func (a *agentEntry) ready(ch int) bool {
+	if !a.Status.Routable() || a.Blocked != NotBlocked || a.profile == nil {
+		return false
+	}
+	p := a.profile
+	if p.conc[ch] == 0 || a.load[ch] >= p.conc[ch] {
+		return false
+	}
+	for x := 0; x < numChannels; x++ {
+		if x != ch && a.load[x] > 0 && p.cross[x] != AnyChannel {
+			return false
+		}
+	}
+	return true
+}
+
+type profKey struct{ name, value string }
+
+type profileEntry struct {
+	RoutingProfile
+	conc    [numChannels]int
+	cross   [numChannels]CrossChannel
+	configs []profileQueue // sorted by priority, then listing order
+	ready   [numChannels]*btree.BTreeG[*agentEntry]
+	skill   [numChannels]map[profKey]*btree.BTreeG[*agentEntry]
+	agents  map[string]*agentEntry
+}
+
+type profileQueue struct {
+	lane  *lane
+	level *level
+	prio  int
+	delay time.Duration
+	ch    int
+}
+
+type queueEntry struct {
+	Queue
+	waiting int // QUEUED or OFFERED tasks
+	lanes   [numChannels]*lane
+}
+
+type lane struct {
+	q      *queueEntry
+	ch     int
+	levels []*level // ascending delay; levels[0].delay == 0
+}
+
+type level struct {
+	delay   time.Duration
+	classes map[string]*class
+	servers []*profileEntry // profiles whose config for the lane uses this delay
+}
+
+type class struct {
+	expr *Expression // nil for tasks without active criteria
+	tree *btree.BTreeG[*taskEntry]
+}
+
+func newTaskTree() *btree.BTreeG[*taskEntry] { return btree.NewG(btreeDegree, taskLess) }
+
+func newAgentTree() *btree.BTreeG[*agentEntry] { return btree.NewG(btreeDegree, agentLess) }
+
+// ---- agent index ----
+
+func (r *Router) unindexAgent(a *agentEntry) {
+	p := a.profile
+	for ch := 0; ch < numChannels; ch++ {
+		if !a.indexed[ch] {
+			continue
+		}
+		a.indexed[ch] = false
+		p.ready[ch].Delete(a)
+		for _, pr := range a.Proficiencies {
+			k := profKey{pr.Name, pr.Value}
+			if t := p.skill[ch][k]; t != nil {
+				t.Delete(a)
+				if t.Len() == 0 {
+					delete(p.skill[ch], k)
+				}
+			}
+		}
+	}
+}
+
+func (r *Router) indexAgent(a *agentEntry) {
+	p := a.profile
+	if p == nil {
+		return
+	}
+	a.act = a.LastActivity.UnixNano()
+	for ch := 0; ch < numChannels; ch++ {
+		if a.indexed[ch] || !a.ready(ch) {
+			continue
+		}
+		a.indexed[ch] = true
+		if p.ready[ch] == nil {
+			p.ready[ch] = newAgentTree()
+		}
+		p.ready[ch].ReplaceOrInsert(a)
+		for _, pr := range a.Proficiencies {
+			k := profKey{pr.Name, pr.Value}
+			if p.skill[ch] == nil {
+				p.skill[ch] = map[profKey]*btree.BTreeG[*agentEntry]{}
+			}
+			t := p.skill[ch][k]
+			if t == nil {
+				t = newAgentTree()
+				p.skill[ch][k] = t
+			}
+			t.ReplaceOrInsert(a)
+		}
+	}
+}
+
+// anyReady reports whether the agent is indexed as ready on some channel.
+func (a *agentEntry) anyReady() bool {
+	for _, ok := range a.indexed {
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// ---- lanes ----
+
+func (r *Router) laneFor(q *queueEntry, ch int) *lane {
+	if l := q.lanes[ch]; l != nil {
+		return l
+	}
+	l := &lane{q: q, ch: ch, levels: []*level{{classes: map[string]*class{}}}}
+	q.lanes[ch] = l
+	return l
+}
+
+// placeQueued puts a QUEUED task into its lane (or agent queue) and arms its
+// level and routing-step timers, as of now.
+func (r *Router) placeQueued(e *taskEntry, now time.Time) {
+	t := e.t
+	e.prio = t.Priority
+	e.age = t.RoutingAge().UnixNano()
+	e.queued = true
+	if t.QueueID == "" {
+		a := r.agents[t.TargetAgentID]
+		e.target = a
+		if a.queue[e.ch] == nil {
+			a.queue[e.ch] = newTaskTree()
+		}
+		a.queue[e.ch].ReplaceOrInsert(e)
+		a.queued++
+		return
+	}
+	q := r.queues[t.QueueID]
+	e.lane = r.laneFor(q, e.ch)
+	e.step, e.stepExpr, e.classSig = -1, nil, ""
+	if c := t.RoutingCriteria; c != nil {
+		idx, until := c.activeStep(t.CriteriaActivatedAt, now)
+		if idx >= 0 {
+			e.step = idx
+			e.stepExpr = &c.Steps[idx].Expression
+			e.classSig = e.stepExpr.String()
+			if !until.IsZero() {
+				r.schedule(e, timerStep, until)
+			}
+		}
+	}
+	waited := now.Sub(t.EnqueuedAt)
+	e.levels = 0
+	for _, lv := range e.lane.levels {
+		if lv.delay > waited {
+			r.schedule(e, timerLevel, t.EnqueuedAt.Add(lv.delay))
+			break
+		}
+		r.joinLevel(e, lv)
+		e.levels++
+	}
+}
+
+func (r *Router) joinLevel(e *taskEntry, lv *level) {
+	cl := lv.classes[e.classSig]
+	if cl == nil {
+		cl = &class{expr: e.stepExpr, tree: newTaskTree()}
+		lv.classes[e.classSig] = cl
+	}
+	cl.tree.ReplaceOrInsert(e)
+}
+
+func (r *Router) leaveLevel(e *taskEntry, lv *level) {
+	cl := lv.classes[e.classSig]
+	cl.tree.Delete(e)
+	if cl.tree.Len() == 0 {
+		delete(lv.classes, e.classSig)
+	}
+}
+
+// unplace removes a task from its lane or agent queue and cancels its level
+// and step timers.
+func (r *Router) unplace(e *taskEntry) {
+	if !e.queued {
+		return
+	}
+	e.queued = false
+	if e.target != nil {
+		e.target.queue[e.ch].Delete(e)
+		e.target.queued--
+		e.target = nil
+	} else {
+		for i := 0; i < e.levels; i++ {
+			r.leaveLevel(e, e.lane.levels[i])
+		}
+		e.levels = 0
+		e.lane = nil
+	}
+	r.cancel(e, timerLevel)
+	r.cancel(e, timerStep)
+}
+
+// rebuildLane recomputes a lane's levels from the profiles that serve it and
+// re-places its tasks. Used when routing profiles change.
+func (r *Router) rebuildLane(l *lane, now time.Time) {
+	var tasks []*taskEntry
+	for _, cl := range l.levels[0].classes {
+		cl.tree.Ascend(func(e *taskEntry) bool { tasks = append(tasks, e); return true })
+	}
+	for _, e := range tasks {
+		r.unplace(e)
+	}
+	delays := map[time.Duration][]*profileEntry{0: nil}
+	for _, p := range r.profilesSorted() {
+		for _, pc := range p.Queues {
+			if pc.QueueID == l.q.ID && pc.Channel.index() == l.ch {
+				delays[pc.Delay] = append(delays[pc.Delay], p)
+			}
+		}
+	}
+	l.levels = l.levels[:0]
+	for d, ps := range delays {
+		l.levels = append(l.levels, &level{delay: d, classes: map[string]*class{}, servers: ps})
+	}
+	sortLevels(l.levels)
+	for _, p := range r.profiles {
+		for i := range p.configs {
+			pc := &p.configs[i]
+			if pc.lane == l {
+				for _, lv := range l.levels {
+					if lv.delay == pc.delay {
+						pc.level = lv
+					}
+				}
+			}
+		}
+	}
+	sortTasks(tasks)
+	for _, e := range tasks {
+		r.placeQueued(e, now)
+		r.markTask(e)
+	}
+}
+
+// ---- routing decisions ----
+
+// findAgent returns the agent that should receive the queued task e now, or
+// nil. Among ready agents of every profile that sees the task (delay passed)
+// and that match its active routing step, it prefers agents that have not
+// rejected or missed the task, then asks the selector (longest idle by
+// default).
+func (r *Router) findAgent(e *taskEntry) *agentEntry {
+	if e.target != nil {
+		if a := e.target; a.indexed[e.ch] {
+			return a
+		}
+		return nil
+	}
+	r.scanMark++
+	r.cands = r.cands[:0]
+	r.fallback = r.fallback[:0]
+	longest := r.cfg.Selector == LongestIdle
+	var best, fb *agentEntry
+	visit := func(a *agentEntry) bool {
+		if a.mark == r.scanMark {
+			return true
+		}
+		a.mark = r.scanMark
+		if e.stepExpr != nil && !e.stepExpr.Matches(&a.Agent) {
+			return true
+		}
+		if rejected(e.t, a.ID) {
+			if longest {
+				if fb == nil || agentLess(a, fb) {
+					fb = a
+				}
+			} else {
+				r.fallback = append(r.fallback, a)
+			}
+			return true
+		}
+		if longest {
+			if best == nil || agentLess(a, best) {
+				best = a
+			}
+			return false // trees are in longest-idle order: nothing later beats a
+		}
+		r.cands = append(r.cands, a)
+		return true
+	}
+	for i := 0; i < e.levels; i++ {
+		for _, p := range e.lane.levels[i].servers {
+			r.scanProfile(p, e.ch, e.stepExpr, visit)
+		}
+	}
+	if longest {
+		if best != nil {
+			return best
+		}
+		return fb
+	}
+	cands := r.cands
+	if len(cands) == 0 {
+		cands = r.fallback
+	}
+	switch len(cands) {
+	case 0:
+		return nil
+	case 1:
+		return cands[0]
+	}
+	sortAgents(cands)
+	sel := &Selection{Task: e.t, Step: e.stepExpr, Candidates: make([]Candidate, len(cands))}
+	for i, a := range cands {
+		sel.Candidates[i] = Candidate{Agent: &a.Agent, Active: a.load[e.ch], Capacity: a.profile.conc[e.ch]}
+	}
+	i := r.cfg.Selector.Select(sel)
+	if i < 0 || i >= len(cands) {
+		i = 0
+	}
+	return cands[i]
+}
+
+func rejected(t *Task, agentID string) bool {
+	for _, id := range t.RejectedBy {
+		if id == agentID {
+			return true
+		}
+	}
+	return false
+}
+
+// scanProfile visits ready agents of profile p on channel ch that may match
+// expr, in longest-idle order per driving tree, until visit returns false.
+// It drives the scan from the smallest index that every match must be in.
+func (r *Router) scanProfile(p *profileEntry, ch int, expr *Expression, visit func(*agentEntry) bool) {
+	if p.ready[ch] == nil || p.ready[ch].Len() == 0 {
+		return
+	}
+	if expr == nil {
+		p.ready[ch].Ascend(visit)
+		return
+	}
+	r.scanExpr(p, ch, expr, visit)
+}
+
+// scanExpr visits a superset of the ready agents matching expr; the caller
+// filters with the full expression.
+func (r *Router) scanExpr(p *profileEntry, ch int, expr *Expression, visit func(*agentEntry) bool) bool {
+	switch {
+	case expr.Attribute != nil:
+		t := p.skill[ch][profKey{expr.Attribute.Name, expr.Attribute.Value}]
+		if t == nil {
+			return true
+		}
+		cont := true
+		t.Ascend(func(a *agentEntry) bool { cont = visit(a); return cont })
+		return cont
+	case expr.Preferred != nil:
+		for _, id := range expr.Preferred {
+			if a := p.agents[id]; a != nil && a.indexed[ch] {
+				// Preferred agents are few; each is its own longest-idle
+				// candidate, so never stop early.
+				visit(a)
+			}
+		}
+		return true
+	case expr.And != nil:
+		// Drive from the operand with the smallest index.
+		best, bestSize := -1, int(^uint(0)>>1)
+		for i := range expr.And {
+			if s := r.exprSize(p, ch, &expr.And[i]); s < bestSize {
+				best, bestSize = i, s
+			}
+		}
+		return r.scanExpr(p, ch, &expr.And[best], visit)
+	default:
+		for i := range expr.Or {
+			// Each operand's tree is ordered; a stop in one operand only ends
+			// that operand's scan.
+			r.scanExpr(p, ch, &expr.Or[i], visit)
+		}
+		return true
+	}
+}
+
+func (r *Router) exprSize(p *profileEntry, ch int, expr *Expression) int {
+	switch {
+	case expr.Attribute != nil:
+		if t := p.skill[ch][profKey{expr.Attribute.Name, expr.Attribute.Value}]; t != nil {
+			return t.Len()
+		}
+		return 0
+	case expr.Preferred != nil:
+		return len(expr.Preferred)
+	case expr.And != nil:
+		m := int(^uint(0) >> 1)
+		for i := range expr.And {
+			m = min(m, r.exprSize(p, ch, &expr.And[i]))
+		}
+		return m
+	default:
+		s := 0
+		for i := range expr.Or {
+			s += r.exprSize(p, ch, &expr.Or[i])
+		}
+		return s
+	}
+}
+
+// bestTask returns the task agent a should take next, or nil: agent-queue
+// tasks first; then, over the (queue, channel) configs of its profile in
+// priority order, the head of every class it matches, by (profile priority,
+// task priority, routing age, sequence).
+func (r *Router) bestTask(a *agentEntry) *taskEntry {
+	var best *taskEntry
+	for ch := 0; ch < numChannels; ch++ {
+		if !a.indexed[ch] || a.queue[ch] == nil {
+			continue
+		}
+		if head, ok := a.queue[ch].Min(); ok && (best == nil || taskLess(head, best)) {
+			best = head
+		}
+	}
+	if best != nil || a.profile == nil {
+		return best
+	}
+	bestPrio := 0
+	for i := range a.profile.configs {
+		pc := &a.profile.configs[i]
+		if best != nil && pc.prio > bestPrio {
+			break
+		}
+		if !a.indexed[pc.ch] {
+			continue
+		}
+		for _, cl := range pc.level.classes {
+			if cl.expr != nil && !cl.expr.Matches(&a.Agent) {
+				continue
+			}
+			head, ok := cl.tree.Min()
+			if !ok {
+				continue
+			}
+			if best == nil || pc.prio < bestPrio || taskLess(head, best) {
+				best, bestPrio = head, pc.prio
+			}
+		}
+	}
+	return best
+}
+
+// ---- dirty sets and settling ----
+
+func (r *Router) markTask(e *taskEntry) {
+	if !e.dirty {
+		e.dirty = true
+		r.dirtyTasks = append(r.dirtyTasks, e)
+	}
+}
+
+func (r *Router) markAgent(a *agentEntry) {
+	if !a.dirty {
+		a.dirty = true
+		r.dirtyAgents = append(r.dirtyAgents, a)
+	}
+}
+
+// settle makes offers until no ready agent can take any waiting task: first
+// each task that became routable, in the order it did, goes to its best
+// agent; then each agent that freed up, longest idle first, takes the best
+// waiting tasks while it has room.
+func (r *Router) settle() {
+	for len(r.dirtyTasks) > 0 || len(r.dirtyAgents) > 0 {
+		for i := 0; i < len(r.dirtyTasks); i++ {
+			e := r.dirtyTasks[i]
+			r.dirtyTasks[i] = nil
+			e.dirty = false
+			if e.queued {
+				if a := r.findAgent(e); a != nil {
+					if err := r.offer(e, a); err != nil {
+						r.failed("offer", e.t.ID, err)
+					}
+				}
+			}
+		}
+		r.dirtyTasks = r.dirtyTasks[:0]
+		if len(r.dirtyAgents) == 0 {
+			break
+		}
+		bi := 0
+		for i, a := range r.dirtyAgents[1:] {
+			if agentLess(a, r.dirtyAgents[bi]) {
+				bi = i + 1
+			}
+		}
+		a := r.dirtyAgents[bi]
+		last := len(r.dirtyAgents) - 1
+		r.dirtyAgents[bi] = r.dirtyAgents[last]
+		r.dirtyAgents[last] = nil
+		r.dirtyAgents = r.dirtyAgents[:last]
+		a.dirty = false
+		for a.anyReady() {
+			e := r.bestTask(a)
+			if e == nil {
+				break
+			}
+			if err := r.offer(e, a); err != nil {
+				r.failed("offer", e.t.ID, err)
+				break
+			}
+		}
+	}
+}
+
+func sortLevels(ls []*level) {
+	for i := 1; i < len(ls); i++ {
+		for j := i; j > 0 && ls[j].delay < ls[j-1].delay; j-- {
+			ls[j], ls[j-1] = ls[j-1], ls[j]
+		}
+	}
+}
+
+func sortTasks(ts []*taskEntry) {
+	slices.SortFunc(ts, func(a, b *taskEntry) int { return cmp.Compare(a.t.Sequence, b.t.Sequence) })
+}
+
+func sortAgents(as []*agentEntry) {
+	slices.SortFunc(as, func(a, b *agentEntry) int {
+		if agentLess(a, b) {
+			return -1
+		}
+		if agentLess(b, a) {
+			return 1
+		}
+		return 0
+	})
+}

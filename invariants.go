@@ -1,0 +1,130 @@
+package switchboard
+
+import (
+	"fmt"
+)
+
+// checkInvariants verifies that the indexes agree with the tasks and agents
+// they index. Tests call it after every scenario (and Config.Test can make the
+// router call it after every operation). It must be called with r.mu held.
+func (r *Router) checkInvariants() error {
+	load := map[*agentEntry]*[numChannels]int{}
+	waiting := map[string]int{}
+	agentQueued := map[*agentEntry]int{}
+	for id, e := range r.tasks {
+		t := e.t
+		if t.ID != id {
+			return fmt.Errorf("task map key %q holds task %q", id, t.ID)
+		}
+		if t.State.Final() {
+			return fmt.Errorf("task %q is %s but still open", id, t.State)
+		}
+		if !e.timers[timerExpiry].Scheduled() {
+			return fmt.Errorf("task %q has no expiry timer", id)
+		}
+		if e.queued != (t.State == StateQueued) {
+			return fmt.Errorf("task %q is %s but queued=%v", id, t.State, e.queued)
+		}
+		if isWaiting(t) && t.QueueID != "" {
+			waiting[t.QueueID]++
+		}
+		if e.queued {
+			if e.target != nil {
+				agentQueued[e.target]++
+				if !e.target.queue[e.ch].Has(e) {
+					return fmt.Errorf("task %q missing from the agent queue of %q", id, e.target.ID)
+				}
+			} else {
+				if e.levels < 1 {
+					return fmt.Errorf("queued task %q is in no level of its lane", id)
+				}
+				for i, lv := range e.lane.levels {
+					cl := lv.classes[e.classSig]
+					in := cl != nil && cl.tree.Has(e)
+					if in != (i < e.levels) {
+						return fmt.Errorf("task %q: in level %d (delay %s) = %v, want %v", id, i, lv.delay, in, i < e.levels)
+					}
+				}
+			}
+		}
+		if t.State.holdsSlot() {
+			a := r.agents[t.AgentID]
+			if a == nil || e.holder != a {
+				return fmt.Errorf("task %q is %s for agent %q but held by %v", id, t.State, t.AgentID, e.holder)
+			}
+			if _, ok := a.held[e]; !ok {
+				return fmt.Errorf("agent %q does not list held task %q", a.ID, id)
+			}
+			if load[a] == nil {
+				load[a] = &[numChannels]int{}
+			}
+			load[a][e.ch]++
+		} else if e.holder != nil {
+			return fmt.Errorf("task %q is %s but held by %q", id, t.State, e.holder.ID)
+		}
+	}
+	for id, q := range r.queues {
+		if q.waiting != waiting[id] {
+			return fmt.Errorf("queue %q counts %d waiting, found %d", id, q.waiting, waiting[id])
+		}
+		for _, l := range q.lanes {
+			if l == nil {
+				continue
+			}
+			for i, lv := range l.levels {
+				for sig, cl := range lv.classes {
+					if cl.tree.Len() == 0 {
+						return fmt.Errorf("queue %q level %d keeps empty class %q", id, i, sig)
+					}
+				}
+			}
+		}
+	}
+	for id, a := range r.agents {
+		var want [numChannels]int
+		if l := load[a]; l != nil {
+			want = *l
+		}
+		if a.load != want {
+			return fmt.Errorf("agent %q load %v, tasks say %v", id, a.load, want)
+		}
+		if len(a.held) != sum(want) {
+			return fmt.Errorf("agent %q holds %d tasks, load says %d", id, len(a.held), sum(want))
+		}
+		if a.queued != agentQueued[a] {
+			return fmt.Errorf("agent %q counts %d in its agent queue, found %d", id, a.queued, agentQueued[a])
+		}
+		if a.profile != nil {
+			for ch := 0; ch < numChannels; ch++ {
+				if a.load[ch] > a.profile.conc[ch] && a.profile.conc[ch] > 0 {
+					return fmt.Errorf("agent %q over capacity on %s: %d of %d", id, Channels[ch], a.load[ch], a.profile.conc[ch])
+				}
+				ready := a.ready(ch)
+				if a.indexed[ch] != ready {
+					return fmt.Errorf("agent %q on %s: indexed=%v ready=%v", id, Channels[ch], a.indexed[ch], ready)
+				}
+				inTree := a.profile.ready[ch] != nil && a.profile.ready[ch].Has(a)
+				if inTree != ready {
+					return fmt.Errorf("agent %q on %s: in ready tree=%v ready=%v", id, Channels[ch], inTree, ready)
+				}
+				if ready && a.act != a.LastActivity.UnixNano() {
+					return fmt.Errorf("agent %q indexed with a stale LastActivity", id)
+				}
+			}
+		}
+		if len(r.dirtyTasks) == 0 && len(r.dirtyAgents) == 0 && a.anyReady() {
+			if e := r.bestTask(a); e != nil {
+				return fmt.Errorf("agent %q is ready and task %q waits for it: routing did not settle", id, e.t.ID)
+			}
+		}
+	}
+	return nil
+}
+
+func sum(xs [numChannels]int) int {
+	s := 0
+	for _, x := range xs {
+		s += x
+	}
+	return s
+}

@@ -1,0 +1,743 @@
+package switchboard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+)
+
+// This file holds the task operations of the Router: create, accept, reject,
+// complete, after-contact work, pause, resume, transfer, stop, updates and
+// reschedule, plus the timer-driven transitions they share.
+
+// CreateTask validates in, stores a new task and routes it: to the queue or
+// agent queue at once, or at ScheduledAt. With a ClientToken seen within
+// Config.ClientTokenTTL it returns the first task instead of a new one.
+// Invalid input returns a *ValidationError and stores nothing.
+func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
+	now := r.clock.Now()
+	if err := validateInput(&in, now, &r.cfg); err != nil {
+		return nil, err
+	}
+	if err := r.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer r.unlock()
+	now = r.clock.Now()
+	if in.ClientToken != "" {
+		if t, err := r.taskForToken(in.ClientToken, now); t != nil || err != nil {
+			return t, err
+		}
+	}
+	t := &Task{
+		Name:                in.Name,
+		Description:         in.Description,
+		Channel:             in.Channel,
+		Attributes:          maps.Clone(in.Attributes),
+		References:          maps.Clone(in.References),
+		QueueID:             in.QueueID,
+		TargetAgentID:       in.AgentID,
+		Priority:            in.Priority,
+		QueueTimeAdjustment: in.QueueTimeAdjustment,
+		RoutingCriteria:     in.RoutingCriteria.Clone(),
+		PreviousTaskID:      in.PreviousTaskID,
+		RelatedTaskID:       in.RelatedTaskID,
+		InitiationMethod:    in.InitiationMethod,
+		TemplateID:          in.TemplateID,
+		CreatedBy:           in.CreatedBy,
+		ClientToken:         in.ClientToken,
+		InitiatedAt:         now,
+		ExpiresAt:           expiryOf(&in, now, &r.cfg),
+	}
+	if t.Channel == "" {
+		t.Channel = ChannelTask
+	}
+	if t.Priority == 0 {
+		t.Priority = DefaultPriority
+	}
+	if t.InitiationMethod == "" {
+		t.InitiationMethod = InitiatedByAPI
+	}
+	scheduled := !in.ScheduledAt.IsZero() && in.ScheduledAt.After(now)
+	if err := r.checkTarget(t.QueueID, t.TargetAgentID, !scheduled, "", ""); err != nil {
+		return nil, err
+	}
+	if err := r.link(t); err != nil {
+		return nil, err
+	}
+	r.seq++
+	t.Sequence = r.seq
+	t.ID = r.cfg.NewID()
+	if t.InitialTaskID == "" {
+		t.InitialTaskID = t.ID
+	}
+	t.Version = 1
+	if scheduled {
+		t.State = StateScheduled
+		t.ScheduledAt = in.ScheduledAt
+	} else {
+		t.State = StateQueued
+		t.EnqueuedAt = now
+		t.CriteriaActivatedAt = now
+	}
+	if err := r.write1("create task", t); err != nil {
+		return nil, err
+	}
+	e := &taskEntry{ch: t.Channel.index()}
+	r.tasks[t.ID] = e
+	r.apply(e, t, now)
+	if t.ClientToken != "" {
+		r.rememberToken(t)
+	}
+	r.emitTask(EventTaskCreated, t, now)
+	if scheduled {
+		r.emitTask(EventTaskScheduled, t, now)
+	} else {
+		r.emitTask(EventTaskQueued, t, now)
+	}
+	return t.Clone(), nil
+}
+
+// DefaultPriority is a task's priority when none is given. Lower routes first.
+const DefaultPriority = 5
+
+// checkTarget verifies that a queue or agent queue can take a task now:
+// it exists, is enabled, and (when checkCapacity) has room.
+func (r *Router) checkTarget(queueID, agentID string, checkCapacity bool, queueField, agentField string) error {
+	if queueField == "" {
+		queueField, agentField = "QueueID", "AgentID"
+	}
+	if queueID != "" {
+		q := r.queues[queueID]
+		if q == nil {
+			return fmt.Errorf("%s: %w", queueField, notFound("queue", queueID))
+		}
+		if q.Disabled {
+			return fmt.Errorf("%w: %q", ErrQueueDisabled, queueID)
+		}
+		if checkCapacity && q.MaxContacts > 0 && q.waiting >= q.MaxContacts {
+			return fmt.Errorf("%w: %q holds %d of MaxContacts %d", ErrQueueAtCapacity, queueID, q.waiting, q.MaxContacts)
+		}
+		return nil
+	}
+	a := r.agents[agentID]
+	if a == nil {
+		return fmt.Errorf("%s: %w", agentField, notFound("agent", agentID))
+	}
+	if checkCapacity && a.queued >= r.cfg.AgentQueueCapacity {
+		return fmt.Errorf("%w: agent queue of %q holds %d of %d", ErrQueueAtCapacity, agentID, a.queued, r.cfg.AgentQueueCapacity)
+	}
+	return nil
+}
+
+// link resolves PreviousTaskID (chain, limit) and RelatedTaskID (copied
+// attributes) for a new task.
+func (r *Router) link(t *Task) error {
+	switch {
+	case t.PreviousTaskID != "":
+		prev, err := r.lookup(t.PreviousTaskID, "PreviousTaskID")
+		if err != nil {
+			return err
+		}
+		chain, err := r.store.Chain(r.ctx, prev.InitialTaskID)
+		if err != nil {
+			return &StoreError{Op: "chain", Err: err}
+		}
+		if len(chain) >= MaxChainLength {
+			return &LimitError{What: fmt.Sprintf("tasks linked in the chain of %q", prev.InitialTaskID), Limit: MaxChainLength}
+		}
+		t.InitialTaskID = prev.InitialTaskID
+	case t.RelatedTaskID != "":
+		rel, err := r.lookup(t.RelatedTaskID, "RelatedTaskID")
+		if err != nil {
+			return err
+		}
+		if len(rel.Attributes) > 0 {
+			merged := maps.Clone(rel.Attributes)
+			maps.Copy(merged, t.Attributes)
+			if err := validateAttributes("Attributes", merged); err != nil {
+				return err
+			}
+			t.Attributes = merged
+		}
+	}
+	return nil
+}
+
+// lookup finds a task in memory or in the store.
+func (r *Router) lookup(id, field string) (*Task, error) {
+	if e := r.tasks[id]; e != nil {
+		return e.t, nil
+	}
+	t, err := r.store.Task(r.ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("%s: %w", field, notFound("task", id))
+	}
+	if err != nil {
+		return nil, &StoreError{Op: "get task", Err: err}
+	}
+	return t, nil
+}
+
+func (r *Router) rememberToken(t *Task) {
+	if _, ok := r.tokens[t.ClientToken]; ok {
+		return
+	}
+	te := tokenEntry{token: t.ClientToken, taskID: t.ID, created: t.InitiatedAt}
+	r.tokens[t.ClientToken] = te
+	r.tokenLog = append(r.tokenLog, te)
+}
+
+// taskForToken returns the task first created with token within the TTL.
+func (r *Router) taskForToken(token string, now time.Time) (*Task, error) {
+	cutoff := now.Add(-r.cfg.ClientTokenTTL)
+	n := 0
+	for n < len(r.tokenLog) && !r.tokenLog[n].created.After(cutoff) {
+		if cur, ok := r.tokens[r.tokenLog[n].token]; ok && cur.taskID == r.tokenLog[n].taskID {
+			delete(r.tokens, r.tokenLog[n].token)
+		}
+		n++
+	}
+	if n > 0 {
+		r.tokenLog = slices.Delete(r.tokenLog, 0, n)
+	}
+	if te, ok := r.tokens[token]; ok {
+		t, err := r.lookup(te.taskID, "ClientToken")
+		if err != nil {
+			return nil, err
+		}
+		return t.Clone(), nil
+	}
+	t, err := r.store.TaskByClientToken(r.ctx, token)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, &StoreError{Op: "get task by client token", Err: err}
+	}
+	if !t.InitiatedAt.After(cutoff) {
+		return nil, nil
+	}
+	return t.Clone(), nil
+}
+
+// open returns the open task with id or an error.
+func (r *Router) open(op, id string) (*taskEntry, error) {
+	e := r.tasks[id]
+	if e != nil {
+		return e, nil
+	}
+	t, err := r.store.Task(r.ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, notFound("task", id)
+	}
+	if err != nil {
+		return nil, &StoreError{Op: "get task", Err: err}
+	}
+	return nil, &StateError{Op: op, TaskID: id, State: string(t.State), Want: "an open task"}
+}
+
+// offeredTo returns the task with id if it is offered to agentID.
+func (r *Router) offeredTo(op, id, agentID string) (*taskEntry, error) {
+	e, err := r.open(op, id)
+	if err != nil {
+		return nil, err
+	}
+	if e.t.State != StateOffered || e.t.AgentID != agentID {
+		held := string(e.t.State)
+		if e.t.AgentID != "" {
+			held += " to agent " + e.t.AgentID
+		}
+		return nil, &StateError{Op: op, TaskID: id, State: held, Want: "OFFERED to agent " + agentID}
+	}
+	return e, nil
+}
+
+// Accept connects an offered task to the agent it was offered to.
+func (r *Router) Accept(ctx context.Context, taskID, agentID string) error {
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	defer r.unlock()
+	e, err := r.offeredTo("Accept", taskID, agentID)
+	if err != nil {
+		return err
+	}
+	now := r.clock.Now()
+	nt := next(e.t)
+	nt.State = StateConnected
+	nt.ConnectedAt = now
+	nt.OfferExpiresAt = time.Time{}
+	if err := r.write1("accept", nt); err != nil {
+		return err
+	}
+	r.apply(e, nt, now)
+	r.emitTask(EventTaskAccepted, nt, now)
+	return nil
+}
+
+// Reject declines an offer. The task goes back to its place in line and is
+// not offered to this agent again while another agent can take it; the agent
+// is blocked until ClearAgent unless Config.MissedPolicy is StayAvailable.
+func (r *Router) Reject(ctx context.Context, taskID, agentID string) error {
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	defer r.unlock()
+	e, err := r.offeredTo("Reject", taskID, agentID)
+	if err != nil {
+		return err
+	}
+	return r.missOrReject(e, BlockedRejected, r.clock.Now())
+}
+
+// missOrReject returns an offered task to its queue after a reject or an
+// offer timeout.
+func (r *Router) missOrReject(e *taskEntry, why BlockReason, now time.Time) error {
+	a := e.holder
+	nt := next(e.t)
+	nt.State = StateQueued
+	nt.AgentID = ""
+	nt.OfferExpiresAt = time.Time{}
+	if !rejected(nt, a.ID) {
+		nt.RejectedBy = append(slices.Clip(nt.RejectedBy), a.ID)
+	}
+	na := a.Agent
+	na.LastActivity = now
+	if r.cfg.MissedPolicy == BlockUntilCleared {
+		na.Blocked, na.BlockedTaskID = why, nt.ID
+	}
+	if err := r.write1("return offer", nt, &na); err != nil {
+		return err
+	}
+	r.apply(e, nt, now)
+	r.unindexAgent(a)
+	a.Agent = na
+	r.indexAgent(a)
+	r.markAgent(a)
+	typ := EventTaskRejected
+	if why == BlockedMissed {
+		typ = EventTaskMissed
+	}
+	r.emit(Event{Type: typ, Time: now, TaskID: nt.ID, AgentID: a.ID, QueueID: nt.QueueID, State: nt.State})
+	return nil
+}
+
+// Complete ends the agent's work on a connected or paused task and starts
+// after-contact work, which ends by CloseAfterContactWork or the agent's
+// AfterContactWorkLimit for the channel. The slot stays taken until then.
+func (r *Router) Complete(ctx context.Context, taskID string) error {
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	defer r.unlock()
+	e, err := r.open("Complete", taskID)
+	if err != nil {
+		return err
+	}
+	if err := checkTransition("Complete", e.t, StateAfterContactWork); err != nil {
+		return err
+	}
+	now := r.clock.Now()
+	nt := r.toACW(e, DisconnectAgentCompleted, now)
+	if err := r.write1("complete", nt); err != nil {
+		return err
+	}
+	r.apply(e, nt, now)
+	r.emitTask(EventTaskAfterContactWork, nt, now)
+	return nil
+}
+
+// toACW builds the after-contact-work value of a connected or paused task.
+func (r *Router) toACW(e *taskEntry, reason DisconnectReason, now time.Time) *Task {
+	nt := next(e.t)
+	if nt.State == StatePaused {
+		nt.PausedTotal += now.Sub(nt.LastPausedAt)
+	}
+	nt.State = StateAfterContactWork
+	nt.DisconnectReason = reason
+	nt.DisconnectedAt = now
+	nt.AfterContactWorkAt = now
+	nt.AfterContactWorkEnd = time.Time{}
+	if a := e.holder; a != nil {
+		if limit := a.AfterContactWorkLimit[nt.Channel]; limit > 0 {
+			nt.AfterContactWorkEnd = now.Add(limit)
+		}
+	}
+	return nt
+}
+
+// CloseAfterContactWork ends after-contact work: the task is COMPLETED and the
+// agent's slot frees.
+func (r *Router) CloseAfterContactWork(ctx context.Context, taskID string) error {
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	defer r.unlock()
+	e, err := r.open("CloseAfterContactWork", taskID)
+	if err != nil {
+		return err
+	}
+	if e.t.State != StateAfterContactWork {
+		return &StateError{Op: "CloseAfterContactWork", TaskID: taskID, State: string(e.t.State), Want: string(StateAfterContactWork)}
+	}
+	return r.closeACW(e, r.clock.Now())
+}
+
+func (r *Router) closeACW(e *taskEntry, now time.Time) error {
+	nt := next(e.t)
+	nt.State = StateCompleted
+	nt.AfterContactWorkEnd = now
+	return r.release(e, nt, now, "close after-contact work", EventTaskCompleted)
+}
+
+// release stores and applies a change that frees the task's slot, updating
+// the holder's LastActivity in the same write.
+func (r *Router) release(e *taskEntry, nt *Task, now time.Time, op string, typ EventType) error {
+	a := e.holder
+	var err error
+	if a != nil {
+		na := a.Agent
+		na.LastActivity = now
+		if err = r.write1(op, nt, &na); err == nil {
+			r.unindexAgent(a)
+			a.Agent = na
+			r.indexAgent(a)
+		}
+	} else {
+		err = r.write1(op, nt)
+	}
+	if err != nil {
+		return err
+	}
+	r.apply(e, nt, now)
+	r.emitTask(typ, nt, now)
+	return nil
+}
+
+// finish ends an open task in a final state (stopped, expired), wherever it is.
+func (r *Router) finish(e *taskEntry, state TaskState, reason DisconnectReason, now time.Time, typ EventType) error {
+	nt := next(e.t)
+	nt.State = state
+	if nt.DisconnectReason == "" || state != StateCompleted {
+		nt.DisconnectReason = reason
+	}
+	if nt.DisconnectedAt.IsZero() {
+		nt.DisconnectedAt = now
+	}
+	nt.OfferExpiresAt = time.Time{}
+	return r.release(e, nt, now, "finish", typ)
+}
+
+// Stop ends a task in any open state (STOPPED, reason API_STOPPED). An agent
+// holding it gets its slot back at once.
+func (r *Router) Stop(ctx context.Context, taskID string) error {
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	defer r.unlock()
+	e, err := r.open("Stop", taskID)
+	if err != nil {
+		return err
+	}
+	return r.finish(e, StateStopped, DisconnectAPIStopped, r.clock.Now(), EventTaskStopped)
+}
+
+// Pause pauses a connected task (at most MaxPauses times). It keeps its slot.
+func (r *Router) Pause(ctx context.Context, taskID string) error {
+	return r.pauseResume(ctx, "Pause", taskID, StatePaused)
+}
+
+// Resume resumes a paused task.
+func (r *Router) Resume(ctx context.Context, taskID string) error {
+	return r.pauseResume(ctx, "Resume", taskID, StateConnected)
+}
+
+func (r *Router) pauseResume(ctx context.Context, op, taskID string, to TaskState) error {
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	defer r.unlock()
+	e, err := r.open(op, taskID)
+	if err != nil {
+		return err
+	}
+	if err := checkTransition(op, e.t, to); err != nil {
+		return err
+	}
+	now := r.clock.Now()
+	nt := next(e.t)
+	nt.State = to
+	typ := EventTaskPaused
+	if to == StatePaused {
+		if nt.PauseCount >= MaxPauses {
+			return &LimitError{What: "pauses of task " + taskID, Limit: MaxPauses}
+		}
+		nt.PauseCount++
+		nt.LastPausedAt = now
+	} else {
+		nt.LastResumedAt = now
+		nt.PausedTotal += now.Sub(nt.LastPausedAt)
+		typ = EventTaskResumed
+	}
+	if err := r.write1(op, nt); err != nil {
+		return err
+	}
+	r.apply(e, nt, now)
+	r.emitTask(typ, nt, now)
+	return nil
+}
+
+// TransferTarget is where Transfer sends a task: a queue or an agent.
+type TransferTarget struct {
+	QueueID string
+	AgentID string
+}
+
+// Transfer ends the task's current segment and starts a new linked task
+// (PreviousTaskID) in the target queue or agent queue, keeping name,
+// description, attributes, references, priority, routing criteria (activated
+// afresh) and expiry. A queued task's segment ends COMPLETED at once; a
+// connected or paused one goes to after-contact work with its agent. A task
+// is transferred at most MaxTransfers times. It returns the new segment.
+func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget) (*Task, error) {
+	switch {
+	case to.QueueID == "" && to.AgentID == "":
+		return nil, invalid("TransferTarget", "", "one of QueueID or AgentID is required")
+	case to.QueueID != "" && to.AgentID != "":
+		return nil, invalid("TransferTarget.AgentID", to.AgentID, "set QueueID or AgentID, not both")
+	}
+	if err := r.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer r.unlock()
+	e, err := r.open("Transfer", taskID)
+	if err != nil {
+		return nil, err
+	}
+	old := e.t
+	switch old.State {
+	case StateQueued, StateConnected, StatePaused:
+	default:
+		return nil, &StateError{Op: "Transfer", TaskID: taskID, State: string(old.State), Want: "QUEUED, CONNECTED or PAUSED"}
+	}
+	if old.TransferCount >= MaxTransfers {
+		return nil, &LimitError{What: "transfers of task " + old.InitialTaskID, Limit: MaxTransfers}
+	}
+	if err := r.checkTarget(to.QueueID, to.AgentID, true, "TransferTarget.QueueID", "TransferTarget.AgentID"); err != nil {
+		return nil, err
+	}
+	chain, err := r.store.Chain(ctx, old.InitialTaskID)
+	if err != nil {
+		return nil, &StoreError{Op: "chain", Err: err}
+	}
+	if len(chain) >= MaxChainLength {
+		return nil, &LimitError{What: fmt.Sprintf("tasks linked in the chain of %q", old.InitialTaskID), Limit: MaxChainLength}
+	}
+	now := r.clock.Now()
+	var ended *Task
+	if old.State == StateQueued {
+		ended = next(old)
+		ended.State = StateCompleted
+		ended.DisconnectReason = DisconnectTransferred
+		ended.DisconnectedAt = now
+	} else {
+		ended = r.toACW(e, DisconnectTransferred, now)
+	}
+	method := InitiatedByQueueTransfer
+	if to.AgentID != "" {
+		method = InitiatedByTransfer
+	}
+	r.seq++
+	nt := &Task{
+		ID: r.cfg.NewID(), Sequence: r.seq, Version: 1,
+		Name: old.Name, Description: old.Description, Channel: old.Channel,
+		Attributes: old.Attributes, References: old.References,
+		State: StateQueued, QueueID: to.QueueID, TargetAgentID: to.AgentID,
+		Priority: old.Priority, QueueTimeAdjustment: old.QueueTimeAdjustment,
+		RoutingCriteria: old.RoutingCriteria, CriteriaActivatedAt: now,
+		PreviousTaskID: old.ID, InitialTaskID: old.InitialTaskID,
+		InitiationMethod: method, TemplateID: old.TemplateID, CreatedBy: old.CreatedBy,
+		TransferCount: old.TransferCount + 1,
+		InitiatedAt:   now, EnqueuedAt: now, ExpiresAt: old.ExpiresAt,
+	}
+	if err := r.write("transfer", []*Task{ended, nt}); err != nil {
+		return nil, err
+	}
+	r.apply(e, ended, now)
+	ne := &taskEntry{ch: nt.Channel.index()}
+	r.tasks[nt.ID] = ne
+	r.apply(ne, nt, now)
+	r.emit(Event{Type: EventTaskTransferred, Time: now, TaskID: old.ID, AgentID: old.AgentID, QueueID: old.QueueID, State: ended.State, RelatedTaskID: nt.ID})
+	r.emitTask(EventTaskCreated, nt, now)
+	r.emitTask(EventTaskQueued, nt, now)
+	return nt.Clone(), nil
+}
+
+// RoutingUpdate changes how a task is routed. Zero fields are left alone.
+type RoutingUpdate struct {
+	// Priority sets the task's priority (1 routes first). Not with
+	// QueueTimeAdjustment in the same call, as in Amazon Connect.
+	Priority int
+	// QueueTimeAdjustment, when non-nil, replaces the task's adjustment.
+	QueueTimeAdjustment *time.Duration
+	// Criteria, when non-nil, replaces the routing criteria and activates
+	// them from now.
+	Criteria *RoutingCriteria
+	// ClearCriteria removes the routing criteria.
+	ClearCriteria bool
+}
+
+// UpdateRouting changes a task's priority, routing age or criteria. A queued
+// task moves in line at once.
+func (r *Router) UpdateRouting(ctx context.Context, taskID string, u RoutingUpdate) error {
+	switch {
+	case u.Priority < 0:
+		return invalid("RoutingUpdate.Priority", fmt.Sprint(u.Priority), "must be 1 or more")
+	case u.Priority > 0 && u.QueueTimeAdjustment != nil:
+		return invalid("RoutingUpdate.QueueTimeAdjustment", u.QueueTimeAdjustment.String(), "set Priority or QueueTimeAdjustment, not both")
+	case u.Criteria != nil && u.ClearCriteria:
+		return invalid("RoutingUpdate.ClearCriteria", "true", "set Criteria or ClearCriteria, not both")
+	case u.QueueTimeAdjustment != nil && (*u.QueueTimeAdjustment > MaxTaskDuration || *u.QueueTimeAdjustment < -MaxTaskDuration):
+		return invalid("RoutingUpdate.QueueTimeAdjustment", u.QueueTimeAdjustment.String(), "within ±90 days")
+	}
+	if u.Criteria != nil {
+		if err := u.Criteria.validate("RoutingUpdate.Criteria"); err != nil {
+			return err
+		}
+	}
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	defer r.unlock()
+	e, err := r.open("UpdateRouting", taskID)
+	if err != nil {
+		return err
+	}
+	now := r.clock.Now()
+	nt := next(e.t)
+	if u.Priority > 0 {
+		nt.Priority = u.Priority
+	}
+	if u.QueueTimeAdjustment != nil {
+		nt.QueueTimeAdjustment = *u.QueueTimeAdjustment
+	}
+	if u.Criteria != nil {
+		nt.RoutingCriteria = u.Criteria.Clone()
+		nt.CriteriaActivatedAt = now
+	}
+	if u.ClearCriteria {
+		nt.RoutingCriteria = nil
+	}
+	if err := r.write1("update routing", nt); err != nil {
+		return err
+	}
+	r.apply(e, nt, now)
+	r.emitTask(EventTaskUpdated, nt, now)
+	return nil
+}
+
+// UpdateAttributes merges attrs into the task's attributes and into those of
+// every task in its PreviousTaskID chain, open or finished, in one atomic
+// write. Each result must stay within MaxAttributeSize.
+func (r *Router) UpdateAttributes(ctx context.Context, taskID string, attrs map[string]string) error {
+	if err := validateAttributes("Attributes", attrs); err != nil {
+		return err
+	}
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	defer r.unlock()
+	t, err := r.lookup(taskID, "taskID")
+	if err != nil {
+		return err
+	}
+	chain, err := r.store.Chain(ctx, t.InitialTaskID)
+	if err != nil {
+		return &StoreError{Op: "chain", Err: err}
+	}
+	if len(chain) == 0 {
+		chain = []*Task{t}
+	}
+	updated := make([]*Task, 0, len(chain))
+	for _, c := range chain {
+		if e := r.tasks[c.ID]; e != nil {
+			c = e.t // the live value
+		}
+		nt := next(c)
+		nt.Attributes = maps.Clone(c.Attributes)
+		if nt.Attributes == nil {
+			nt.Attributes = make(map[string]string, len(attrs))
+		}
+		maps.Copy(nt.Attributes, attrs)
+		if err := validateAttributes("Attributes", nt.Attributes); err != nil {
+			return fmt.Errorf("task %q: %w", c.ID, err)
+		}
+		updated = append(updated, nt)
+	}
+	if err := r.write("update attributes", updated); err != nil {
+		return err
+	}
+	now := r.clock.Now()
+	for _, nt := range updated {
+		if e := r.tasks[nt.ID]; e != nil {
+			r.apply(e, nt, now)
+		}
+		r.emitTask(EventTaskUpdated, nt, now)
+	}
+	return nil
+}
+
+// Reschedule moves a scheduled task to a new time (at most MaxReschedules
+// times), within Config.MaxScheduleAhead of now and before its expiry.
+func (r *Router) Reschedule(ctx context.Context, taskID string, at time.Time) error {
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	defer r.unlock()
+	e, err := r.open("Reschedule", taskID)
+	if err != nil {
+		return err
+	}
+	if e.t.State != StateScheduled {
+		return &StateError{Op: "Reschedule", TaskID: taskID, State: string(e.t.State), Want: string(StateScheduled)}
+	}
+	now := r.clock.Now()
+	switch {
+	case at.Before(now):
+		return invalid("ScheduledAt", at.Format(time.RFC3339), "must not be in the past")
+	case at.Sub(now) > r.cfg.MaxScheduleAhead:
+		return invalid("ScheduledAt", at.Format(time.RFC3339), fmt.Sprintf("at most %s ahead", r.cfg.MaxScheduleAhead))
+	case !at.Before(e.t.ExpiresAt):
+		return invalid("ScheduledAt", at.Format(time.RFC3339), "must be before ExpiresAt")
+	case e.t.RescheduleCount >= MaxReschedules:
+		return &LimitError{What: "reschedules of task " + taskID, Limit: MaxReschedules}
+	}
+	nt := next(e.t)
+	nt.ScheduledAt = at
+	nt.RescheduleCount++
+	if err := r.write1("reschedule", nt); err != nil {
+		return err
+	}
+	r.apply(e, nt, now)
+	r.emitTask(EventTaskScheduled, nt, now)
+	return nil
+}
+
+// enqueueScheduled moves a scheduled task into its queue when its time comes.
+// Capacity is not checked: the work was accepted when the task was created.
+func (r *Router) enqueueScheduled(e *taskEntry, now time.Time) error {
+	nt := next(e.t)
+	nt.State = StateQueued
+	nt.EnqueuedAt = now
+	nt.CriteriaActivatedAt = now
+	if err := r.write1("enqueue scheduled task", nt); err != nil {
+		return err
+	}
+	r.apply(e, nt, now)
+	r.emitTask(EventTaskQueued, nt, now)
+	return nil
+}

@@ -1,0 +1,291 @@
+package switchboard
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+)
+
+// MemoryStore is the in-memory Store: the default when the host has no
+// database. It keeps every task it is given, open or finished, for its
+// lifetime, and loses everything when the process ends. It is safe for
+// concurrent use.
+//
+// As the Store contract allows, a MemoryStore keeps the pointers it is given
+// and returns them as they are: callers must not modify a value after passing
+// it to Write, nor one the store returned.
+type MemoryStore struct {
+	mu       sync.RWMutex
+	tasks    map[string]*Task
+	tokens   map[string]string   // ClientToken → ID of the newest task with it
+	chains   map[string][]string // InitialTaskID → IDs of the tasks with it
+	agents   map[string]*Agent
+	queues   map[string]*Queue
+	profiles map[string]*RoutingProfile
+	// pending is scratch space for Write, used under mu: the version each
+	// task ID reaches earlier in a large change.
+	pending map[string]int64
+}
+
+// memOverlayMin is the number of tasks in one change from which Write looks up
+// earlier versions of the same ID in a map rather than by scanning the change.
+const memOverlayMin = 16
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{
+		tasks:    make(map[string]*Task),
+		tokens:   make(map[string]string),
+		chains:   make(map[string][]string),
+		agents:   make(map[string]*Agent),
+		queues:   make(map[string]*Queue),
+		profiles: make(map[string]*RoutingProfile),
+		pending:  make(map[string]int64),
+	}
+}
+
+var (
+	errMemNilTask    = errors.New("switchboard: memory store: nil task in change")
+	errMemNilAgent   = errors.New("switchboard: memory store: nil agent in change")
+	errMemNilQueue   = errors.New("switchboard: memory store: nil queue in change")
+	errMemNilProfile = errors.New("switchboard: memory store: nil routing profile in change")
+)
+
+// Write applies every record of c, or none of them. A task's Version must be
+// one more than that of the stored task with its ID, or 1 for a new ID; when
+// c holds one ID more than once, each later entry must be one more than the
+// entry before it. Otherwise Write returns an error matching ErrConflict and
+// stores nothing. Agents, queues and routing profiles replace any stored
+// record with the same ID.
+func (s *MemoryStore) Write(ctx context.Context, c *Change) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if c == nil {
+		return nil
+	}
+	for _, a := range c.Agents {
+		if a == nil {
+			return errMemNilAgent
+		}
+	}
+	for _, q := range c.Queues {
+		if q == nil {
+			return errMemNilQueue
+		}
+	}
+	for _, p := range c.Profiles {
+		if p == nil {
+			return errMemNilProfile
+		}
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.checkTasks(c.Tasks); err != nil {
+		return err
+	}
+	for _, t := range c.Tasks {
+		s.putTask(t)
+	}
+	for _, a := range c.Agents {
+		s.agents[a.ID] = a
+	}
+	for _, q := range c.Queues {
+		s.queues[q.ID] = q
+	}
+	for _, p := range c.Profiles {
+		s.profiles[p.ID] = p
+	}
+	return nil
+}
+
+// checkTasks verifies the versions of tasks against the store and against
+// earlier entries of tasks with the same ID. s.mu must be held for writing.
+func (s *MemoryStore) checkTasks(tasks []*Task) error {
+	useMap := len(tasks) >= memOverlayMin
+	if useMap {
+		defer clear(s.pending)
+	}
+	for i, t := range tasks {
+		if t == nil {
+			return errMemNilTask
+		}
+		var prev int64
+		found := false
+		if useMap {
+			prev, found = s.pending[t.ID]
+		} else {
+			for j := i - 1; j >= 0; j-- {
+				if tasks[j].ID == t.ID {
+					prev, found = tasks[j].Version, true
+					break
+				}
+			}
+		}
+		if !found {
+			if old, ok := s.tasks[t.ID]; ok {
+				prev = old.Version
+			}
+		}
+		if t.Version != prev+1 {
+			return fmt.Errorf("%w: task %q has version %d, stored %d", ErrConflict, t.ID, t.Version, prev)
+		}
+		if useMap {
+			s.pending[t.ID] = t.Version
+		}
+	}
+	return nil
+}
+
+// putTask stores t and updates the indexes. s.mu must be held for writing.
+func (s *MemoryStore) putTask(t *Task) {
+	old := s.tasks[t.ID]
+	s.tasks[t.ID] = t
+
+	if old == nil || old.InitialTaskID != t.InitialTaskID {
+		if old != nil && old.InitialTaskID != "" {
+			s.unchain(old.InitialTaskID, t.ID)
+		}
+		if t.InitialTaskID != "" {
+			s.chains[t.InitialTaskID] = append(s.chains[t.InitialTaskID], t.ID)
+		}
+	}
+
+	if old != nil && old.ClientToken != "" && old.ClientToken != t.ClientToken && s.tokens[old.ClientToken] == t.ID {
+		s.retoken(old.ClientToken)
+	}
+	if t.ClientToken != "" {
+		cur, ok := s.tokens[t.ClientToken]
+		if !ok || cur == t.ID || s.tasks[cur].Sequence <= t.Sequence {
+			s.tokens[t.ClientToken] = t.ID
+		}
+	}
+}
+
+// unchain removes id from the chain of initialID.
+func (s *MemoryStore) unchain(initialID, id string) {
+	ids := slices.DeleteFunc(s.chains[initialID], func(x string) bool { return x == id })
+	if len(ids) == 0 {
+		delete(s.chains, initialID)
+		return
+	}
+	s.chains[initialID] = ids
+}
+
+// retoken points token at the newest task still carrying it, after the task it
+// pointed at changed its ClientToken. Rare: the router never does that.
+func (s *MemoryStore) retoken(token string) {
+	var newest *Task
+	for _, t := range s.tasks {
+		if t.ClientToken == token && (newest == nil || t.Sequence > newest.Sequence) {
+			newest = t
+		}
+	}
+	if newest == nil {
+		delete(s.tokens, token)
+		return
+	}
+	s.tokens[token] = newest.ID
+}
+
+// Task returns the stored task with id, or an error matching ErrNotFound.
+func (s *MemoryStore) Task(ctx context.Context, id string) (*Task, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	t := s.tasks[id]
+	s.mu.RUnlock()
+	if t == nil {
+		return nil, notFound("task", id)
+	}
+	return t, nil
+}
+
+// TaskByClientToken returns the task with the highest Sequence among those
+// whose ClientToken is token, or an error matching ErrNotFound. The empty
+// token matches no task.
+func (s *MemoryStore) TaskByClientToken(ctx context.Context, token string) (*Task, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var t *Task
+	if token != "" {
+		s.mu.RLock()
+		if id, ok := s.tokens[token]; ok {
+			t = s.tasks[id]
+		}
+		s.mu.RUnlock()
+	}
+	if t == nil {
+		return nil, notFound("task with client token", token)
+	}
+	return t, nil
+}
+
+// Chain returns every stored task whose InitialTaskID is initialTaskID, in
+// Sequence order; none (and no error) when there is no such task. The empty
+// ID matches no task.
+func (s *MemoryStore) Chain(ctx context.Context, initialTaskID string) ([]*Task, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if initialTaskID == "" {
+		return nil, nil
+	}
+	s.mu.RLock()
+	ids := s.chains[initialTaskID]
+	out := make([]*Task, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, s.tasks[id])
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(out, memBySequence)
+	return out, nil
+}
+
+// Load returns every queue, routing profile and agent, each sorted by ID, and
+// every task whose State is not final, sorted by Sequence.
+func (s *MemoryStore) Load(ctx context.Context) (*Snapshot, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	snap := &Snapshot{
+		Queues:   memSortedByID(s.queues, func(q *Queue) string { return q.ID }),
+		Profiles: memSortedByID(s.profiles, func(p *RoutingProfile) string { return p.ID }),
+		Agents:   memSortedByID(s.agents, func(a *Agent) string { return a.ID }),
+	}
+	for _, t := range s.tasks {
+		if !t.State.Final() {
+			snap.OpenTasks = append(snap.OpenTasks, t)
+		}
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(snap.OpenTasks, memBySequence)
+	return snap, nil
+}
+
+// Len returns the number of tasks stored, open or finished.
+func (s *MemoryStore) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.tasks)
+}
+
+func memBySequence(a, b *Task) int {
+	return cmp.Or(cmp.Compare(a.Sequence, b.Sequence), cmp.Compare(a.ID, b.ID))
+}
+
+func memSortedByID[V any](m map[string]*V, id func(*V) string) []*V {
+	out := make([]*V, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(a, b *V) int { return cmp.Compare(id(a), id(b)) })
+	return out
+}

@@ -1,0 +1,910 @@
+package switchboard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/google/btree"
+
+	"github.com/switchboard-go/switchboard/internal/deadline"
+)
+
+// Router is the routing engine: it owns every queue, routing profile, agent
+// and open task, decides who gets what, and runs every timer. All of its
+// methods are safe for concurrent use. Each state change is written to the
+// Store before the method returns, and events go to subscribers in order
+// without ever blocking the router.
+type Router struct {
+	mu     sync.Mutex // guards everything below
+	cfg    Config
+	clock  Clock
+	store  Store
+	closed bool
+
+	queues   map[string]*queueEntry
+	profiles map[string]*profileEntry
+	agents   map[string]*agentEntry
+	tasks    map[string]*taskEntry // open (non-final) tasks
+	seq      uint64                // last task Sequence handed out
+	tokens   map[string]tokenEntry // ClientToken -> first task, for ClientTokenTTL
+	tokenLog []tokenEntry          // tokens in creation order, for pruning
+
+	timers      deadline.Heap[timerRef]
+	armedAt     int64 // deadline the clock timer is set for; 0 when none
+	armedCancel func() bool
+	armGen      uint64
+	inflight    sync.WaitGroup // clock callbacks armed and not finished
+
+	dirtyTasks  []*taskEntry
+	dirtyAgents []*agentEntry
+	scanMark    uint64
+	cands       []*agentEntry
+	fallback    []*agentEntry
+	change      Change
+	ctx         context.Context // the current operation's context; only set while mu is held
+
+	eventSeq uint64
+	subs     []*Subscription
+}
+
+type tokenEntry struct {
+	token   string
+	taskID  string
+	created time.Time
+}
+
+// NewRouter returns a router over store (nil for a new MemoryStore) with cfg
+// (nil for defaults). If the store already holds state, the router rebuilds
+// its indexes and timers from it and carries on where the previous router
+// stopped: waiting tasks keep their order, offers and timers resume, and
+// timers that fell due while no router ran fire at once.
+func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if store == nil {
+		store = NewMemoryStore()
+	}
+	r := &Router{
+		cfg:      c,
+		clock:    c.Clock,
+		store:    store,
+		queues:   map[string]*queueEntry{},
+		profiles: map[string]*profileEntry{},
+		agents:   map[string]*agentEntry{},
+		tasks:    map[string]*taskEntry{},
+		tokens:   map[string]tokenEntry{},
+	}
+	snap, err := store.Load(ctx)
+	if err != nil {
+		return nil, &StoreError{Op: "load", Err: err}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ctx = ctx
+	defer func() { r.ctx = nil }()
+	if err := r.rebuild(snap); err != nil {
+		return nil, err
+	}
+	r.fireDue()
+	r.settle()
+	r.arm()
+	return r, nil
+}
+
+// rebuild loads a snapshot into empty indexes.
+func (r *Router) rebuild(snap *Snapshot) error {
+	now := r.clock.Now()
+	for _, q := range snap.Queues {
+		r.queues[q.ID] = &queueEntry{Queue: *q}
+	}
+	for _, p := range snap.Profiles {
+		r.installProfile(p, now)
+	}
+	for _, a := range snap.Agents {
+		ae := &agentEntry{Agent: *a, held: map[*taskEntry]struct{}{}}
+		ae.profile = r.profiles[a.RoutingProfileID]
+		if ae.profile != nil {
+			ae.profile.agents[a.ID] = ae
+		}
+		r.agents[a.ID] = ae
+	}
+	tasks := slices.Clone(snap.OpenTasks)
+	slices.SortFunc(tasks, func(a, b *Task) int {
+		switch {
+		case a.Sequence < b.Sequence:
+			return -1
+		case a.Sequence > b.Sequence:
+			return 1
+		}
+		return 0
+	})
+	for _, t := range tasks {
+		if t.State.Final() {
+			continue
+		}
+		if t.Sequence > r.seq {
+			r.seq = t.Sequence
+		}
+		if t.QueueID != "" && r.queues[t.QueueID] == nil {
+			return fmt.Errorf("switchboard: rebuild: task %q names queue %q, which the store does not hold", t.ID, t.QueueID)
+		}
+		if id := t.TargetAgentID; id != "" && r.agents[id] == nil {
+			return fmt.Errorf("switchboard: rebuild: task %q names agent %q, which the store does not hold", t.ID, id)
+		}
+		if t.State.holdsSlot() && r.agents[t.AgentID] == nil {
+			return fmt.Errorf("switchboard: rebuild: task %q is held by agent %q, which the store does not hold", t.ID, t.AgentID)
+		}
+		e := &taskEntry{ch: t.Channel.index()}
+		r.tasks[t.ID] = e
+		r.apply(e, t, now)
+		if t.ClientToken != "" {
+			r.rememberToken(t)
+		}
+	}
+	for _, a := range r.agents {
+		r.indexAgent(a)
+		r.markAgent(a)
+	}
+	return nil
+}
+
+// Close stops the router's timers and ends every subscription. It waits for a
+// timer callback in progress to finish, so no goroutine of the router outlives
+// it. Methods called after Close return ErrClosed. Close is idempotent.
+func (r *Router) Close() error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	r.closed = true
+	r.disarm()
+	subs := r.subs
+	r.subs = nil
+	r.mu.Unlock()
+	for _, s := range subs {
+		s.end(ErrClosed)
+	}
+	r.inflight.Wait()
+	return nil
+}
+
+// lock takes the router lock for one public operation.
+func (r *Router) lock(ctx context.Context) error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return ErrClosed
+	}
+	r.ctx = ctx
+	return nil
+}
+
+// unlock settles pending routing work, re-arms the clock and releases the lock.
+func (r *Router) unlock() {
+	r.settle()
+	r.arm()
+	if r.cfg.Test.CheckInvariants {
+		if err := r.checkInvariants(); err != nil {
+			r.ctx = nil
+			r.mu.Unlock()
+			panic(err)
+		}
+	}
+	r.ctx = nil
+	r.mu.Unlock()
+}
+
+// ---- store writes and events ----
+
+// write stores one atomic change built from tasks and agents.
+func (r *Router) write(op string, tasks []*Task, agents ...*Agent) error {
+	c := &r.change
+	c.reset()
+	c.Tasks = append(c.Tasks, tasks...)
+	c.Agents = append(c.Agents, agents...)
+	ctx := r.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	err := r.store.Write(ctx, c)
+	c.reset()
+	if err != nil {
+		return &StoreError{Op: op, Err: err}
+	}
+	return nil
+}
+
+func (r *Router) write1(op string, t *Task, agents ...*Agent) error {
+	var buf [1]*Task
+	buf[0] = t
+	return r.write(op, buf[:], agents...)
+}
+
+func (r *Router) emit(e Event) {
+	r.eventSeq++
+	if len(r.subs) == 0 {
+		return
+	}
+	e.Seq = r.eventSeq
+	if e.Time.IsZero() {
+		e.Time = r.clock.Now()
+	}
+	for _, s := range r.subs {
+		s.publish(e)
+	}
+}
+
+func (r *Router) emitTask(typ EventType, t *Task, now time.Time) {
+	r.emit(Event{Type: typ, Time: now, TaskID: t.ID, AgentID: t.AgentID, QueueID: t.QueueID, State: t.State})
+}
+
+// failed reports work the router started on its own that the store refused.
+func (r *Router) failed(op, taskID string, err error) {
+	r.emit(Event{Type: EventError, TaskID: taskID, Err: fmt.Errorf("switchboard: %s: %w", op, err)})
+}
+
+// Subscribe returns a subscription to every event from now on.
+func (r *Router) Subscribe(opts *SubscribeOptions) *Subscription {
+	s := newSubscription(r, opts)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		s.end(ErrClosed)
+		return s
+	}
+	r.subs = append(r.subs, s)
+	return s
+}
+
+func (r *Router) unsubscribe(s *Subscription) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if i := slices.Index(r.subs, s); i >= 0 {
+		r.subs = slices.Delete(r.subs, i, i+1)
+	}
+}
+
+// ---- applying a task change to the indexes ----
+
+// apply makes nt the current value of e and moves e between indexes as the
+// change requires. It never fails: everything that could fail (validation,
+// the store write) has happened before.
+func (r *Router) apply(e *taskEntry, nt *Task, now time.Time) {
+	old := e.t
+	keep := old != nil && e.queued && nt.State == StateQueued && samePlacement(old, nt)
+	if !keep {
+		r.unplace(e)
+	}
+	if old != nil && old.State.holdsSlot() && (!nt.State.holdsSlot() || old.AgentID != nt.AgentID) {
+		if a := e.holder; a != nil {
+			r.unindexAgent(a)
+			a.load[e.ch]--
+			delete(a.held, e)
+			e.holder = nil
+			r.indexAgent(a)
+			r.markAgent(a)
+		}
+	}
+	if old != nil && isWaiting(old) && old.QueueID != "" {
+		r.queues[old.QueueID].waiting--
+	}
+	e.t = nt
+	if isWaiting(nt) && nt.QueueID != "" {
+		r.queues[nt.QueueID].waiting++
+	}
+	if nt.State == StateQueued && !keep {
+		r.placeQueued(e, now)
+		r.markTask(e)
+	}
+	if nt.State.holdsSlot() && e.holder == nil {
+		a := r.agents[nt.AgentID]
+		r.unindexAgent(a)
+		a.load[e.ch]++
+		a.held[e] = struct{}{}
+		e.holder = a
+		r.indexAgent(a)
+	}
+	switch {
+	case nt.State == StateScheduled:
+		r.schedule(e, timerStage, nt.ScheduledAt)
+	case nt.State == StateOffered:
+		r.schedule(e, timerStage, nt.OfferExpiresAt)
+	case nt.State == StateAfterContactWork && !nt.AfterContactWorkEnd.IsZero():
+		r.schedule(e, timerStage, nt.AfterContactWorkEnd)
+	default:
+		r.cancel(e, timerStage)
+	}
+	if nt.State.Final() {
+		r.cancel(e, timerExpiry)
+		delete(r.tasks, nt.ID)
+	} else if old == nil || !old.ExpiresAt.Equal(nt.ExpiresAt) || !e.timers[timerExpiry].Scheduled() {
+		r.schedule(e, timerExpiry, nt.ExpiresAt)
+	}
+}
+
+func isWaiting(t *Task) bool { return t.State == StateQueued || t.State == StateOffered }
+
+// samePlacement reports whether a queued task can stay where it is in the
+// trees: same queue, channel, key and criteria.
+func samePlacement(a, b *Task) bool {
+	return a.State == StateQueued && a.QueueID == b.QueueID && a.TargetAgentID == b.TargetAgentID &&
+		a.Priority == b.Priority && a.QueueTimeAdjustment == b.QueueTimeAdjustment &&
+		a.EnqueuedAt.Equal(b.EnqueuedAt) && a.RoutingCriteria == b.RoutingCriteria &&
+		a.CriteriaActivatedAt.Equal(b.CriteriaActivatedAt)
+}
+
+// next returns a shallow copy of t with Version incremented: the start of
+// every change. Maps and criteria are shared and must be replaced, not
+// modified.
+func next(t *Task) *Task {
+	c := *t
+	c.Version++
+	return &c
+}
+
+// offer gives queued task e to agent a: an offer with a timeout, or a
+// connection at once when the agent auto-accepts the channel.
+func (r *Router) offer(e *taskEntry, a *agentEntry) error {
+	now := r.clock.Now()
+	nt := next(e.t)
+	nt.AgentID = a.ID
+	nt.OfferedAt = now
+	auto := a.autoAccepts(nt.Channel)
+	if auto {
+		nt.State = StateConnected
+		nt.ConnectedAt = now
+		nt.OfferExpiresAt = time.Time{}
+	} else {
+		nt.State = StateOffered
+		nt.OfferExpiresAt = now.Add(r.cfg.OfferTimeout)
+	}
+	na := a.Agent
+	na.LastActivity = now
+	if err := r.write1("offer", nt, &na); err != nil {
+		return err
+	}
+	r.unindexAgent(a)
+	a.Agent = na
+	r.indexAgent(a)
+	r.apply(e, nt, now)
+	r.emit(Event{Type: EventTaskOffered, Time: now, TaskID: nt.ID, AgentID: a.ID, QueueID: nt.QueueID, State: StateOffered})
+	if auto {
+		r.emitTask(EventTaskAccepted, nt, now)
+	}
+	return nil
+}
+
+// ---- timers ----
+
+func (r *Router) schedule(e *taskEntry, kind timerKind, at time.Time) {
+	it := &e.timers[kind]
+	it.Value = timerRef{kind: kind, task: e}
+	r.timers.Schedule(it, at.UnixNano())
+}
+
+func (r *Router) cancel(e *taskEntry, kind timerKind) { r.timers.Cancel(&e.timers[kind]) }
+
+// arm sets the clock to call back at the earliest deadline.
+func (r *Router) arm() {
+	if r.closed {
+		return
+	}
+	top := r.timers.Peek()
+	if top == nil {
+		r.disarm()
+		return
+	}
+	if r.armedCancel != nil && r.armedAt == top.At {
+		return
+	}
+	r.disarm()
+	r.armGen++
+	gen := r.armGen
+	r.armedAt = top.At
+	r.inflight.Add(1)
+	d := time.Duration(top.At - r.clock.Now().UnixNano())
+	r.armedCancel = r.clock.AfterFunc(max(d, 0), func() { r.onTimer(gen) })
+}
+
+func (r *Router) disarm() {
+	if r.armedCancel != nil {
+		if r.armedCancel() {
+			r.inflight.Done()
+		}
+		r.armedCancel = nil
+		r.armedAt = 0
+	}
+}
+
+func (r *Router) onTimer(gen uint64) {
+	defer r.inflight.Done()
+	r.mu.Lock()
+	if r.closed || gen != r.armGen {
+		r.mu.Unlock()
+		return
+	}
+	r.armedCancel = nil
+	r.armedAt = 0
+	r.ctx = context.Background()
+	r.fireDue()
+	r.unlock()
+}
+
+// fireDue handles every deadline at or before now, in deadline order, each
+// followed by the routing it causes.
+func (r *Router) fireDue() {
+	now := r.clock.Now()
+	for {
+		it := r.timers.PopDue(now.UnixNano())
+		if it == nil {
+			return
+		}
+		e := it.Value.task
+		if err := r.fire(e, it.Value.kind, now); err != nil {
+			r.failed("timer", e.t.ID, err)
+			r.schedule(e, it.Value.kind, now.Add(r.cfg.RetryInterval))
+		}
+		r.settle()
+	}
+}
+
+func (r *Router) fire(e *taskEntry, kind timerKind, now time.Time) error {
+	t := e.t
+	switch kind {
+	case timerExpiry:
+		return r.finish(e, StateExpired, DisconnectExpired, now, EventTaskExpired)
+	case timerLevel:
+		lv := e.lane.levels[e.levels]
+		r.joinLevel(e, lv)
+		e.levels++
+		if e.levels < len(e.lane.levels) {
+			r.schedule(e, timerLevel, t.EnqueuedAt.Add(e.lane.levels[e.levels].delay))
+		}
+		r.markTask(e)
+		return nil
+	case timerStep:
+		for i := 0; i < e.levels; i++ {
+			r.leaveLevel(e, e.lane.levels[i])
+		}
+		idx, until := t.RoutingCriteria.activeStep(t.CriteriaActivatedAt, now)
+		e.step, e.stepExpr, e.classSig = idx, nil, ""
+		if idx >= 0 {
+			e.stepExpr = &t.RoutingCriteria.Steps[idx].Expression
+			e.classSig = e.stepExpr.String()
+			if !until.IsZero() {
+				r.schedule(e, timerStep, until)
+			}
+		}
+		for i := 0; i < e.levels; i++ {
+			r.joinLevel(e, e.lane.levels[i])
+		}
+		r.emitTask(EventTaskRoutingStep, t, now)
+		r.markTask(e)
+		return nil
+	}
+	switch t.State {
+	case StateScheduled:
+		return r.enqueueScheduled(e, now)
+	case StateOffered:
+		return r.missOrReject(e, BlockedMissed, now)
+	case StateAfterContactWork:
+		return r.closeACW(e, now)
+	}
+	return nil
+}
+
+// ---- configuration ----
+
+// PutQueue creates or replaces a queue.
+func (r *Router) PutQueue(ctx context.Context, q Queue) error {
+	if err := q.validate(); err != nil {
+		return err
+	}
+	if q.Hours != nil {
+		h := *q.Hours
+		h.Ranges = slices.Clone(h.Ranges)
+		q.Hours = &h
+	}
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	defer r.unlock()
+	if err := r.store.Write(ctx, &Change{Queues: []*Queue{&q}}); err != nil {
+		return &StoreError{Op: "put queue", Err: err}
+	}
+	if qe := r.queues[q.ID]; qe != nil {
+		qe.Queue = q
+		return nil
+	}
+	r.queues[q.ID] = &queueEntry{Queue: q}
+	return nil
+}
+
+// PutRoutingProfile creates or replaces a routing profile. Every queue it
+// names must exist. Agents of the profile pick up the change at once.
+func (r *Router) PutRoutingProfile(ctx context.Context, p RoutingProfile) error {
+	if err := p.validate(); err != nil {
+		return err
+	}
+	p = p.normalized()
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	defer r.unlock()
+	for i, qc := range p.Queues {
+		if r.queues[qc.QueueID] == nil {
+			return fmt.Errorf("RoutingProfile.Queues[%d].QueueID: %w", i, notFound("queue", qc.QueueID))
+		}
+	}
+	if err := r.store.Write(ctx, &Change{Profiles: []*RoutingProfile{&p}}); err != nil {
+		return &StoreError{Op: "put routing profile", Err: err}
+	}
+	r.installProfile(&p, r.clock.Now())
+	return nil
+}
+
+// installProfile replaces or adds a profile in memory and rebuilds the lanes
+// it touches (before and after).
+func (r *Router) installProfile(p *RoutingProfile, now time.Time) {
+	old := r.profiles[p.ID]
+	pe := &profileEntry{RoutingProfile: *p, agents: map[string]*agentEntry{}}
+	for _, mc := range p.Concurrency {
+		pe.conc[mc.Channel.index()] = mc.Concurrency
+		pe.cross[mc.Channel.index()] = mc.CrossChannel
+	}
+	touched := map[*lane]bool{}
+	if old != nil {
+		for _, a := range old.agents {
+			r.unindexAgent(a)
+		}
+		pe.agents = old.agents
+		for _, pc := range old.configs {
+			touched[pc.lane] = true
+		}
+	}
+	for _, qc := range p.Queues {
+		l := r.laneFor(r.queues[qc.QueueID], qc.Channel.index())
+		pe.configs = append(pe.configs, profileQueue{lane: l, prio: qc.Priority, delay: qc.Delay, ch: qc.Channel.index()})
+		touched[l] = true
+	}
+	r.profiles[p.ID] = pe
+	for _, a := range pe.agents {
+		a.profile = pe
+	}
+	lanes := make([]*lane, 0, len(touched))
+	for l := range touched {
+		lanes = append(lanes, l)
+	}
+	slices.SortFunc(lanes, func(a, b *lane) int {
+		if a.q.ID != b.q.ID {
+			if a.q.ID < b.q.ID {
+				return -1
+			}
+			return 1
+		}
+		return a.ch - b.ch
+	})
+	for _, l := range lanes {
+		r.rebuildLane(l, now)
+	}
+	// configs in priority order; stable keeps listing order among equals.
+	idx := make([]int, len(pe.configs))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return pe.configs[a].prio - pe.configs[b].prio })
+	sorted := make([]profileQueue, len(idx))
+	for i, j := range idx {
+		sorted[i] = pe.configs[j]
+	}
+	pe.configs = sorted
+	for _, a := range pe.agents {
+		r.indexAgent(a)
+		r.markAgent(a)
+	}
+}
+
+func (r *Router) profilesSorted() []*profileEntry {
+	ps := make([]*profileEntry, 0, len(r.profiles))
+	for _, p := range r.profiles {
+		ps = append(ps, p)
+	}
+	slices.SortFunc(ps, func(a, b *profileEntry) int {
+		if a.ID < b.ID {
+			return -1
+		}
+		if a.ID > b.ID {
+			return 1
+		}
+		return 0
+	})
+	return ps
+}
+
+// PutAgent creates an agent or replaces its configuration (name, routing
+// profile, proficiencies, auto-accept, ACW limits). A new agent starts in
+// a.Status (Offline when empty); an existing agent keeps its status and
+// runtime state, which change only through SetAgentStatus and ClearAgent.
+func (r *Router) PutAgent(ctx context.Context, a Agent) error {
+	if err := a.validate(); err != nil {
+		return err
+	}
+	if a.Status != "" {
+		if err := checkStatus(a.Status); err != nil {
+			return err
+		}
+	}
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	defer r.unlock()
+	p := r.profiles[a.RoutingProfileID]
+	if p == nil {
+		return fmt.Errorf("Agent.RoutingProfileID: %w", notFound("routing profile", a.RoutingProfileID))
+	}
+	now := r.clock.Now()
+	na := a
+	na.Proficiencies = slices.Clone(a.Proficiencies)
+	na.AutoAccept = slices.Clone(a.AutoAccept)
+	na.AfterContactWorkLimit = cloneMap(a.AfterContactWorkLimit)
+	ae := r.agents[a.ID]
+	if ae != nil {
+		na.Status, na.StatusSince, na.LastActivity = ae.Status, ae.StatusSince, ae.LastActivity
+		na.Blocked, na.BlockedTaskID = ae.Blocked, ae.BlockedTaskID
+	} else {
+		if na.Status == "" {
+			na.Status = StatusOffline
+		}
+		na.StatusSince, na.LastActivity = now, now
+		na.Blocked, na.BlockedTaskID = NotBlocked, ""
+	}
+	if err := r.store.Write(ctx, &Change{Agents: []*Agent{&na}}); err != nil {
+		return &StoreError{Op: "put agent", Err: err}
+	}
+	if ae == nil {
+		ae = &agentEntry{held: map[*taskEntry]struct{}{}}
+		r.agents[a.ID] = ae
+	} else {
+		r.unindexAgent(ae)
+		if ae.profile != nil {
+			delete(ae.profile.agents, a.ID)
+		}
+	}
+	ae.Agent = na
+	ae.profile = p
+	p.agents[a.ID] = ae
+	r.indexAgent(ae)
+	r.markAgent(ae)
+	r.emit(Event{Type: EventAgentStatusChanged, Time: now, AgentID: a.ID, Status: na.Status})
+	return nil
+}
+
+func cloneMap[K comparable, V any](m map[K]V) map[K]V {
+	if m == nil {
+		return nil
+	}
+	out := make(map[K]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func checkStatus(s AgentStatus) error {
+	if s == "" || len(s) > 127 {
+		return invalid("Status", string(s), "1..127 characters")
+	}
+	return nil
+}
+
+// SetAgentStatus sets an agent's status. Setting StatusAvailable makes the
+// agent routable (LastActivity restarts the idle clock); any other status
+// stops new offers but leaves current tasks and pending offers alone.
+func (r *Router) SetAgentStatus(ctx context.Context, agentID string, status AgentStatus) error {
+	if err := checkStatus(status); err != nil {
+		return err
+	}
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	defer r.unlock()
+	a := r.agents[agentID]
+	if a == nil {
+		return notFound("agent", agentID)
+	}
+	if a.Status == status {
+		return nil
+	}
+	now := r.clock.Now()
+	na := a.Agent
+	na.Status, na.StatusSince = status, now
+	if status.Routable() {
+		na.LastActivity = now
+	}
+	return r.updateAgent(a, &na, now, EventAgentStatusChanged)
+}
+
+// ClearAgent clears an agent's missed or rejected task so that it receives
+// work again (Amazon Connect's "Clear contact"). It is a no-op for an agent
+// that is not blocked.
+func (r *Router) ClearAgent(ctx context.Context, agentID string) error {
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	defer r.unlock()
+	a := r.agents[agentID]
+	if a == nil {
+		return notFound("agent", agentID)
+	}
+	if a.Blocked == NotBlocked {
+		return nil
+	}
+	now := r.clock.Now()
+	na := a.Agent
+	na.Blocked, na.BlockedTaskID = NotBlocked, ""
+	na.LastActivity = now
+	return r.updateAgent(a, &na, now, EventAgentCleared)
+}
+
+func (r *Router) updateAgent(a *agentEntry, na *Agent, now time.Time, typ EventType) error {
+	if err := r.store.Write(r.ctx, &Change{Agents: []*Agent{na}}); err != nil {
+		return &StoreError{Op: "update agent", Err: err}
+	}
+	r.unindexAgent(a)
+	a.Agent = *na
+	r.indexAgent(a)
+	r.markAgent(a)
+	r.emit(Event{Type: typ, Time: now, AgentID: a.ID, Status: a.Status})
+	return nil
+}
+
+// ---- reading ----
+
+// Task returns a copy of the task with id, open or finished.
+func (r *Router) Task(ctx context.Context, id string) (*Task, error) {
+	if err := r.lock(ctx); err != nil {
+		return nil, err
+	}
+	e := r.tasks[id]
+	var t *Task
+	if e != nil {
+		t = e.t
+	}
+	r.ctx = nil
+	r.mu.Unlock()
+	if t == nil {
+		st, err := r.store.Task(ctx, id)
+		if err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return nil, notFound("task", id)
+			}
+			return nil, &StoreError{Op: "get task", Err: err}
+		}
+		t = st
+	}
+	return t.Clone(), nil
+}
+
+// Agent returns a copy of the agent with id, runtime fields included.
+func (r *Router) Agent(id string) (*Agent, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a := r.agents[id]
+	if a == nil {
+		return nil, notFound("agent", id)
+	}
+	c := a.Agent
+	c.Proficiencies = slices.Clone(c.Proficiencies)
+	c.AutoAccept = slices.Clone(c.AutoAccept)
+	c.AfterContactWorkLimit = cloneMap(c.AfterContactWorkLimit)
+	return &c, nil
+}
+
+// AgentTasks returns copies of the tasks an agent holds (offered, connected,
+// paused or in after-contact work), in Sequence order.
+func (r *Router) AgentTasks(agentID string) ([]*Task, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a := r.agents[agentID]
+	if a == nil {
+		return nil, notFound("agent", agentID)
+	}
+	out := make([]*Task, 0, len(a.held))
+	for e := range a.held {
+		out = append(out, e.t.Clone())
+	}
+	slices.SortFunc(out, func(x, y *Task) int { return int(x.Sequence) - int(y.Sequence) })
+	return out, nil
+}
+
+// QueuedTasks returns copies of the tasks waiting in a queue (state QUEUED),
+// in the order agents would take them when no delay or criteria apply.
+func (r *Router) QueuedTasks(queueID string) ([]*Task, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	q := r.queues[queueID]
+	if q == nil {
+		return nil, notFound("queue", queueID)
+	}
+	var es []*taskEntry
+	for _, l := range q.lanes {
+		if l == nil {
+			continue
+		}
+		for _, cl := range l.levels[0].classes {
+			cl.tree.Ascend(func(e *taskEntry) bool { es = append(es, e); return true })
+		}
+	}
+	slices.SortFunc(es, func(a, b *taskEntry) int {
+		if taskLess(a, b) {
+			return -1
+		}
+		return 1
+	})
+	out := make([]*Task, len(es))
+	for i, e := range es {
+		out[i] = e.t.Clone()
+	}
+	return out, nil
+}
+
+// QueueOpen reports whether a queue is inside its hours of operation now
+// (always true for a queue without hours).
+func (r *Router) QueueOpen(queueID string) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	q := r.queues[queueID]
+	if q == nil {
+		return false, notFound("queue", queueID)
+	}
+	if q.Hours == nil {
+		return true, nil
+	}
+	return q.Hours.Open(r.clock.Now()), nil
+}
+
+// Stats is a point-in-time count of the router's state.
+type Stats struct {
+	TasksByState   map[TaskState]int
+	QueuedByQueue  map[string]int // QUEUED or OFFERED, per standard queue
+	AgentsByStatus map[AgentStatus]int
+	AgentsBlocked  int
+	PendingTimers  int
+	Events         uint64 // events emitted so far
+}
+
+// Stats returns counts of open tasks by state, waiting tasks by queue and
+// agents by status.
+func (r *Router) Stats() Stats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := Stats{
+		TasksByState:   map[TaskState]int{},
+		QueuedByQueue:  map[string]int{},
+		AgentsByStatus: map[AgentStatus]int{},
+		PendingTimers:  r.timers.Len(),
+		Events:         r.eventSeq,
+	}
+	for _, e := range r.tasks {
+		s.TasksByState[e.t.State]++
+	}
+	for id, q := range r.queues {
+		s.QueuedByQueue[id] = q.waiting
+	}
+	for _, a := range r.agents {
+		s.AgentsByStatus[a.Status]++
+		if a.Blocked != NotBlocked {
+			s.AgentsBlocked++
+		}
+	}
+	return s
+}
+
+var _ = btree.NewG[int]

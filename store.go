@@ -1,0 +1,62 @@
+package switchboard
+
+import "context"
+
+// Store is where the router keeps its state. The host implements it over its
+// own database; NewMemoryStore is the in-memory default. Every change the
+// router acknowledges has been written with Write first, and NewRouter
+// rebuilds everything from Load, so a restarted router continues exactly.
+//
+// Values are immutable once handed over: the router never modifies a Task,
+// Agent, Queue or RoutingProfile after passing it to Write, and never
+// modifies one returned by the Store, so an in-memory store may keep and
+// return the pointers it was given.
+//
+// Implementations must be safe for concurrent use. The storetest package is a
+// conformance suite every Store should pass.
+type Store interface {
+	// Write applies every record of c atomically: all or nothing. A task's
+	// Version must be exactly one more than the stored task's (1 for a task
+	// not yet stored); otherwise Write returns an error matching ErrConflict
+	// and applies nothing.
+	Write(ctx context.Context, c *Change) error
+	// Task returns the task with id, open or finished, or an error matching
+	// ErrNotFound.
+	Task(ctx context.Context, id string) (*Task, error)
+	// TaskByClientToken returns the most recently created task with the given
+	// ClientToken, or an error matching ErrNotFound.
+	TaskByClientToken(ctx context.Context, token string) (*Task, error)
+	// Chain returns every task whose InitialTaskID is id, in Sequence order.
+	Chain(ctx context.Context, initialTaskID string) ([]*Task, error)
+	// Load returns the queues, routing profiles and agents, and every task not
+	// in a final state.
+	Load(ctx context.Context) (*Snapshot, error)
+}
+
+// Change is one atomic write: records to insert or replace, keyed by ID.
+type Change struct {
+	Tasks    []*Task
+	Agents   []*Agent
+	Queues   []*Queue
+	Profiles []*RoutingProfile
+}
+
+func (c *Change) reset() {
+	clear(c.Tasks)
+	clear(c.Agents)
+	clear(c.Queues)
+	clear(c.Profiles)
+	c.Tasks, c.Agents, c.Queues, c.Profiles = c.Tasks[:0], c.Agents[:0], c.Queues[:0], c.Profiles[:0]
+}
+
+func (c *Change) empty() bool {
+	return len(c.Tasks)+len(c.Agents)+len(c.Queues)+len(c.Profiles) == 0
+}
+
+// Snapshot is what Store.Load returns.
+type Snapshot struct {
+	Queues    []*Queue
+	Profiles  []*RoutingProfile
+	Agents    []*Agent
+	OpenTasks []*Task // tasks whose State is not final, in any order
+}

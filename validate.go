@@ -1,0 +1,185 @@
+package switchboard
+
+import (
+	"fmt"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// ValidateTaskInput checks in against every limit that needs no router state
+// (field lengths, attribute size and keys, references, priority, schedule and
+// expiry windows, links), as CreateTask does, using now as the current time
+// and cfg's limits (nil for the defaults). It returns a *ValidationError
+// naming the first bad field, or nil.
+func ValidateTaskInput(in *TaskInput, now time.Time, cfg *Config) error {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return err
+	}
+	return validateInput(in, now, &c)
+}
+
+func validateInput(in *TaskInput, now time.Time, cfg *Config) error {
+	if in.Name == "" {
+		return invalid("Name", "", "required")
+	}
+	if !utf8.ValidString(in.Name) {
+		return invalid("Name", in.Name, "must be valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(in.Name); n > MaxNameLen {
+		return invalid("Name", in.Name, fmt.Sprintf("at most %d characters, got %d", MaxNameLen, n))
+	}
+	if !utf8.ValidString(in.Description) {
+		return invalid("Description", in.Description, "must be valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(in.Description); n > MaxDescLen {
+		return invalid("Description", "", fmt.Sprintf("at most %d characters, got %d", MaxDescLen, n))
+	}
+	if in.Channel != "" && in.Channel.index() < 0 {
+		return invalid("Channel", string(in.Channel), "must be VOICE, CHAT, TASK or EMAIL")
+	}
+	if err := validateAttributes("Attributes", in.Attributes); err != nil {
+		return err
+	}
+	if err := validateReferences(in.References); err != nil {
+		return err
+	}
+	switch {
+	case in.QueueID == "" && in.AgentID == "":
+		return invalid("QueueID", "", "one of QueueID or AgentID is required")
+	case in.QueueID != "" && in.AgentID != "":
+		return invalid("AgentID", in.AgentID, "set QueueID or AgentID, not both")
+	}
+	if in.Priority < 0 {
+		return invalid("Priority", strconv.Itoa(in.Priority), "must be 1 or more (0 for the default 5)")
+	}
+	if d := in.QueueTimeAdjustment; d > MaxTaskDuration || d < -MaxTaskDuration {
+		return invalid("QueueTimeAdjustment", d.String(), "within ±90 days")
+	}
+	if in.RoutingCriteria != nil {
+		if err := in.RoutingCriteria.validate("RoutingCriteria"); err != nil {
+			return err
+		}
+	}
+	if !in.ScheduledAt.IsZero() {
+		if in.ScheduledAt.Before(now) {
+			return invalid("ScheduledAt", in.ScheduledAt.Format(time.RFC3339), "must not be in the past")
+		}
+		if in.ScheduledAt.Sub(now) > cfg.MaxScheduleAhead {
+			return invalid("ScheduledAt", in.ScheduledAt.Format(time.RFC3339),
+				fmt.Sprintf("at most %s ahead", cfg.MaxScheduleAhead))
+		}
+	}
+	if !in.ExpiresAt.IsZero() && in.Expiry != 0 {
+		return invalid("Expiry", in.Expiry.String(), "set ExpiresAt or Expiry, not both")
+	}
+	if in.Expiry < 0 {
+		return invalid("Expiry", in.Expiry.String(), "must be positive")
+	}
+	if exp := expiryOf(in, now, cfg); !exp.IsZero() {
+		if !exp.After(now) {
+			return invalid("ExpiresAt", exp.Format(time.RFC3339), "must be in the future")
+		}
+		if exp.Sub(now) > MaxTaskDuration {
+			return invalid("ExpiresAt", exp.Format(time.RFC3339), "at most 90 days after creation")
+		}
+		if !in.ScheduledAt.IsZero() && !exp.After(in.ScheduledAt) {
+			return invalid("ExpiresAt", exp.Format(time.RFC3339), "must be after ScheduledAt")
+		}
+	}
+	if in.PreviousTaskID != "" && in.RelatedTaskID != "" {
+		return invalid("RelatedTaskID", in.RelatedTaskID, "set PreviousTaskID or RelatedTaskID, not both")
+	}
+	switch in.InitiationMethod {
+	case "", InitiatedByAPI, InitiatedByRule, InitiatedByFlow, InitiatedByAgent, InitiatedByTransfer, InitiatedByQueueTransfer:
+	default:
+		return invalid("InitiationMethod", string(in.InitiationMethod), "unknown initiation method")
+	}
+	for _, f := range []struct{ name, v string }{
+		{"QueueID", in.QueueID}, {"AgentID", in.AgentID}, {"PreviousTaskID", in.PreviousTaskID},
+		{"RelatedTaskID", in.RelatedTaskID}, {"TemplateID", in.TemplateID}, {"CreatedBy", in.CreatedBy},
+		{"ClientToken", in.ClientToken},
+	} {
+		if len(f.v) > 500 {
+			return invalid(f.name, f.v, "at most 500 bytes")
+		}
+	}
+	return nil
+}
+
+// expiryOf returns the task's expiry instant.
+func expiryOf(in *TaskInput, now time.Time, cfg *Config) time.Time {
+	switch {
+	case !in.ExpiresAt.IsZero():
+		return in.ExpiresAt
+	case in.Expiry > 0:
+		return now.Add(in.Expiry)
+	default:
+		return now.Add(cfg.DefaultTaskDuration)
+	}
+}
+
+// validateAttributes checks keys and the 32 KiB total.
+func validateAttributes(field string, attrs map[string]string) error {
+	total := 0
+	for k, v := range attrs {
+		if k == "" {
+			return invalid(field, "", "empty key")
+		}
+		for i := 0; i < len(k); i++ {
+			c := k[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+				return invalid(field+"["+k+"]", k, "keys may hold only A-Z a-z 0-9 _ -")
+			}
+		}
+		if !utf8.ValidString(v) {
+			return invalid(field+"["+k+"]", v, "value must be valid UTF-8")
+		}
+		total += len(k) + len(v)
+	}
+	if total > MaxAttributeSize {
+		return invalid(field, "", fmt.Sprintf("at most %d bytes of keys and values in total, got %d", MaxAttributeSize, total))
+	}
+	return nil
+}
+
+func validateReferences(refs map[string]Reference) error {
+	if len(refs) > MaxReferences {
+		return invalid("References", strconv.Itoa(len(refs)), fmt.Sprintf("at most %d references", MaxReferences))
+	}
+	for name, ref := range refs {
+		f := "References[" + name + "]"
+		if name == "" || len(name) > MaxReferenceLen || !utf8.ValidString(name) {
+			return invalid("References", name, "names are 1..4096 bytes of UTF-8")
+		}
+		if len(ref.Value) > MaxReferenceLen || !utf8.ValidString(ref.Value) {
+			return invalid(f+".Value", ref.Value, "at most 4096 bytes of UTF-8")
+		}
+		switch ref.Type {
+		case ReferenceString:
+		case ReferenceURL:
+			u, err := url.Parse(ref.Value)
+			if err != nil || u.Scheme == "" || u.Host == "" {
+				return invalid(f+".Value", ref.Value, "URL must be absolute, like https://example.com/ticket/1")
+			}
+		case ReferenceNumber:
+			if _, err := strconv.ParseFloat(ref.Value, 64); err != nil {
+				return invalid(f+".Value", ref.Value, "NUMBER must be a decimal number")
+			}
+		case ReferenceDate:
+			if _, err := strconv.ParseInt(ref.Value, 10, 64); err != nil {
+				return invalid(f+".Value", ref.Value, "DATE must be an epoch timestamp in seconds")
+			}
+		case ReferenceEmail:
+			if a, err := mail.ParseAddress(ref.Value); err != nil || a.Name != "" {
+				return invalid(f+".Value", ref.Value, "EMAIL must be a plain address like ana@example.com")
+			}
+		default:
+			return invalid(f+".Type", string(ref.Type), "must be URL, NUMBER, STRING, DATE or EMAIL")
+		}
+	}
+	return nil
+}
