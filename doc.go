@@ -1,0 +1,36 @@
+// Package switchboard is an embeddable task router: what Amazon Connect Tasks
+// does in the cloud, inside a Go program.
+//
+// # Model
+//
+// A Task is a unit of work (a follow-up, a CRM ticket, a promised callback)
+// created with Router.CreateTask. It waits in a Queue (or an agent's own agent
+// queue) until the router offers it to an Agent, whose RoutingProfile decides
+// which queues and channels it works, in what priority and delay, and how many
+// tasks at once (MediaConcurrency, with cross-channel behaviour). Tasks may
+// carry RoutingCriteria: steps of proficiency and preferred-agent conditions
+// that relax as they expire.
+//
+// # Routing
+//
+// The Router decides every offer. docs/routing.md in the repository states
+// the contract exactly; in short: an agent takes work from its profile's
+// lowest priority number first, then the lowest task Priority, then the oldest
+// routing age, then creation order, agent-queue tasks before all; a task goes
+// to the agent idle the longest (or as Config.Selector decides); an offer
+// times out after Config.OfferTimeout; a rejected or missed task keeps its
+// place in line and prefers other agents; Complete starts after-contact work,
+// which holds the slot until CloseAfterContactWork or the agent's limit.
+//
+// # Storage, time and events
+//
+// Every change is written to a Store before it is acknowledged; NewRouter over
+// a store that holds state rebuilds indexes and timers and continues exactly.
+// All time comes from a Clock; NewManualClock makes tests exact. Subscribe
+// delivers ordered events without ever blocking the router.
+//
+// # Concurrency
+//
+// Router, MemoryStore, ManualClock and Subscription are safe for concurrent
+// use. Values returned by the Router are copies.
+package switchboard
