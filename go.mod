@@ -3,6 +3,6 @@ module github.com/switchboard-go/switchboard
 go 1.26
 
 require (
-	github.com/google/btree v1.1.3 // indirect
-	github.com/google/go-cmp v0.7.0 // indirect
+	github.com/google/btree v1.1.3
+	github.com/google/go-cmp v0.7.0
 )

@@ -54,8 +54,8 @@ type taskEntry struct {
 	queued    bool        // in the trees of lane/target
 	prio      int         // key fields, fixed while queued
 	age       int64
-	levels    int        // lane levels the task is in (a prefix)
-	step      int        // active routing step, -1 when none applies
+	levels    int // lane levels the task is in (a prefix)
+	step      int // active routing step, -1 when none applies
 	stepExpr  *Expression
 	classSig  string
 	holder    *agentEntry // agent whose slot it occupies
@@ -82,8 +82,8 @@ type agentEntry struct {
 	act     int64             // LastActivity key while indexed
 	dirty   bool
 	queue   [numChannels]*btree.BTreeG[*taskEntry] // agent queue per channel
-	queued  int                                     // tasks waiting in the agent queue
-	mark    uint64                                  // dedup scratch for candidate scans
+	queued  int                                    // tasks waiting in the agent queue
+	mark    uint64                                 // dedup scratch for candidate scans
 }
 
 func agentLess(a, b *agentEntry) bool {

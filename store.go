@@ -18,7 +18,8 @@ type Store interface {
 	// Write applies every record of c atomically: all or nothing. A task's
 	// Version must be exactly one more than the stored task's (1 for a task
 	// not yet stored); otherwise Write returns an error matching ErrConflict
-	// and applies nothing.
+	// and applies nothing. A task listed twice in one change is checked in
+	// order: the second entry's Version must follow the first's.
 	Write(ctx context.Context, c *Change) error
 	// Task returns the task with id, open or finished, or an error matching
 	// ErrNotFound.
