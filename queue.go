@@ -46,10 +46,38 @@ func (q *Queue) validate() error {
 	return nil
 }
 
-// HoursOfOperation is a weekly schedule in a time zone.
+// HoursOfOperation is a weekly schedule in a time zone, with dated
+// overrides (holidays, special openings).
 type HoursOfOperation struct {
-	TimeZone string // IANA name, e.g. "Europe/Paris"; empty means UTC
-	Ranges   []HoursRange
+	TimeZone  string // IANA name, e.g. "Europe/Paris"; empty means UTC
+	Ranges    []HoursRange
+	Overrides []HoursOverride // at most 50; the first that covers a date wins
+}
+
+// OverrideType says how an override changes the weekly schedule.
+type OverrideType string
+
+// Override types, as in Amazon Connect.
+const (
+	// OverrideStandard replaces the weekly ranges with the override's ranges.
+	OverrideStandard OverrideType = "STANDARD"
+	// OverrideOpen adds the override's ranges (all day when none) to the
+	// weekly ranges.
+	OverrideOpen OverrideType = "OPEN"
+	// OverrideClosed closes the queue during the override's ranges (all day
+	// when none).
+	OverrideClosed OverrideType = "CLOSED"
+)
+
+// HoursOverride changes the schedule from one local date to another,
+// inclusive. Its ranges' Day fields are ignored: they apply on every date of
+// the period.
+type HoursOverride struct {
+	Name   string
+	Type   OverrideType
+	From   string // "2026-12-24", in the schedule's time zone
+	Till   string // "2026-12-26", inclusive
+	Ranges []HoursRange
 }
 
 // HoursRange is one open period on one weekday, [Start, End) in minutes from
@@ -67,8 +95,40 @@ func (h *HoursOfOperation) validate(field string) error {
 	if len(h.Ranges) > 100 {
 		return invalid(field+".Ranges", fmt.Sprint(len(h.Ranges)), "at most 100 ranges")
 	}
-	for i, r := range h.Ranges {
-		f := fmt.Sprintf("%s.Ranges[%d]", field, i)
+	if err := validateRanges(field+".Ranges", h.Ranges); err != nil {
+		return err
+	}
+	if len(h.Overrides) > 50 {
+		return invalid(field+".Overrides", fmt.Sprint(len(h.Overrides)), "at most 50 overrides")
+	}
+	for i, o := range h.Overrides {
+		f := fmt.Sprintf("%s.Overrides[%d]", field, i)
+		switch o.Type {
+		case OverrideStandard, OverrideOpen, OverrideClosed:
+		default:
+			return invalid(f+".Type", string(o.Type), "must be STANDARD, OPEN or CLOSED")
+		}
+		from, err := time.Parse(time.DateOnly, o.From)
+		if err != nil {
+			return invalid(f+".From", o.From, "a date like 2026-12-24")
+		}
+		till, err := time.Parse(time.DateOnly, o.Till)
+		if err != nil {
+			return invalid(f+".Till", o.Till, "a date like 2026-12-26")
+		}
+		if till.Before(from) {
+			return invalid(f+".Till", o.Till, "must not be before From")
+		}
+		if err := validateRanges(f+".Ranges", o.Ranges); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validateRanges(field string, ranges []HoursRange) error {
+	for i, r := range ranges {
+		f := fmt.Sprintf("%s[%d]", field, i)
 		if r.Day < time.Sunday || r.Day > time.Saturday {
 			return invalid(f+".Day", fmt.Sprint(int(r.Day)), "must be Sunday..Saturday")
 		}
@@ -89,11 +149,47 @@ func (h *HoursOfOperation) Open(t time.Time) bool {
 		loc = time.UTC
 	}
 	lt := t.In(loc)
+	date := lt.Format(time.DateOnly)
+	for _, o := range h.Overrides {
+		if date < o.From || date > o.Till {
+			continue
+		}
+		inOverride := len(o.Ranges) == 0 || inRanges(o.Ranges, lt, true)
+		switch o.Type {
+		case OverrideClosed:
+			if inOverride {
+				return false
+			}
+		case OverrideOpen:
+			if inOverride {
+				return true
+			}
+		case OverrideStandard:
+			return len(o.Ranges) > 0 && inOverride
+		}
+		break
+	}
+	return inRanges(h.Ranges, lt, false)
+}
+
+// inRanges reports whether local time lt falls in one of ranges; anyDay
+// ignores the ranges' Day (override ranges apply to every date).
+func inRanges(ranges []HoursRange, lt time.Time, anyDay bool) bool {
 	mins := time.Duration(lt.Hour())*time.Hour + time.Duration(lt.Minute())*time.Minute +
 		time.Duration(lt.Second())*time.Second + time.Duration(lt.Nanosecond())
 	day := lt.Weekday()
 	prev := (day + 6) % 7
-	for _, r := range h.Ranges {
+	for _, r := range ranges {
+		if anyDay {
+			r.Day = day
+			if r.End <= r.Start {
+				// An overnight override range covers the evening of each date.
+				if mins >= r.Start {
+					return true
+				}
+				continue
+			}
+		}
 		if r.End > r.Start {
 			if r.Day == day && mins >= r.Start && mins < r.End {
 				return true
