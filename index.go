@@ -2,6 +2,7 @@ package switchboard
 
 import (
 	"cmp"
+	"context"
 	"slices"
 	"time"
 
@@ -36,6 +37,7 @@ const (
 	timerStage                   // ScheduledAt, OfferExpiresAt or AfterContactWorkEnd
 	timerLevel                   // the next lane level the task joins
 	timerStep                    // the active routing step expires
+	timerRetry                   // the router retries routing after a failed store write
 )
 
 type timerRef struct {
@@ -582,7 +584,7 @@ func (r *Router) markAgent(a *agentEntry) {
 // each task that became routable, in the order it did, goes to its best
 // agent; then each agent that freed up, longest idle first, takes the best
 // waiting tasks while it has room.
-func (r *Router) settle() {
+func (r *Router) settle(ctx context.Context) {
 	for len(r.dirtyTasks) > 0 || len(r.dirtyAgents) > 0 {
 		for i := 0; i < len(r.dirtyTasks); i++ {
 			e := r.dirtyTasks[i]
@@ -590,8 +592,9 @@ func (r *Router) settle() {
 			e.dirty = false
 			if e.queued {
 				if a := r.findAgent(e); a != nil {
-					if err := r.offer(e, a); err != nil {
+					if err := r.offer(ctx, e, a); err != nil {
 						r.failed("offer", e.t.ID, err)
+						r.scheduleRetry()
 					}
 				}
 			}
@@ -600,28 +603,27 @@ func (r *Router) settle() {
 		if len(r.dirtyAgents) == 0 {
 			break
 		}
-		bi := 0
-		for i, a := range r.dirtyAgents[1:] {
-			if agentLess(a, r.dirtyAgents[bi]) {
-				bi = i + 1
+		// Offers change only the agent that receives them, so one sort gives
+		// the agent order for the whole pass.
+		agents := r.dirtyAgents
+		sortAgents(agents)
+		for i, a := range agents {
+			agents[i] = nil
+			a.dirty = false
+			for a.anyReady() {
+				e := r.bestTask(a)
+				if e == nil {
+					break
+				}
+				if err := r.offer(ctx, e, a); err != nil {
+					r.failed("offer", e.t.ID, err)
+					r.scheduleRetry()
+					break
+				}
 			}
 		}
-		a := r.dirtyAgents[bi]
-		last := len(r.dirtyAgents) - 1
-		r.dirtyAgents[bi] = r.dirtyAgents[last]
-		r.dirtyAgents[last] = nil
-		r.dirtyAgents = r.dirtyAgents[:last]
-		a.dirty = false
-		for a.anyReady() {
-			e := r.bestTask(a)
-			if e == nil {
-				break
-			}
-			if err := r.offer(e, a); err != nil {
-				r.failed("offer", e.t.ID, err)
-				break
-			}
-		}
+		// Keep any agent marked during the pass (none today) for the next round.
+		r.dirtyAgents = append(agents[:0], r.dirtyAgents[len(agents):]...)
 	}
 }
 
@@ -647,4 +649,15 @@ func sortAgents(as []*agentEntry) {
 		}
 		return 0
 	})
+}
+
+// scheduleRetry arranges for every agent to look for work again after
+// Config.RetryInterval, so that routing a failed store write interrupted
+// resumes without waiting for the next event.
+func (r *Router) scheduleRetry() {
+	if r.retry.Scheduled() {
+		return
+	}
+	r.retry.Value = timerRef{kind: timerRetry}
+	r.timers.Schedule(&r.retry, r.clock.Now().Add(r.cfg.RetryInterval).UnixNano())
 }

@@ -25,10 +25,10 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 	if err := r.lock(ctx); err != nil {
 		return nil, err
 	}
-	defer r.unlock()
+	defer r.unlock(ctx)
 	now = r.clock.Now()
 	if in.ClientToken != "" {
-		if t, err := r.taskForToken(in.ClientToken, now); t != nil || err != nil {
+		if t, err := r.taskForToken(ctx, in.ClientToken, now); t != nil || err != nil {
 			return t, err
 		}
 	}
@@ -65,7 +65,7 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 	if err := r.checkTarget(t.QueueID, t.TargetAgentID, !scheduled, "", ""); err != nil {
 		return nil, err
 	}
-	if err := r.link(t); err != nil {
+	if err := r.link(ctx, t); err != nil {
 		return nil, err
 	}
 	r.seq++
@@ -83,7 +83,7 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 		t.EnqueuedAt = now
 		t.CriteriaActivatedAt = now
 	}
-	if err := r.write1("create task", t); err != nil {
+	if err := r.write1(ctx, "create task", t); err != nil {
 		return nil, err
 	}
 	e := &taskEntry{ch: t.Channel.index()}
@@ -135,14 +135,14 @@ func (r *Router) checkTarget(queueID, agentID string, checkCapacity bool, queueF
 
 // link resolves PreviousTaskID (chain, limit) and RelatedTaskID (copied
 // attributes) for a new task.
-func (r *Router) link(t *Task) error {
+func (r *Router) link(ctx context.Context, t *Task) error {
 	switch {
 	case t.PreviousTaskID != "":
-		prev, err := r.lookup(t.PreviousTaskID, "PreviousTaskID")
+		prev, err := r.lookup(ctx, t.PreviousTaskID, "PreviousTaskID")
 		if err != nil {
 			return err
 		}
-		chain, err := r.store.Chain(r.ctx, prev.InitialTaskID)
+		chain, err := r.store.Chain(ctx, prev.InitialTaskID)
 		if err != nil {
 			return &StoreError{Op: "chain", Err: err}
 		}
@@ -151,7 +151,7 @@ func (r *Router) link(t *Task) error {
 		}
 		t.InitialTaskID = prev.InitialTaskID
 	case t.RelatedTaskID != "":
-		rel, err := r.lookup(t.RelatedTaskID, "RelatedTaskID")
+		rel, err := r.lookup(ctx, t.RelatedTaskID, "RelatedTaskID")
 		if err != nil {
 			return err
 		}
@@ -168,11 +168,11 @@ func (r *Router) link(t *Task) error {
 }
 
 // lookup finds a task in memory or in the store.
-func (r *Router) lookup(id, field string) (*Task, error) {
+func (r *Router) lookup(ctx context.Context, id, field string) (*Task, error) {
 	if e := r.tasks[id]; e != nil {
 		return e.t, nil
 	}
-	t, err := r.store.Task(r.ctx, id)
+	t, err := r.store.Task(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("%s: %w", field, notFound("task", id))
 	}
@@ -192,7 +192,7 @@ func (r *Router) rememberToken(t *Task) {
 }
 
 // taskForToken returns the task first created with token within the TTL.
-func (r *Router) taskForToken(token string, now time.Time) (*Task, error) {
+func (r *Router) taskForToken(ctx context.Context, token string, now time.Time) (*Task, error) {
 	cutoff := now.Add(-r.cfg.ClientTokenTTL)
 	n := 0
 	for n < len(r.tokenLog) && !r.tokenLog[n].created.After(cutoff) {
@@ -205,13 +205,13 @@ func (r *Router) taskForToken(token string, now time.Time) (*Task, error) {
 		r.tokenLog = slices.Delete(r.tokenLog, 0, n)
 	}
 	if te, ok := r.tokens[token]; ok {
-		t, err := r.lookup(te.taskID, "ClientToken")
+		t, err := r.lookup(ctx, te.taskID, "ClientToken")
 		if err != nil {
 			return nil, err
 		}
 		return t.Clone(), nil
 	}
-	t, err := r.store.TaskByClientToken(r.ctx, token)
+	t, err := r.store.TaskByClientToken(ctx, token)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
 	}
@@ -225,12 +225,12 @@ func (r *Router) taskForToken(token string, now time.Time) (*Task, error) {
 }
 
 // open returns the open task with id or an error.
-func (r *Router) open(op, id string) (*taskEntry, error) {
+func (r *Router) open(ctx context.Context, op, id string) (*taskEntry, error) {
 	e := r.tasks[id]
 	if e != nil {
 		return e, nil
 	}
-	t, err := r.store.Task(r.ctx, id)
+	t, err := r.store.Task(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return nil, notFound("task", id)
 	}
@@ -241,8 +241,8 @@ func (r *Router) open(op, id string) (*taskEntry, error) {
 }
 
 // offeredTo returns the task with id if it is offered to agentID.
-func (r *Router) offeredTo(op, id, agentID string) (*taskEntry, error) {
-	e, err := r.open(op, id)
+func (r *Router) offeredTo(ctx context.Context, op, id, agentID string) (*taskEntry, error) {
+	e, err := r.open(ctx, op, id)
 	if err != nil {
 		return nil, err
 	}
@@ -261,8 +261,8 @@ func (r *Router) Accept(ctx context.Context, taskID, agentID string) error {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock()
-	e, err := r.offeredTo("Accept", taskID, agentID)
+	defer r.unlock(ctx)
+	e, err := r.offeredTo(ctx, "Accept", taskID, agentID)
 	if err != nil {
 		return err
 	}
@@ -271,7 +271,7 @@ func (r *Router) Accept(ctx context.Context, taskID, agentID string) error {
 	nt.State = StateConnected
 	nt.ConnectedAt = now
 	nt.OfferExpiresAt = time.Time{}
-	if err := r.write1("accept", nt); err != nil {
+	if err := r.write1(ctx, "accept", nt); err != nil {
 		return err
 	}
 	r.apply(e, nt, now)
@@ -286,17 +286,17 @@ func (r *Router) Reject(ctx context.Context, taskID, agentID string) error {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock()
-	e, err := r.offeredTo("Reject", taskID, agentID)
+	defer r.unlock(ctx)
+	e, err := r.offeredTo(ctx, "Reject", taskID, agentID)
 	if err != nil {
 		return err
 	}
-	return r.missOrReject(e, BlockedRejected, r.clock.Now())
+	return r.missOrReject(ctx, e, BlockedRejected, r.clock.Now())
 }
 
 // missOrReject returns an offered task to its queue after a reject or an
 // offer timeout.
-func (r *Router) missOrReject(e *taskEntry, why BlockReason, now time.Time) error {
+func (r *Router) missOrReject(ctx context.Context, e *taskEntry, why BlockReason, now time.Time) error {
 	a := e.holder
 	nt := next(e.t)
 	nt.State = StateQueued
@@ -310,7 +310,7 @@ func (r *Router) missOrReject(e *taskEntry, why BlockReason, now time.Time) erro
 	if r.cfg.MissedPolicy == BlockUntilCleared {
 		na.Blocked, na.BlockedTaskID = why, nt.ID
 	}
-	if err := r.write1("return offer", nt, &na); err != nil {
+	if err := r.write1(ctx, "return offer", nt, &na); err != nil {
 		return err
 	}
 	r.apply(e, nt, now)
@@ -333,8 +333,8 @@ func (r *Router) Complete(ctx context.Context, taskID string) error {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock()
-	e, err := r.open("Complete", taskID)
+	defer r.unlock(ctx)
+	e, err := r.open(ctx, "Complete", taskID)
 	if err != nil {
 		return err
 	}
@@ -343,7 +343,7 @@ func (r *Router) Complete(ctx context.Context, taskID string) error {
 	}
 	now := r.clock.Now()
 	nt := r.toACW(e, DisconnectAgentCompleted, now)
-	if err := r.write1("complete", nt); err != nil {
+	if err := r.write1(ctx, "complete", nt); err != nil {
 		return err
 	}
 	r.apply(e, nt, now)
@@ -376,39 +376,39 @@ func (r *Router) CloseAfterContactWork(ctx context.Context, taskID string) error
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock()
-	e, err := r.open("CloseAfterContactWork", taskID)
+	defer r.unlock(ctx)
+	e, err := r.open(ctx, "CloseAfterContactWork", taskID)
 	if err != nil {
 		return err
 	}
 	if e.t.State != StateAfterContactWork {
 		return &StateError{Op: "CloseAfterContactWork", TaskID: taskID, State: string(e.t.State), Want: string(StateAfterContactWork)}
 	}
-	return r.closeACW(e, r.clock.Now())
+	return r.closeACW(ctx, e, r.clock.Now())
 }
 
-func (r *Router) closeACW(e *taskEntry, now time.Time) error {
+func (r *Router) closeACW(ctx context.Context, e *taskEntry, now time.Time) error {
 	nt := next(e.t)
 	nt.State = StateCompleted
 	nt.AfterContactWorkEnd = now
-	return r.release(e, nt, now, "close after-contact work", EventTaskCompleted)
+	return r.release(ctx, e, nt, now, "close after-contact work", EventTaskCompleted)
 }
 
 // release stores and applies a change that frees the task's slot, updating
 // the holder's LastActivity in the same write.
-func (r *Router) release(e *taskEntry, nt *Task, now time.Time, op string, typ EventType) error {
+func (r *Router) release(ctx context.Context, e *taskEntry, nt *Task, now time.Time, op string, typ EventType) error {
 	a := e.holder
 	var err error
 	if a != nil {
 		na := a.Agent
 		na.LastActivity = now
-		if err = r.write1(op, nt, &na); err == nil {
+		if err = r.write1(ctx, op, nt, &na); err == nil {
 			r.unindexAgent(a)
 			a.Agent = na
 			r.indexAgent(a)
 		}
 	} else {
-		err = r.write1(op, nt)
+		err = r.write1(ctx, op, nt)
 	}
 	if err != nil {
 		return err
@@ -419,7 +419,7 @@ func (r *Router) release(e *taskEntry, nt *Task, now time.Time, op string, typ E
 }
 
 // finish ends an open task in a final state (stopped, expired), wherever it is.
-func (r *Router) finish(e *taskEntry, state TaskState, reason DisconnectReason, now time.Time, typ EventType) error {
+func (r *Router) finish(ctx context.Context, e *taskEntry, state TaskState, reason DisconnectReason, now time.Time, typ EventType) error {
 	nt := next(e.t)
 	nt.State = state
 	if nt.DisconnectReason == "" || state != StateCompleted {
@@ -429,7 +429,7 @@ func (r *Router) finish(e *taskEntry, state TaskState, reason DisconnectReason, 
 		nt.DisconnectedAt = now
 	}
 	nt.OfferExpiresAt = time.Time{}
-	return r.release(e, nt, now, "finish", typ)
+	return r.release(ctx, e, nt, now, "finish", typ)
 }
 
 // Stop ends a task in any open state (STOPPED, reason API_STOPPED). An agent
@@ -438,12 +438,12 @@ func (r *Router) Stop(ctx context.Context, taskID string) error {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock()
-	e, err := r.open("Stop", taskID)
+	defer r.unlock(ctx)
+	e, err := r.open(ctx, "Stop", taskID)
 	if err != nil {
 		return err
 	}
-	return r.finish(e, StateStopped, DisconnectAPIStopped, r.clock.Now(), EventTaskStopped)
+	return r.finish(ctx, e, StateStopped, DisconnectAPIStopped, r.clock.Now(), EventTaskStopped)
 }
 
 // Pause pauses a connected task (at most MaxPauses times). It keeps its slot.
@@ -460,8 +460,8 @@ func (r *Router) pauseResume(ctx context.Context, op, taskID string, to TaskStat
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock()
-	e, err := r.open(op, taskID)
+	defer r.unlock(ctx)
+	e, err := r.open(ctx, op, taskID)
 	if err != nil {
 		return err
 	}
@@ -483,7 +483,7 @@ func (r *Router) pauseResume(ctx context.Context, op, taskID string, to TaskStat
 		nt.PausedTotal += now.Sub(nt.LastPausedAt)
 		typ = EventTaskResumed
 	}
-	if err := r.write1(op, nt); err != nil {
+	if err := r.write1(ctx, op, nt); err != nil {
 		return err
 	}
 	r.apply(e, nt, now)
@@ -513,8 +513,8 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 	if err := r.lock(ctx); err != nil {
 		return nil, err
 	}
-	defer r.unlock()
-	e, err := r.open("Transfer", taskID)
+	defer r.unlock(ctx)
+	e, err := r.open(ctx, "Transfer", taskID)
 	if err != nil {
 		return nil, err
 	}
@@ -564,7 +564,7 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 		TransferCount: old.TransferCount + 1,
 		InitiatedAt:   now, EnqueuedAt: now, ExpiresAt: old.ExpiresAt,
 	}
-	if err := r.write("transfer", []*Task{ended, nt}); err != nil {
+	if err := r.write(ctx, "transfer", []*Task{ended, nt}); err != nil {
 		return nil, err
 	}
 	r.apply(e, ended, now)
@@ -612,8 +612,8 @@ func (r *Router) UpdateRouting(ctx context.Context, taskID string, u RoutingUpda
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock()
-	e, err := r.open("UpdateRouting", taskID)
+	defer r.unlock(ctx)
+	e, err := r.open(ctx, "UpdateRouting", taskID)
 	if err != nil {
 		return err
 	}
@@ -632,7 +632,7 @@ func (r *Router) UpdateRouting(ctx context.Context, taskID string, u RoutingUpda
 	if u.ClearCriteria {
 		nt.RoutingCriteria = nil
 	}
-	if err := r.write1("update routing", nt); err != nil {
+	if err := r.write1(ctx, "update routing", nt); err != nil {
 		return err
 	}
 	r.apply(e, nt, now)
@@ -650,8 +650,8 @@ func (r *Router) UpdateAttributes(ctx context.Context, taskID string, attrs map[
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock()
-	t, err := r.lookup(taskID, "taskID")
+	defer r.unlock(ctx)
+	t, err := r.lookup(ctx, taskID, "taskID")
 	if err != nil {
 		return err
 	}
@@ -678,7 +678,7 @@ func (r *Router) UpdateAttributes(ctx context.Context, taskID string, attrs map[
 		}
 		updated = append(updated, nt)
 	}
-	if err := r.write("update attributes", updated); err != nil {
+	if err := r.write(ctx, "update attributes", updated); err != nil {
 		return err
 	}
 	now := r.clock.Now()
@@ -697,8 +697,8 @@ func (r *Router) Reschedule(ctx context.Context, taskID string, at time.Time) er
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock()
-	e, err := r.open("Reschedule", taskID)
+	defer r.unlock(ctx)
+	e, err := r.open(ctx, "Reschedule", taskID)
 	if err != nil {
 		return err
 	}
@@ -719,7 +719,7 @@ func (r *Router) Reschedule(ctx context.Context, taskID string, at time.Time) er
 	nt := next(e.t)
 	nt.ScheduledAt = at
 	nt.RescheduleCount++
-	if err := r.write1("reschedule", nt); err != nil {
+	if err := r.write1(ctx, "reschedule", nt); err != nil {
 		return err
 	}
 	r.apply(e, nt, now)
@@ -729,12 +729,12 @@ func (r *Router) Reschedule(ctx context.Context, taskID string, at time.Time) er
 
 // enqueueScheduled moves a scheduled task into its queue when its time comes.
 // Capacity is not checked: the work was accepted when the task was created.
-func (r *Router) enqueueScheduled(e *taskEntry, now time.Time) error {
+func (r *Router) enqueueScheduled(ctx context.Context, e *taskEntry, now time.Time) error {
 	nt := next(e.t)
 	nt.State = StateQueued
 	nt.EnqueuedAt = now
 	nt.CriteriaActivatedAt = now
-	if err := r.write1("enqueue scheduled task", nt); err != nil {
+	if err := r.write1(ctx, "enqueue scheduled task", nt); err != nil {
 		return err
 	}
 	r.apply(e, nt, now)

@@ -34,6 +34,7 @@ type Router struct {
 	tokenLog []tokenEntry          // tokens in creation order, for pruning
 
 	timers      deadline.Heap[timerRef]
+	retry       deadline.Item[timerRef] // routing retry after a failed write
 	armedAt     int64 // deadline the clock timer is set for; 0 when none
 	armedCancel func() bool
 	armGen      uint64
@@ -45,7 +46,6 @@ type Router struct {
 	cands       []*agentEntry
 	fallback    []*agentEntry
 	change      Change
-	ctx         context.Context // the current operation's context; only set while mu is held
 
 	eventSeq uint64
 	subs     []*Subscription
@@ -86,13 +86,12 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.ctx = ctx
-	defer func() { r.ctx = nil }()
 	if err := r.rebuild(snap); err != nil {
 		return nil, err
 	}
-	r.fireDue()
-	r.settle()
+	bg := context.WithoutCancel(ctx)
+	r.fireDue(bg)
+	r.settle(bg)
 	r.arm()
 	return r, nil
 }
@@ -182,37 +181,35 @@ func (r *Router) lock(ctx context.Context) error {
 		r.mu.Unlock()
 		return ErrClosed
 	}
-	r.ctx = ctx
 	return nil
 }
 
-// unlock settles pending routing work, re-arms the clock and releases the lock.
-func (r *Router) unlock() {
-	r.settle()
+// unlock settles pending routing work, re-arms the clock and releases the
+// lock. The offers settling makes are the router's own follow-up work: they
+// are written with ctx's values but not its cancellation, so a caller that
+// gives up after its own change landed cannot leave routing half-done.
+func (r *Router) unlock(ctx context.Context) {
+	if len(r.dirtyTasks)+len(r.dirtyAgents) > 0 {
+		r.settle(context.WithoutCancel(ctx))
+	}
 	r.arm()
 	if r.cfg.Test.CheckInvariants {
 		if err := r.checkInvariants(); err != nil {
-			r.ctx = nil
 			r.mu.Unlock()
 			panic(err)
 		}
 	}
-	r.ctx = nil
 	r.mu.Unlock()
 }
 
 // ---- store writes and events ----
 
 // write stores one atomic change built from tasks and agents.
-func (r *Router) write(op string, tasks []*Task, agents ...*Agent) error {
+func (r *Router) write(ctx context.Context, op string, tasks []*Task, agents ...*Agent) error {
 	c := &r.change
 	c.reset()
 	c.Tasks = append(c.Tasks, tasks...)
 	c.Agents = append(c.Agents, agents...)
-	ctx := r.ctx
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	err := r.store.Write(ctx, c)
 	c.reset()
 	if err != nil {
@@ -221,10 +218,10 @@ func (r *Router) write(op string, tasks []*Task, agents ...*Agent) error {
 	return nil
 }
 
-func (r *Router) write1(op string, t *Task, agents ...*Agent) error {
+func (r *Router) write1(ctx context.Context, op string, t *Task, agents ...*Agent) error {
 	var buf [1]*Task
 	buf[0] = t
-	return r.write(op, buf[:], agents...)
+	return r.write(ctx, op, buf[:], agents...)
 }
 
 func (r *Router) emit(e Event) {
@@ -351,7 +348,7 @@ func next(t *Task) *Task {
 
 // offer gives queued task e to agent a: an offer with a timeout, or a
 // connection at once when the agent auto-accepts the channel.
-func (r *Router) offer(e *taskEntry, a *agentEntry) error {
+func (r *Router) offer(ctx context.Context, e *taskEntry, a *agentEntry) error {
 	now := r.clock.Now()
 	nt := next(e.t)
 	nt.AgentID = a.ID
@@ -367,7 +364,7 @@ func (r *Router) offer(e *taskEntry, a *agentEntry) error {
 	}
 	na := a.Agent
 	na.LastActivity = now
-	if err := r.write1("offer", nt, &na); err != nil {
+	if err := r.write1(ctx, "offer", nt, &na); err != nil {
 		return err
 	}
 	r.unindexAgent(a)
@@ -432,14 +429,14 @@ func (r *Router) onTimer(gen uint64) {
 	}
 	r.armedCancel = nil
 	r.armedAt = 0
-	r.ctx = context.Background()
-	r.fireDue()
-	r.unlock()
+	ctx := context.Background()
+	r.fireDue(ctx)
+	r.unlock(ctx)
 }
 
 // fireDue handles every deadline at or before now, in deadline order, each
 // followed by the routing it causes.
-func (r *Router) fireDue() {
+func (r *Router) fireDue(ctx context.Context) {
 	now := r.clock.Now()
 	for {
 		it := r.timers.PopDue(now.UnixNano())
@@ -447,19 +444,26 @@ func (r *Router) fireDue() {
 			return
 		}
 		e := it.Value.task
-		if err := r.fire(e, it.Value.kind, now); err != nil {
+		if it.Value.kind == timerRetry {
+			for _, a := range r.agents {
+				r.markAgent(a)
+			}
+			r.settle(ctx)
+			continue
+		}
+		if err := r.fire(ctx, e, it.Value.kind, now); err != nil {
 			r.failed("timer", e.t.ID, err)
 			r.schedule(e, it.Value.kind, now.Add(r.cfg.RetryInterval))
 		}
-		r.settle()
+		r.settle(ctx)
 	}
 }
 
-func (r *Router) fire(e *taskEntry, kind timerKind, now time.Time) error {
+func (r *Router) fire(ctx context.Context, e *taskEntry, kind timerKind, now time.Time) error {
 	t := e.t
 	switch kind {
 	case timerExpiry:
-		return r.finish(e, StateExpired, DisconnectExpired, now, EventTaskExpired)
+		return r.finish(ctx, e, StateExpired, DisconnectExpired, now, EventTaskExpired)
 	case timerLevel:
 		lv := e.lane.levels[e.levels]
 		r.joinLevel(e, lv)
@@ -491,11 +495,11 @@ func (r *Router) fire(e *taskEntry, kind timerKind, now time.Time) error {
 	}
 	switch t.State {
 	case StateScheduled:
-		return r.enqueueScheduled(e, now)
+		return r.enqueueScheduled(ctx, e, now)
 	case StateOffered:
-		return r.missOrReject(e, BlockedMissed, now)
+		return r.missOrReject(ctx, e, BlockedMissed, now)
 	case StateAfterContactWork:
-		return r.closeACW(e, now)
+		return r.closeACW(ctx, e, now)
 	}
 	return nil
 }
@@ -515,7 +519,7 @@ func (r *Router) PutQueue(ctx context.Context, q Queue) error {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock()
+	defer r.unlock(ctx)
 	if err := r.store.Write(ctx, &Change{Queues: []*Queue{&q}}); err != nil {
 		return &StoreError{Op: "put queue", Err: err}
 	}
@@ -537,7 +541,7 @@ func (r *Router) PutRoutingProfile(ctx context.Context, p RoutingProfile) error 
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock()
+	defer r.unlock(ctx)
 	for i, qc := range p.Queues {
 		if r.queues[qc.QueueID] == nil {
 			return fmt.Errorf("RoutingProfile.Queues[%d].QueueID: %w", i, notFound("queue", qc.QueueID))
@@ -644,7 +648,7 @@ func (r *Router) PutAgent(ctx context.Context, a Agent) error {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock()
+	defer r.unlock(ctx)
 	p := r.profiles[a.RoutingProfileID]
 	if p == nil {
 		return fmt.Errorf("Agent.RoutingProfileID: %w", notFound("routing profile", a.RoutingProfileID))
@@ -714,7 +718,7 @@ func (r *Router) SetAgentStatus(ctx context.Context, agentID string, status Agen
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock()
+	defer r.unlock(ctx)
 	a := r.agents[agentID]
 	if a == nil {
 		return notFound("agent", agentID)
@@ -728,7 +732,7 @@ func (r *Router) SetAgentStatus(ctx context.Context, agentID string, status Agen
 	if status.Routable() {
 		na.LastActivity = now
 	}
-	return r.updateAgent(a, &na, now, EventAgentStatusChanged)
+	return r.updateAgent(ctx, a, &na, now, EventAgentStatusChanged)
 }
 
 // ClearAgent clears an agent's missed or rejected task so that it receives
@@ -738,7 +742,7 @@ func (r *Router) ClearAgent(ctx context.Context, agentID string) error {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock()
+	defer r.unlock(ctx)
 	a := r.agents[agentID]
 	if a == nil {
 		return notFound("agent", agentID)
@@ -750,11 +754,11 @@ func (r *Router) ClearAgent(ctx context.Context, agentID string) error {
 	na := a.Agent
 	na.Blocked, na.BlockedTaskID = NotBlocked, ""
 	na.LastActivity = now
-	return r.updateAgent(a, &na, now, EventAgentCleared)
+	return r.updateAgent(ctx, a, &na, now, EventAgentCleared)
 }
 
-func (r *Router) updateAgent(a *agentEntry, na *Agent, now time.Time, typ EventType) error {
-	if err := r.store.Write(r.ctx, &Change{Agents: []*Agent{na}}); err != nil {
+func (r *Router) updateAgent(ctx context.Context, a *agentEntry, na *Agent, now time.Time, typ EventType) error {
+	if err := r.store.Write(ctx, &Change{Agents: []*Agent{na}}); err != nil {
 		return &StoreError{Op: "update agent", Err: err}
 	}
 	r.unindexAgent(a)
@@ -777,7 +781,6 @@ func (r *Router) Task(ctx context.Context, id string) (*Task, error) {
 	if e != nil {
 		t = e.t
 	}
-	r.ctx = nil
 	r.mu.Unlock()
 	if t == nil {
 		st, err := r.store.Task(ctx, id)
