@@ -28,6 +28,7 @@ type MemoryStore struct {
 	// pending is scratch space for Write, used under mu: the version each
 	// task ID reaches earlier in a large change.
 	pending map[string]int64
+	lastSeq uint64 // highest Task.Sequence written
 }
 
 // memOverlayMin is the number of tasks in one change from which Write looks up
@@ -145,6 +146,7 @@ func (s *MemoryStore) checkTasks(tasks []*Task) error {
 func (s *MemoryStore) putTask(t *Task) {
 	old := s.tasks[t.ID]
 	s.tasks[t.ID] = t
+	s.lastSeq = max(s.lastSeq, t.Sequence)
 
 	if old == nil || old.InitialTaskID != t.InitialTaskID {
 		if old != nil && old.InitialTaskID != "" {
@@ -259,6 +261,8 @@ func (s *MemoryStore) Load(ctx context.Context) (*Snapshot, error) {
 		Queues:   memSortedByID(s.queues, func(q *Queue) string { return q.ID }),
 		Profiles: memSortedByID(s.profiles, func(p *RoutingProfile) string { return p.ID }),
 		Agents:   memSortedByID(s.agents, func(a *Agent) string { return a.ID }),
+
+		LastSequence: s.lastSeq,
 	}
 	for _, t := range s.tasks {
 		if !t.State.Final() {

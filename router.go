@@ -99,6 +99,7 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 // rebuild loads a snapshot into empty indexes.
 func (r *Router) rebuild(snap *Snapshot) error {
 	now := r.clock.Now()
+	r.seq = snap.LastSequence
 	for _, q := range snap.Queues {
 		r.queues[q.ID] = &queueEntry{Queue: *q}
 	}

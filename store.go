@@ -29,8 +29,8 @@ type Store interface {
 	TaskByClientToken(ctx context.Context, token string) (*Task, error)
 	// Chain returns every task whose InitialTaskID is id, in Sequence order.
 	Chain(ctx context.Context, initialTaskID string) ([]*Task, error)
-	// Load returns the queues, routing profiles and agents, and every task not
-	// in a final state.
+	// Load returns the queues, routing profiles and agents, every task not in
+	// a final state, and the highest task Sequence ever written.
 	Load(ctx context.Context) (*Snapshot, error)
 }
 
@@ -60,4 +60,7 @@ type Snapshot struct {
 	Profiles  []*RoutingProfile
 	Agents    []*Agent
 	OpenTasks []*Task // tasks whose State is not final, in any order
+	// LastSequence is the highest Task.Sequence ever written, open or
+	// finished, so that a restarted router never hands one out twice.
+	LastSequence uint64
 }

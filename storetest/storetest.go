@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) switchboard.Store) {
 		{"TaskByClientToken", testTaskByClientToken},
 		{"Chain", testChain},
 		{"Load", testLoad},
+		{"LastSequence", testLastSequence},
 		{"Upsert", testUpsert},
 		{"ConcurrentWrites", testConcurrentWrites},
 		{"ConcurrentConflict", testConcurrentConflict},
@@ -562,6 +563,9 @@ func testLoad(t *testing.T, s switchboard.Store) {
 	if n := len(snap.Queues) + len(snap.Profiles) + len(snap.Agents) + len(snap.OpenTasks); n != 0 {
 		t.Errorf("Load of an empty store returned %d records", n)
 	}
+	if snap.LastSequence != 0 {
+		t.Errorf("Load of an empty store: LastSequence = %d, want 0", snap.LastSequence)
+	}
 
 	write(t, s, &switchboard.Change{
 		Queues:   []*switchboard.Queue{fullQueue("q2"), fullQueue("q1")},
@@ -607,6 +611,10 @@ func testLoad(t *testing.T, s switchboard.Store) {
 	snap, err = s.Load(ctx)
 	if err != nil {
 		t.Fatalf("Load: %v", err)
+	}
+	// The highest Sequence ever written is t00's 100.
+	if snap.LastSequence != 100 {
+		t.Errorf("Load LastSequence = %d, want 100 (the highest Sequence ever written)", snap.LastSequence)
 	}
 	queues := sortedBy(snap.Queues, func(q *switchboard.Queue) string { return q.ID })
 	profiles := sortedBy(snap.Profiles, func(p *switchboard.RoutingProfile) string { return p.ID })
@@ -794,5 +802,25 @@ func testCancelledContext(t *testing.T, s switchboard.Store) {
 	}
 	if _, err := s.Load(ctx); err == nil {
 		t.Error("Load with a cancelled context: no error")
+	}
+}
+
+// testLastSequence checks that Load reports the highest Sequence ever
+// written, even when that task has finished.
+func testLastSequence(t *testing.T, s switchboard.Store) {
+	ctx := t.Context()
+	open := newTask("open", 7)
+	done := newTask("done", 9)
+	done.State = switchboard.StateCompleted
+	writeTasks(t, s, open, done)
+	snap, err := s.Load(ctx)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if snap.LastSequence != 9 {
+		t.Errorf("LastSequence = %d, want 9 (from the finished task)", snap.LastSequence)
+	}
+	if len(snap.OpenTasks) != 1 || snap.OpenTasks[0].ID != "open" {
+		t.Errorf("OpenTasks = %v, want only \"open\"", snap.OpenTasks)
 	}
 }
