@@ -112,9 +112,6 @@ func (c *Config) withDefaults() (Config, error) {
 	if out.RetryInterval == 0 {
 		out.RetryInterval = RetryIntervalDefault
 	}
-	if out.NewID == nil {
-		out.NewID = newUUIDSource()
-	}
 	if out.Selector == nil {
 		out.Selector = LongestIdle
 	}

@@ -55,13 +55,19 @@ func Proficient(name, value string, minLevel int) Expression {
 }
 
 // PreferredAgents is the condition "agent is one of ids".
-func PreferredAgents(ids ...string) Expression { return Expression{Preferred: ids} }
+func PreferredAgents(ids ...string) Expression {
+	return Expression{Preferred: append(make([]string, 0, len(ids)), ids...)}
+}
 
 // AllOf is the conjunction of es.
-func AllOf(es ...Expression) Expression { return Expression{And: es} }
+func AllOf(es ...Expression) Expression {
+	return Expression{And: append(make([]Expression, 0, len(es)), es...)}
+}
 
 // AnyOf is the disjunction of es.
-func AnyOf(es ...Expression) Expression { return Expression{Or: es} }
+func AnyOf(es ...Expression) Expression {
+	return Expression{Or: append(make([]Expression, 0, len(es)), es...)}
+}
 
 // Clone returns a deep copy of c (nil for nil).
 func (c *RoutingCriteria) Clone() *RoutingCriteria {
@@ -82,13 +88,19 @@ func (e Expression) clone() Expression {
 		out.Attribute = &a
 	}
 	if e.Preferred != nil {
-		out.Preferred = append([]string(nil), e.Preferred...)
+		out.Preferred = append(make([]string, 0, len(e.Preferred)), e.Preferred...)
 	}
-	for _, x := range e.And {
-		out.And = append(out.And, x.clone())
+	if e.And != nil {
+		out.And = make([]Expression, 0, len(e.And))
+		for _, x := range e.And {
+			out.And = append(out.And, x.clone())
+		}
 	}
-	for _, x := range e.Or {
-		out.Or = append(out.Or, x.clone())
+	if e.Or != nil {
+		out.Or = make([]Expression, 0, len(e.Or))
+		for _, x := range e.Or {
+			out.Or = append(out.Or, x.clone())
+		}
 	}
 	return out
 }
@@ -205,7 +217,7 @@ func (e *Expression) Matches(a *Agent) bool {
 	}
 }
 
-// String renders e canonically, e.g. `(Language=French>=4 AND agent in [ana])`.
+// String renders e canonically, e.g. `("Language"="French">=4 AND agent in ["ana"])`.
 // Equal expressions render equally; the router groups waiting tasks by it.
 func (e *Expression) String() string {
 	var b strings.Builder

@@ -3,6 +3,7 @@ package switchboard
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Sentinel errors. Callers match them with errors.Is; typed errors below wrap
@@ -53,7 +54,11 @@ func (e *ValidationError) Is(target error) bool { return target == ErrValidation
 
 func invalid(field, value, limit string) *ValidationError {
 	if len(value) > 64 {
-		value = value[:61] + "..."
+		cut := 61
+		for cut > 0 && !utf8.RuneStart(value[cut]) {
+			cut--
+		}
+		value = value[:cut] + "..."
 	}
 	return &ValidationError{Field: field, Value: value, Limit: limit}
 }

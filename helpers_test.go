@@ -3,6 +3,7 @@ package switchboard
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -133,4 +134,69 @@ func (b *bench) offers() []string {
 		}
 	}
 	return out
+}
+
+// ---- helpers added for the scenario tests ----
+
+// wantOffers checks the offers made since the last call of offers or
+// wantOffers, as "task>agent" (none when want is empty).
+func (b *bench) wantOffers(want ...string) {
+	b.t.Helper()
+	got := b.offers()
+	if len(want) == 0 && len(got) == 0 {
+		return
+	}
+	if !slices.Equal(want, got) {
+		b.t.Fatalf("at t0+%s offers %q, want %q", b.clock.Now().Sub(t0), got, want)
+	}
+}
+
+// put creates or replaces an agent from a full description; an empty Status
+// means Available.
+func (b *bench) put(a Agent) {
+	b.t.Helper()
+	if a.Status == "" {
+		a.Status = StatusAvailable
+	}
+	b.must(b.r.PutAgent(b.ctx, a))
+}
+
+// status sets an agent's status.
+func (b *bench) status(agent string, s AgentStatus) {
+	b.t.Helper()
+	b.must(b.r.SetAgentStatus(b.ctx, agent, s))
+}
+
+// handle walks a task offered to (or connected with) its agent to COMPLETED:
+// accept if offered, complete, close after-contact work.
+func (b *bench) handle(id string) {
+	b.t.Helper()
+	t := b.task(id)
+	if t.State == StateOffered {
+		b.must(b.r.Accept(b.ctx, id, t.AgentID))
+	}
+	b.must(b.r.Complete(b.ctx, id))
+	b.must(b.r.CloseAfterContactWork(b.ctx, id))
+}
+
+// agentNow returns a copy of an agent with its runtime fields.
+func (b *bench) agentNow(id string) *Agent {
+	b.t.Helper()
+	a, err := b.r.Agent(id)
+	if err != nil {
+		b.t.Fatalf("Agent(%q): %v", id, err)
+	}
+	return a
+}
+
+// queuedIDs returns the IDs of the tasks waiting in a queue, in line order.
+func (b *bench) queuedIDs(queue string) []string {
+	b.t.Helper()
+	ts, err := b.r.QueuedTasks(queue)
+	b.must(err)
+	var ids []string
+	for _, t := range ts {
+		ids = append(ids, t.ID)
+	}
+	return ids
 }

@@ -659,5 +659,5 @@ func (r *Router) scheduleRetry() {
 		return
 	}
 	r.retry.Value = timerRef{kind: timerRetry}
-	r.timers.Schedule(&r.retry, r.clock.Now().Add(r.cfg.RetryInterval).UnixNano())
+	r.timers.Schedule(&r.retry, r.clock.Now().Add(r.cfg.RetryInterval).UnixNano(), timerTie(timerRetry, 0))
 }

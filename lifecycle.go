@@ -422,10 +422,10 @@ func (r *Router) release(ctx context.Context, e *taskEntry, nt *Task, now time.T
 func (r *Router) finish(ctx context.Context, e *taskEntry, state TaskState, reason DisconnectReason, now time.Time, typ EventType) error {
 	nt := next(e.t)
 	nt.State = state
-	if nt.DisconnectReason == "" || state != StateCompleted {
-		nt.DisconnectReason = reason
-	}
 	if nt.DisconnectedAt.IsZero() {
+		// A task already disconnected (in after-contact work) keeps the
+		// reason it was disconnected for.
+		nt.DisconnectReason = reason
 		nt.DisconnectedAt = now
 	}
 	nt.OfferExpiresAt = time.Time{}

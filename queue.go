@@ -2,9 +2,26 @@ package switchboard
 
 import (
 	"fmt"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
+
+// locations caches time zones: time.LoadLocation reads the zone database on
+// every call.
+var locations sync.Map // name → *time.Location
+
+func location(name string) (*time.Location, error) {
+	if l, ok := locations.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	locations.Store(name, l)
+	return l, nil
+}
 
 // Queue is a standard queue. Every agent also has an implicit agent queue,
 // addressed by TaskInput.AgentID, whose tasks go before all others.
@@ -89,7 +106,10 @@ type HoursRange struct {
 }
 
 func (h *HoursOfOperation) validate(field string) error {
-	if _, err := time.LoadLocation(h.TimeZone); err != nil {
+	if h.TimeZone == "Local" {
+		return invalid(field+".TimeZone", h.TimeZone, "name a zone (\"Local\" depends on the machine)")
+	}
+	if _, err := location(h.TimeZone); err != nil {
 		return invalid(field+".TimeZone", h.TimeZone, "unknown time zone")
 	}
 	if len(h.Ranges) > 100 {
@@ -144,7 +164,7 @@ func validateRanges(field string, ranges []HoursRange) error {
 
 // Open reports whether t falls inside one of the ranges.
 func (h *HoursOfOperation) Open(t time.Time) bool {
-	loc, err := time.LoadLocation(h.TimeZone)
+	loc, err := location(h.TimeZone)
 	if err != nil {
 		loc = time.UTC
 	}

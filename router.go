@@ -35,7 +35,7 @@ type Router struct {
 
 	timers      deadline.Heap[timerRef]
 	retry       deadline.Item[timerRef] // routing retry after a failed write
-	armedAt     int64 // deadline the clock timer is set for; 0 when none
+	armedAt     int64                   // deadline the clock timer is set for; 0 when none
 	armedCancel func() bool
 	armGen      uint64
 	inflight    sync.WaitGroup // clock callbacks armed and not finished
@@ -69,6 +69,9 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 	}
 	if store == nil {
 		store = NewMemoryStore()
+	}
+	if c.NewID == nil {
+		c.NewID = newUUIDSource()
 	}
 	r := &Router{
 		cfg:      c,
@@ -177,6 +180,16 @@ func (r *Router) Close() error {
 
 // lock takes the router lock for one public operation.
 func (r *Router) lock(ctx context.Context) error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return ErrClosed
+	}
+	return nil
+}
+
+// rlock takes the router lock for a read; the caller unlocks r.mu directly.
+func (r *Router) rlock() error {
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
@@ -381,11 +394,17 @@ func (r *Router) offer(ctx context.Context, e *taskEntry, a *agentEntry) error {
 
 // ---- timers ----
 
+// schedule arms one of a task's timers. Deadlines that coincide fire in the
+// order of timer kind (expiry, then schedule/offer/ACW, then queue delay,
+// then routing step) and then task Sequence: an order rebuilt exactly from
+// the store after a restart.
 func (r *Router) schedule(e *taskEntry, kind timerKind, at time.Time) {
 	it := &e.timers[kind]
 	it.Value = timerRef{kind: kind, task: e}
-	r.timers.Schedule(it, at.UnixNano())
+	r.timers.Schedule(it, at.UnixNano(), timerTie(kind, e.t.Sequence))
 }
+
+func timerTie(kind timerKind, seq uint64) uint64 { return uint64(kind)<<56 | seq&(1<<56-1) }
 
 func (r *Router) cancel(e *taskEntry, kind timerKind) { r.timers.Cancel(&e.timers[kind]) }
 
@@ -515,6 +534,10 @@ func (r *Router) PutQueue(ctx context.Context, q Queue) error {
 	if q.Hours != nil {
 		h := *q.Hours
 		h.Ranges = slices.Clone(h.Ranges)
+		h.Overrides = slices.Clone(h.Overrides)
+		for i := range h.Overrides {
+			h.Overrides[i].Ranges = slices.Clone(h.Overrides[i].Ranges)
+		}
 		q.Hours = &h
 	}
 	if err := r.lock(ctx); err != nil {
@@ -798,7 +821,9 @@ func (r *Router) Task(ctx context.Context, id string) (*Task, error) {
 
 // Agent returns a copy of the agent with id, runtime fields included.
 func (r *Router) Agent(id string) (*Agent, error) {
-	r.mu.Lock()
+	if err := r.rlock(); err != nil {
+		return nil, err
+	}
 	defer r.mu.Unlock()
 	a := r.agents[id]
 	if a == nil {
@@ -814,7 +839,9 @@ func (r *Router) Agent(id string) (*Agent, error) {
 // AgentTasks returns copies of the tasks an agent holds (offered, connected,
 // paused or in after-contact work), in Sequence order.
 func (r *Router) AgentTasks(agentID string) ([]*Task, error) {
-	r.mu.Lock()
+	if err := r.rlock(); err != nil {
+		return nil, err
+	}
 	defer r.mu.Unlock()
 	a := r.agents[agentID]
 	if a == nil {
@@ -831,7 +858,9 @@ func (r *Router) AgentTasks(agentID string) ([]*Task, error) {
 // QueuedTasks returns copies of the tasks waiting in a queue (state QUEUED),
 // in the order agents would take them when no delay or criteria apply.
 func (r *Router) QueuedTasks(queueID string) ([]*Task, error) {
-	r.mu.Lock()
+	if err := r.rlock(); err != nil {
+		return nil, err
+	}
 	defer r.mu.Unlock()
 	q := r.queues[queueID]
 	if q == nil {
@@ -862,7 +891,9 @@ func (r *Router) QueuedTasks(queueID string) ([]*Task, error) {
 // QueueOpen reports whether a queue is inside its hours of operation now
 // (always true for a queue without hours).
 func (r *Router) QueueOpen(queueID string) (bool, error) {
-	r.mu.Lock()
+	if err := r.rlock(); err != nil {
+		return false, err
+	}
 	defer r.mu.Unlock()
 	q := r.queues[queueID]
 	if q == nil {

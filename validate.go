@@ -79,16 +79,22 @@ func validateInput(in *TaskInput, now time.Time, cfg *Config) error {
 	if in.Expiry < 0 {
 		return invalid("Expiry", in.Expiry.String(), "must be positive")
 	}
-	if exp := expiryOf(in, now, cfg); !exp.IsZero() {
-		if !exp.After(now) {
-			return invalid("ExpiresAt", exp.Format(time.RFC3339), "must be in the future")
+	expField, expValue := "ExpiresAt", ""
+	if in.Expiry > 0 {
+		expField, expValue = "Expiry", in.Expiry.String()
+	}
+	exp, start := expiryOf(in, now, cfg), startOf(in, now)
+	if expValue == "" {
+		expValue = exp.Format(time.RFC3339)
+	}
+	if !exp.After(start) {
+		if start.Equal(now) {
+			return invalid(expField, expValue, "must be in the future")
 		}
-		if exp.Sub(now) > MaxTaskDuration {
-			return invalid("ExpiresAt", exp.Format(time.RFC3339), "at most 90 days after creation")
-		}
-		if !in.ScheduledAt.IsZero() && !exp.After(in.ScheduledAt) {
-			return invalid("ExpiresAt", exp.Format(time.RFC3339), "must be after ScheduledAt")
-		}
+		return invalid(expField, expValue, "must be after ScheduledAt")
+	}
+	if exp.Sub(start) > MaxTaskDuration {
+		return invalid(expField, expValue, "at most 90 days after the task starts (creation, or ScheduledAt)")
 	}
 	if in.PreviousTaskID != "" && in.RelatedTaskID != "" {
 		return invalid("RelatedTaskID", in.RelatedTaskID, "set PreviousTaskID or RelatedTaskID, not both")
@@ -110,15 +116,25 @@ func validateInput(in *TaskInput, now time.Time, cfg *Config) error {
 	return nil
 }
 
-// expiryOf returns the task's expiry instant.
+// startOf is when the task's lifetime starts: its ScheduledAt, or now.
+func startOf(in *TaskInput, now time.Time) time.Time {
+	if in.ScheduledAt.After(now) {
+		return in.ScheduledAt
+	}
+	return now
+}
+
+// expiryOf returns the task's expiry instant. Expiry and the default
+// duration count from the task's start, so a task scheduled for next week
+// still gets its whole lifetime.
 func expiryOf(in *TaskInput, now time.Time, cfg *Config) time.Time {
 	switch {
 	case !in.ExpiresAt.IsZero():
 		return in.ExpiresAt
 	case in.Expiry > 0:
-		return now.Add(in.Expiry)
+		return startOf(in, now).Add(in.Expiry)
 	default:
-		return now.Add(cfg.DefaultTaskDuration)
+		return startOf(in, now).Add(cfg.DefaultTaskDuration)
 	}
 }
 
@@ -132,11 +148,11 @@ func validateAttributes(field string, attrs map[string]string) error {
 		for i := 0; i < len(k); i++ {
 			c := k[i]
 			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-				return invalid(field+"["+k+"]", k, "keys may hold only A-Z a-z 0-9 _ -")
+				return invalid(field+"["+fieldKey(k)+"]", k, "keys may hold only A-Z a-z 0-9 _ -")
 			}
 		}
 		if !utf8.ValidString(v) {
-			return invalid(field+"["+k+"]", v, "value must be valid UTF-8")
+			return invalid(field+"["+fieldKey(k)+"]", v, "value must be valid UTF-8")
 		}
 		total += len(k) + len(v)
 	}
@@ -151,7 +167,7 @@ func validateReferences(refs map[string]Reference) error {
 		return invalid("References", strconv.Itoa(len(refs)), fmt.Sprintf("at most %d references", MaxReferences))
 	}
 	for name, ref := range refs {
-		f := "References[" + name + "]"
+		f := "References[" + fieldKey(name) + "]"
 		if name == "" || len(name) > MaxReferenceLen || !utf8.ValidString(name) {
 			return invalid("References", name, "names are 1..4096 bytes of UTF-8")
 		}
@@ -166,15 +182,15 @@ func validateReferences(refs map[string]Reference) error {
 				return invalid(f+".Value", ref.Value, "URL must be absolute, like https://example.com/ticket/1")
 			}
 		case ReferenceNumber:
-			if _, err := strconv.ParseFloat(ref.Value, 64); err != nil {
-				return invalid(f+".Value", ref.Value, "NUMBER must be a decimal number")
+			if !isDecimal(ref.Value) {
+				return invalid(f+".Value", ref.Value, "NUMBER must be a decimal number like -12.5 or 3e2")
 			}
 		case ReferenceDate:
 			if _, err := strconv.ParseInt(ref.Value, 10, 64); err != nil {
 				return invalid(f+".Value", ref.Value, "DATE must be an epoch timestamp in seconds")
 			}
 		case ReferenceEmail:
-			if a, err := mail.ParseAddress(ref.Value); err != nil || a.Name != "" {
+			if a, err := mail.ParseAddress(ref.Value); err != nil || a.Address != ref.Value {
 				return invalid(f+".Value", ref.Value, "EMAIL must be a plain address like ana@example.com")
 			}
 		default:
@@ -182,4 +198,61 @@ func validateReferences(refs map[string]Reference) error {
 		}
 	}
 	return nil
+}
+
+// isDecimal reports whether s is a plain decimal number: optional sign,
+// digits with an optional fraction, optional exponent. No hex, no
+// underscores, no NaN or Inf.
+func isDecimal(s string) bool {
+	i, n := 0, len(s)
+	if i < n && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	digits := 0
+	for i < n && s[i] >= '0' && s[i] <= '9' {
+		i++
+		digits++
+	}
+	if i < n && s[i] == '.' {
+		i++
+		for i < n && s[i] >= '0' && s[i] <= '9' {
+			i++
+			digits++
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	if i < n && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < n && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		exp := 0
+		for i < n && s[i] >= '0' && s[i] <= '9' {
+			i++
+			exp++
+		}
+		if exp == 0 {
+			return false
+		}
+	}
+	return i == n
+}
+
+// fieldKey renders a map key for a field path: quoted (so invalid UTF-8 and
+// control characters show as escapes) and shortened.
+func fieldKey(k string) string {
+	if len(k) > 64 {
+		cut := 61
+		for cut > 0 && !utf8.RuneStart(k[cut]) {
+			cut--
+		}
+		k = k[:cut] + "..."
+	}
+	q := strconv.Quote(k)
+	if q[1:len(q)-1] == k {
+		return k // plain keys stay unquoted: Attributes[customer_id]
+	}
+	return q
 }

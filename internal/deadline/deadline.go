@@ -1,13 +1,15 @@
 // Package deadline is the router's single timer index: a binary min-heap of
-// items ordered by (deadline, sequence), with O(log n) schedule, cancel and
-// reschedule because each item remembers its position.
+// items ordered by (deadline, tie), with O(log n) schedule, cancel and
+// reschedule because each item remembers its position. The tie-break is the
+// caller's, so that the order of simultaneous deadlines can be rebuilt from
+// durable data after a restart.
 package deadline
 
 // Item is one pending deadline. Embed or allocate it once per timer owner and
 // reuse it; the zero value is an unscheduled item.
 type Item[T any] struct {
-	At    int64 // deadline in Unix nanoseconds
-	seq   uint64
+	At    int64  // deadline in Unix nanoseconds
+	Tie   uint64 // orders items with equal deadlines, smallest first
 	index int // position in the heap + 1; 0 when not scheduled
 	Value T
 }
@@ -19,25 +21,24 @@ func (it *Item[T]) Scheduled() bool { return it.index > 0 }
 // not safe for concurrent use.
 type Heap[T any] struct {
 	items []*Item[T]
-	seq   uint64
 }
 
 // Len returns the number of scheduled items.
 func (h *Heap[T]) Len() int { return len(h.items) }
 
-// Schedule puts it in the heap at deadline at, or moves it there if it is
-// already scheduled. Items with equal deadlines pop in scheduling order.
-func (h *Heap[T]) Schedule(it *Item[T], at int64) {
-	h.seq++
+// Schedule puts it in the heap at deadline at with tie-break tie, or moves it
+// there if it is already scheduled. Items with equal deadlines pop in
+// ascending tie order.
+func (h *Heap[T]) Schedule(it *Item[T], at int64, tie uint64) {
 	if it.index > 0 {
-		it.At, it.seq = at, h.seq
+		it.At, it.Tie = at, tie
 		i := it.index - 1
 		if !h.up(i) {
 			h.down(i)
 		}
 		return
 	}
-	it.At, it.seq = at, h.seq
+	it.At, it.Tie = at, tie
 	h.items = append(h.items, it)
 	it.index = len(h.items)
 	h.up(len(h.items) - 1)
@@ -87,7 +88,7 @@ func (h *Heap[T]) less(i, j int) bool {
 	if a.At != b.At {
 		return a.At < b.At
 	}
-	return a.seq < b.seq
+	return a.Tie < b.Tie
 }
 
 func (h *Heap[T]) swap(i, j int) {

@@ -22,7 +22,7 @@ func TestHeapMatchesSortedModel(t *testing.T) {
 		if rng.IntN(4) == 0 {
 			h.Cancel(it)
 		} else {
-			h.Schedule(it, rng.Int64N(100))
+			h.Schedule(it, rng.Int64N(100), uint64(it.Value)) // ties unique, as the router's are
 		}
 	}
 	var model []*Item[int]
@@ -38,7 +38,7 @@ func TestHeapMatchesSortedModel(t *testing.T) {
 		if model[i].At != model[j].At {
 			return model[i].At < model[j].At
 		}
-		return model[i].seq < model[j].seq
+		return model[i].Tie < model[j].Tie
 	})
 	for i, want := range model {
 		got := h.PopDue(1 << 62)
@@ -54,8 +54,8 @@ func TestHeapMatchesSortedModel(t *testing.T) {
 func TestPopDueRespectsNow(t *testing.T) {
 	var h Heap[string]
 	a, b := &Item[string]{Value: "a"}, &Item[string]{Value: "b"}
-	h.Schedule(a, 10)
-	h.Schedule(b, 20)
+	h.Schedule(a, 10, 0)
+	h.Schedule(b, 20, 0)
 	if got := h.PopDue(5); got != nil {
 		t.Fatalf("PopDue(5) = %v, want nothing due", got.Value)
 	}
