@@ -465,8 +465,12 @@ func (r *Router) pauseResume(ctx context.Context, op, taskID string, to TaskStat
 	if err != nil {
 		return err
 	}
-	if err := checkTransition(op, e.t, to); err != nil {
-		return err
+	from := StateConnected
+	if to == StateConnected {
+		from = StatePaused
+	}
+	if e.t.State != from {
+		return &StateError{Op: op, TaskID: taskID, State: string(e.t.State), Want: string(from)}
 	}
 	now := r.clock.Now()
 	nt := next(e.t)

@@ -89,7 +89,8 @@ type TaskInput struct {
 	// Attributes are string key/value pairs; keys use [A-Za-z0-9_-] and all
 	// keys and values together take at most 32 KiB.
 	Attributes map[string]string
-	// References are named typed values; at most 25... see MaxReferences.
+	// References are named typed values shown to the agent; at most
+	// MaxReferences.
 	References map[string]Reference
 
 	QueueID string // the queue to route through; or
@@ -100,8 +101,8 @@ type TaskInput struct {
 	RoutingCriteria     *RoutingCriteria
 
 	ScheduledAt time.Time     // zero: now; otherwise in the future, at most Config.MaxScheduleAhead ahead
-	ExpiresAt   time.Time     // zero: creation + Config.DefaultTaskDuration
-	Expiry      time.Duration // alternative to ExpiresAt: lifetime from creation
+	ExpiresAt   time.Time     // zero: start + Config.DefaultTaskDuration; at most start + 90 days
+	Expiry      time.Duration // alternative to ExpiresAt: lifetime from the start (creation, or ScheduledAt)
 
 	PreviousTaskID string // links into a chain that shares attribute updates
 	RelatedTaskID  string // copies attributes once; no propagation

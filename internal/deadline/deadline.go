@@ -10,7 +10,7 @@ package deadline
 type Item[T any] struct {
 	At    int64  // deadline in Unix nanoseconds
 	Tie   uint64 // orders items with equal deadlines, smallest first
-	index int // position in the heap + 1; 0 when not scheduled
+	index int    // position in the heap + 1; 0 when not scheduled
 	Value T
 }
 
