@@ -1,7 +1,8 @@
 package switchboard
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"sync"
 	"time"
 )
@@ -103,12 +104,11 @@ func (c *ManualClock) Set(t time.Time) {
 			c.mu.Unlock()
 			panic("switchboard: ManualClock.Set moves time backwards")
 		}
-		sort.Slice(c.timers, func(i, j int) bool {
-			a, b := c.timers[i], c.timers[j]
-			if !a.at.Equal(b.at) {
-				return a.at.Before(b.at)
+		slices.SortFunc(c.timers, func(a, b *manualTimer) int {
+			if c := a.at.Compare(b.at); c != 0 {
+				return c
 			}
-			return a.seq < b.seq
+			return cmp.Compare(a.seq, b.seq)
 		})
 		if len(c.timers) == 0 || c.timers[0].at.After(t) {
 			c.now = t

@@ -46,7 +46,8 @@ type timerRef struct {
 }
 
 type taskEntry struct {
-	t     *Task // current value; immutable, replaced on every change
+	t     *Task // &task once placed; nil while the entry is new
+	task  Task  // current value, changed only by apply
 	ch    int
 	dirty bool
 

@@ -98,7 +98,7 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 	} else {
 		r.emitTask(EventTaskQueued, t, now)
 	}
-	return t.Clone(), nil
+	return userCopy(t), nil
 }
 
 // DefaultPriority is a task's priority when none is given. Lower routes first.
@@ -267,7 +267,7 @@ func (r *Router) Accept(ctx context.Context, taskID, agentID string) error {
 		return err
 	}
 	now := r.clock.Now()
-	nt := next(e.t)
+	nt := r.edit(e)
 	nt.State = StateConnected
 	nt.ConnectedAt = now
 	nt.OfferExpiresAt = time.Time{}
@@ -298,24 +298,25 @@ func (r *Router) Reject(ctx context.Context, taskID, agentID string) error {
 // offer timeout.
 func (r *Router) missOrReject(ctx context.Context, e *taskEntry, why BlockReason, now time.Time) error {
 	a := e.holder
-	nt := next(e.t)
+	nt := r.edit(e)
 	nt.State = StateQueued
 	nt.AgentID = ""
 	nt.OfferExpiresAt = time.Time{}
 	if !rejected(nt, a.ID) {
 		nt.RejectedBy = append(slices.Clip(nt.RejectedBy), a.ID)
 	}
-	na := a.Agent
+	na := &r.agentBuf
+	*na = a.Agent
 	na.LastActivity = now
 	if r.cfg.MissedPolicy == BlockUntilCleared {
 		na.Blocked, na.BlockedTaskID = why, nt.ID
 	}
-	if err := r.write1(ctx, "return offer", nt, &na); err != nil {
+	if err := r.write1(ctx, "return offer", nt, na); err != nil {
 		return err
 	}
 	r.apply(e, nt, now)
 	r.unindexAgent(a)
-	a.Agent = na
+	a.Agent = *na
 	r.indexAgent(a)
 	r.markAgent(a)
 	typ := EventTaskRejected
@@ -353,7 +354,7 @@ func (r *Router) Complete(ctx context.Context, taskID string) error {
 
 // toACW builds the after-contact-work value of a connected or paused task.
 func (r *Router) toACW(e *taskEntry, reason DisconnectReason, now time.Time) *Task {
-	nt := next(e.t)
+	nt := r.edit(e)
 	if nt.State == StatePaused {
 		nt.PausedTotal += now.Sub(nt.LastPausedAt)
 	}
@@ -388,7 +389,7 @@ func (r *Router) CloseAfterContactWork(ctx context.Context, taskID string) error
 }
 
 func (r *Router) closeACW(ctx context.Context, e *taskEntry, now time.Time) error {
-	nt := next(e.t)
+	nt := r.edit(e)
 	nt.State = StateCompleted
 	nt.AfterContactWorkEnd = now
 	return r.release(ctx, e, nt, now, "close after-contact work", EventTaskCompleted)
@@ -400,11 +401,12 @@ func (r *Router) release(ctx context.Context, e *taskEntry, nt *Task, now time.T
 	a := e.holder
 	var err error
 	if a != nil {
-		na := a.Agent
+		na := &r.agentBuf
+	*na = a.Agent
 		na.LastActivity = now
-		if err = r.write1(ctx, op, nt, &na); err == nil {
+		if err = r.write1(ctx, op, nt, na); err == nil {
 			r.unindexAgent(a)
-			a.Agent = na
+			a.Agent = *na
 			r.indexAgent(a)
 		}
 	} else {
@@ -420,7 +422,7 @@ func (r *Router) release(ctx context.Context, e *taskEntry, nt *Task, now time.T
 
 // finish ends an open task in a final state (stopped, expired), wherever it is.
 func (r *Router) finish(ctx context.Context, e *taskEntry, state TaskState, reason DisconnectReason, now time.Time, typ EventType) error {
-	nt := next(e.t)
+	nt := r.edit(e)
 	nt.State = state
 	if nt.DisconnectedAt.IsZero() {
 		// A task already disconnected (in after-contact work) keeps the
@@ -473,7 +475,7 @@ func (r *Router) pauseResume(ctx context.Context, op, taskID string, to TaskStat
 		return &StateError{Op: op, TaskID: taskID, State: string(e.t.State), Want: string(from)}
 	}
 	now := r.clock.Now()
-	nt := next(e.t)
+	nt := r.edit(e)
 	nt.State = to
 	typ := EventTaskPaused
 	if to == StatePaused {
@@ -544,7 +546,7 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 	now := r.clock.Now()
 	var ended *Task
 	if old.State == StateQueued {
-		ended = next(old)
+		ended = r.edit(e)
 		ended.State = StateCompleted
 		ended.DisconnectReason = DisconnectTransferred
 		ended.DisconnectedAt = now
@@ -578,7 +580,7 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 	r.emit(Event{Type: EventTaskTransferred, Time: now, TaskID: old.ID, AgentID: old.AgentID, QueueID: old.QueueID, State: ended.State, RelatedTaskID: nt.ID})
 	r.emitTask(EventTaskCreated, nt, now)
 	r.emitTask(EventTaskQueued, nt, now)
-	return nt.Clone(), nil
+	return userCopy(nt), nil
 }
 
 // RoutingUpdate changes how a task is routed. Zero fields are left alone.
@@ -622,7 +624,7 @@ func (r *Router) UpdateRouting(ctx context.Context, taskID string, u RoutingUpda
 		return err
 	}
 	now := r.clock.Now()
-	nt := next(e.t)
+	nt := r.edit(e)
 	if u.Priority > 0 {
 		nt.Priority = u.Priority
 	}
@@ -720,7 +722,7 @@ func (r *Router) Reschedule(ctx context.Context, taskID string, at time.Time) er
 	case e.t.RescheduleCount >= MaxReschedules:
 		return &LimitError{What: "reschedules of task " + taskID, Limit: MaxReschedules}
 	}
-	nt := next(e.t)
+	nt := r.edit(e)
 	nt.ScheduledAt = at
 	nt.RescheduleCount++
 	if err := r.write1(ctx, "reschedule", nt); err != nil {
@@ -734,7 +736,7 @@ func (r *Router) Reschedule(ctx context.Context, taskID string, at time.Time) er
 // enqueueScheduled moves a scheduled task into its queue when its time comes.
 // Capacity is not checked: the work was accepted when the task was created.
 func (r *Router) enqueueScheduled(ctx context.Context, e *taskEntry, now time.Time) error {
-	nt := next(e.t)
+	nt := r.edit(e)
 	nt.State = StateQueued
 	nt.EnqueuedAt = now
 	nt.CriteriaActivatedAt = now

@@ -14,9 +14,10 @@ import (
 // lifetime, and loses everything when the process ends. It is safe for
 // concurrent use.
 //
-// As the Store contract allows, a MemoryStore keeps the pointers it is given
-// and returns them as they are: callers must not modify a value after passing
-// it to Write, nor one the store returned.
+// A MemoryStore copies what it is given and returns copies: Write reuses the
+// memory of a task's earlier version, so updating a stored task allocates
+// nothing. As the Store contract allows, the copies share the maps, slices
+// and criteria inside a Task, which nobody modifies in place.
 type MemoryStore struct {
 	mu       sync.RWMutex
 	tasks    map[string]*Task
@@ -93,15 +94,33 @@ func (s *MemoryStore) Write(ctx context.Context, c *Change) error {
 		s.putTask(t)
 	}
 	for _, a := range c.Agents {
-		s.agents[a.ID] = a
+		memPut(s.agents, a.ID, a)
 	}
 	for _, q := range c.Queues {
-		s.queues[q.ID] = q
+		memPut(s.queues, q.ID, q)
 	}
 	for _, p := range c.Profiles {
-		s.profiles[p.ID] = p
+		memPut(s.profiles, p.ID, p)
 	}
 	return nil
+}
+
+// memPut stores a copy of *v under id, reusing the stored record's memory.
+func memPut[V any](m map[string]*V, id string, v *V) {
+	if old := m[id]; old != nil {
+		*old = *v
+		return
+	}
+	cp := new(V)
+	*cp = *v
+	m[id] = cp
+}
+
+// memCopy returns a shallow copy of *v: the caller owns the struct; maps,
+// slices and criteria inside are shared, and never modified in place.
+func memCopy[V any](v *V) *V {
+	cp := *v
+	return &cp
 }
 
 // checkTasks verifies the versions of tasks against the store and against
@@ -142,23 +161,29 @@ func (s *MemoryStore) checkTasks(tasks []*Task) error {
 	return nil
 }
 
-// putTask stores t and updates the indexes. s.mu must be held for writing.
+// putTask stores a copy of t and updates the indexes. s.mu must be held for
+// writing. Chains are recorded only for linked tasks (InitialTaskID other
+// than their own ID); Chain answers for an unlinked task from s.tasks.
 func (s *MemoryStore) putTask(t *Task) {
 	old := s.tasks[t.ID]
-	s.tasks[t.ID] = t
 	s.lastSeq = max(s.lastSeq, t.Sequence)
-
-	if old == nil || old.InitialTaskID != t.InitialTaskID {
-		if old != nil && old.InitialTaskID != "" {
-			s.unchain(old.InitialTaskID, t.ID)
+	if old != nil {
+		if old.InitialTaskID != t.InitialTaskID {
+			if old.InitialTaskID != old.ID {
+				s.unchain(old.InitialTaskID, t.ID)
+			}
+			s.chain(t)
 		}
-		if t.InitialTaskID != "" {
-			s.chains[t.InitialTaskID] = append(s.chains[t.InitialTaskID], t.ID)
+		if old.ClientToken != "" && old.ClientToken != t.ClientToken && s.tokens[old.ClientToken] == t.ID {
+			*old = *t
+			s.retoken(old.ClientToken)
 		}
-	}
-
-	if old != nil && old.ClientToken != "" && old.ClientToken != t.ClientToken && s.tokens[old.ClientToken] == t.ID {
-		s.retoken(old.ClientToken)
+		*old = *t
+	} else {
+		cp := new(Task)
+		*cp = *t
+		s.tasks[t.ID] = cp
+		s.chain(t)
 	}
 	if t.ClientToken != "" {
 		cur, ok := s.tokens[t.ClientToken]
@@ -166,6 +191,14 @@ func (s *MemoryStore) putTask(t *Task) {
 			s.tokens[t.ClientToken] = t.ID
 		}
 	}
+}
+
+// chain records a linked task under its InitialTaskID.
+func (s *MemoryStore) chain(t *Task) {
+	if t.InitialTaskID == "" || t.InitialTaskID == t.ID {
+		return
+	}
+	s.chains[t.InitialTaskID] = append(s.chains[t.InitialTaskID], t.ID)
 }
 
 // unchain removes id from the chain of initialID.
@@ -200,12 +233,12 @@ func (s *MemoryStore) Task(ctx context.Context, id string) (*Task, error) {
 		return nil, err
 	}
 	s.mu.RLock()
+	defer s.mu.RUnlock()
 	t := s.tasks[id]
-	s.mu.RUnlock()
 	if t == nil {
 		return nil, notFound("task", id)
 	}
-	return t, nil
+	return memCopy(t), nil
 }
 
 // TaskByClientToken returns the task with the highest Sequence among those
@@ -219,7 +252,7 @@ func (s *MemoryStore) TaskByClientToken(ctx context.Context, token string) (*Tas
 	if token != "" {
 		s.mu.RLock()
 		if id, ok := s.tokens[token]; ok {
-			t = s.tasks[id]
+			t = memCopy(s.tasks[id])
 		}
 		s.mu.RUnlock()
 	}
@@ -241,9 +274,13 @@ func (s *MemoryStore) Chain(ctx context.Context, initialTaskID string) ([]*Task,
 	}
 	s.mu.RLock()
 	ids := s.chains[initialTaskID]
-	out := make([]*Task, 0, len(ids))
+	var out []*Task
+	// The chain's first task is not in s.chains (see putTask).
+	if t := s.tasks[initialTaskID]; t != nil && t.InitialTaskID == initialTaskID {
+		out = append(out, memCopy(t))
+	}
 	for _, id := range ids {
-		out = append(out, s.tasks[id])
+		out = append(out, memCopy(s.tasks[id]))
 	}
 	s.mu.RUnlock()
 	slices.SortFunc(out, memBySequence)
@@ -266,7 +303,7 @@ func (s *MemoryStore) Load(ctx context.Context) (*Snapshot, error) {
 	}
 	for _, t := range s.tasks {
 		if !t.State.Final() {
-			snap.OpenTasks = append(snap.OpenTasks, t)
+			snap.OpenTasks = append(snap.OpenTasks, memCopy(t))
 		}
 	}
 	s.mu.RUnlock()
@@ -288,7 +325,7 @@ func memBySequence(a, b *Task) int {
 func memSortedByID[V any](m map[string]*V, id func(*V) string) []*V {
 	out := make([]*V, 0, len(m))
 	for _, v := range m {
-		out = append(out, v)
+		out = append(out, memCopy(v))
 	}
 	slices.SortFunc(out, func(a, b *V) int { return cmp.Compare(id(a), id(b)) })
 	return out

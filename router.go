@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -46,6 +47,8 @@ type Router struct {
 	cands       []*agentEntry
 	fallback    []*agentEntry
 	change      Change
+	scratch     Task  // see edit
+	agentBuf    Agent // scratch for agent changes
 
 	eventSeq uint64
 	subs     []*Subscription
@@ -146,6 +149,7 @@ func (r *Router) rebuild(snap *Snapshot) error {
 		e := &taskEntry{ch: t.Channel.index()}
 		r.tasks[t.ID] = e
 		r.apply(e, t, now)
+		t = e.t
 		if t.ClientToken != "" {
 			r.rememberToken(t)
 		}
@@ -204,7 +208,10 @@ func (r *Router) rlock() error {
 // gives up after its own change landed cannot leave routing half-done.
 func (r *Router) unlock(ctx context.Context) {
 	if len(r.dirtyTasks)+len(r.dirtyAgents) > 0 {
-		r.settle(context.WithoutCancel(ctx))
+		if ctx.Done() != nil {
+			ctx = context.WithoutCancel(ctx)
+		}
+		r.settle(ctx)
 	}
 	r.arm()
 	if r.cfg.Test.CheckInvariants {
@@ -284,16 +291,18 @@ func (r *Router) unsubscribe(s *Subscription) {
 
 // ---- applying a task change to the indexes ----
 
-// apply makes nt the current value of e and moves e between indexes as the
+// apply makes *nt the current value of e and moves e between indexes as the
 // change requires. It never fails: everything that could fail (validation,
-// the store write) has happened before.
+// the store write) has happened before. nt may be the router's scratch task
+// (see edit) or a task of the caller's; apply copies it.
 func (r *Router) apply(e *taskEntry, nt *Task, now time.Time) {
-	old := e.t
-	keep := old != nil && e.queued && nt.State == StateQueued && samePlacement(old, nt)
+	old := e.t // nil for a new entry
+	fresh := old == nil
+	keep := !fresh && e.queued && nt.State == StateQueued && samePlacement(old, nt)
 	if !keep {
 		r.unplace(e)
 	}
-	if old != nil && old.State.holdsSlot() && (!nt.State.holdsSlot() || old.AgentID != nt.AgentID) {
+	if !fresh && old.State.holdsSlot() && (!nt.State.holdsSlot() || old.AgentID != nt.AgentID) {
 		if a := e.holder; a != nil {
 			r.unindexAgent(a)
 			a.load[e.ch]--
@@ -303,10 +312,13 @@ func (r *Router) apply(e *taskEntry, nt *Task, now time.Time) {
 			r.markAgent(a)
 		}
 	}
-	if old != nil && isWaiting(old) && old.QueueID != "" {
+	if !fresh && isWaiting(old) && old.QueueID != "" {
 		r.queues[old.QueueID].waiting--
 	}
-	e.t = nt
+	expiryMoved := fresh || !old.ExpiresAt.Equal(nt.ExpiresAt)
+	e.task = *nt
+	e.t = &e.task
+	nt = e.t
 	if isWaiting(nt) && nt.QueueID != "" {
 		r.queues[nt.QueueID].waiting++
 	}
@@ -335,7 +347,7 @@ func (r *Router) apply(e *taskEntry, nt *Task, now time.Time) {
 	if nt.State.Final() {
 		r.cancel(e, timerExpiry)
 		delete(r.tasks, nt.ID)
-	} else if old == nil || !old.ExpiresAt.Equal(nt.ExpiresAt) || !e.timers[timerExpiry].Scheduled() {
+	} else if expiryMoved || !e.timers[timerExpiry].Scheduled() {
 		r.schedule(e, timerExpiry, nt.ExpiresAt)
 	}
 }
@@ -351,20 +363,40 @@ func samePlacement(a, b *Task) bool {
 		a.CriteriaActivatedAt.Equal(b.CriteriaActivatedAt)
 }
 
-// next returns a shallow copy of t with Version incremented: the start of
-// every change. Maps and criteria are shared and must be replaced, not
-// modified.
+// edit returns the router's scratch task holding e's current value with
+// Version incremented: the start of every change. The change is built there,
+// written, then applied; the scratch is reused by the next edit, so use one
+// edit at a time. Maps, slices and criteria are shared with the current value
+// and must be replaced, never modified.
+func (r *Router) edit(e *taskEntry) *Task {
+	r.scratch = *e.t
+	r.scratch.Version++
+	return &r.scratch
+}
+
+// next returns a new copy of t with Version incremented, for changes that
+// need several tasks at once.
 func next(t *Task) *Task {
 	c := *t
 	c.Version++
 	return &c
 }
 
+// userCopy prepares a task the router no longer references for the caller:
+// its maps, slices and criteria get their own copies.
+func userCopy(t *Task) *Task {
+	t.Attributes = maps.Clone(t.Attributes)
+	t.References = maps.Clone(t.References)
+	t.RoutingCriteria = t.RoutingCriteria.Clone()
+	t.RejectedBy = slices.Clone(t.RejectedBy)
+	return t
+}
+
 // offer gives queued task e to agent a: an offer with a timeout, or a
 // connection at once when the agent auto-accepts the channel.
 func (r *Router) offer(ctx context.Context, e *taskEntry, a *agentEntry) error {
 	now := r.clock.Now()
-	nt := next(e.t)
+	nt := r.edit(e)
 	nt.AgentID = a.ID
 	nt.OfferedAt = now
 	auto := a.autoAccepts(nt.Channel)
@@ -376,13 +408,14 @@ func (r *Router) offer(ctx context.Context, e *taskEntry, a *agentEntry) error {
 		nt.State = StateOffered
 		nt.OfferExpiresAt = now.Add(r.cfg.OfferTimeout)
 	}
-	na := a.Agent
+	na := &r.agentBuf
+	*na = a.Agent
 	na.LastActivity = now
-	if err := r.write1(ctx, "offer", nt, &na); err != nil {
+	if err := r.write1(ctx, "offer", nt, na); err != nil {
 		return err
 	}
 	r.unindexAgent(a)
-	a.Agent = na
+	a.Agent = *na
 	r.indexAgent(a)
 	r.apply(e, nt, now)
 	r.emit(Event{Type: EventTaskOffered, Time: now, TaskID: nt.ID, AgentID: a.ID, QueueID: nt.QueueID, State: StateOffered})
@@ -408,17 +441,19 @@ func timerTie(kind timerKind, seq uint64) uint64 { return uint64(kind)<<56 | seq
 
 func (r *Router) cancel(e *taskEntry, kind timerKind) { r.timers.Cancel(&e.timers[kind]) }
 
-// arm sets the clock to call back at the earliest deadline.
+// arm makes sure the clock calls back no later than the earliest deadline.
+// A callback armed for an earlier instant is kept even if its deadline went
+// away (an accepted offer cancels its timeout): the early wake-up finds
+// nothing due and re-arms, which costs less than re-arming on every change.
 func (r *Router) arm() {
 	if r.closed {
 		return
 	}
 	top := r.timers.Peek()
 	if top == nil {
-		r.disarm()
 		return
 	}
-	if r.armedCancel != nil && r.armedAt == top.At {
+	if r.armedCancel != nil && r.armedAt <= top.At {
 		return
 	}
 	r.disarm()
@@ -751,12 +786,13 @@ func (r *Router) SetAgentStatus(ctx context.Context, agentID string, status Agen
 		return nil
 	}
 	now := r.clock.Now()
-	na := a.Agent
+	na := &r.agentBuf
+	*na = a.Agent
 	na.Status, na.StatusSince = status, now
 	if status.Routable() {
 		na.LastActivity = now
 	}
-	return r.updateAgent(ctx, a, &na, now, EventAgentStatusChanged)
+	return r.updateAgent(ctx, a, na, now, EventAgentStatusChanged)
 }
 
 // ClearAgent clears an agent's missed or rejected task so that it receives
@@ -775,10 +811,11 @@ func (r *Router) ClearAgent(ctx context.Context, agentID string) error {
 		return nil
 	}
 	now := r.clock.Now()
-	na := a.Agent
+	na := &r.agentBuf
+	*na = a.Agent
 	na.Blocked, na.BlockedTaskID = NotBlocked, ""
 	na.LastActivity = now
-	return r.updateAgent(ctx, a, &na, now, EventAgentCleared)
+	return r.updateAgent(ctx, a, na, now, EventAgentCleared)
 }
 
 func (r *Router) updateAgent(ctx context.Context, a *agentEntry, na *Agent, now time.Time, typ EventType) error {
@@ -800,23 +837,22 @@ func (r *Router) Task(ctx context.Context, id string) (*Task, error) {
 	if err := r.lock(ctx); err != nil {
 		return nil, err
 	}
-	e := r.tasks[id]
 	var t *Task
-	if e != nil {
-		t = e.t
+	if e := r.tasks[id]; e != nil {
+		t = e.t.Clone()
 	}
 	r.mu.Unlock()
-	if t == nil {
-		st, err := r.store.Task(ctx, id)
-		if err != nil {
-			if errors.Is(err, ErrNotFound) {
-				return nil, notFound("task", id)
-			}
-			return nil, &StoreError{Op: "get task", Err: err}
-		}
-		t = st
+	if t != nil {
+		return t, nil
 	}
-	return t.Clone(), nil
+	st, err := r.store.Task(ctx, id)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil, notFound("task", id)
+		}
+		return nil, &StoreError{Op: "get task", Err: err}
+	}
+	return userCopy(st), nil
 }
 
 // Agent returns a copy of the agent with id, runtime fields included.

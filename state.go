@@ -29,7 +29,13 @@ var transitions = map[TaskState][]TaskState{
 }
 
 // Final reports whether no transition leaves s.
-func (s TaskState) Final() bool { return len(transitions[s]) == 0 }
+func (s TaskState) Final() bool {
+	switch s {
+	case StateCompleted, StateExpired, StateStopped:
+		return true
+	}
+	return false
+}
 
 // CanBecome reports whether a task in state s may move to state to.
 func (s TaskState) CanBecome(to TaskState) bool {

@@ -7,10 +7,12 @@ import "context"
 // router acknowledges has been written with Write first, and NewRouter
 // rebuilds everything from Load, so a restarted router continues exactly.
 //
-// Values are immutable once handed over: the router never modifies a Task,
-// Agent, Queue or RoutingProfile after passing it to Write, and never
-// modifies one returned by the Store, so an in-memory store may keep and
-// return the pointers it was given.
+// Ownership follows database/sql/driver: the records in a Change belong to
+// the router and are valid only during Write, so a store copies what it
+// keeps; records a store returns belong to the caller. Inside a Task, the
+// Attributes and References maps, the RejectedBy slice and the
+// RoutingCriteria are never modified in place by the router (a change
+// replaces them), so a shallow copy of the Task struct is enough.
 //
 // Implementations must be safe for concurrent use. The storetest package is a
 // conformance suite every Store should pass.

@@ -79,22 +79,21 @@ func validateInput(in *TaskInput, now time.Time, cfg *Config) error {
 	if in.Expiry < 0 {
 		return invalid("Expiry", in.Expiry.String(), "must be positive")
 	}
-	expField, expValue := "ExpiresAt", ""
-	if in.Expiry > 0 {
-		expField, expValue = "Expiry", in.Expiry.String()
-	}
 	exp, start := expiryOf(in, now, cfg), startOf(in, now)
-	if expValue == "" {
-		expValue = exp.Format(time.RFC3339)
+	badExpiry := func(limit string) error {
+		if in.Expiry > 0 {
+			return invalid("Expiry", in.Expiry.String(), limit)
+		}
+		return invalid("ExpiresAt", exp.Format(time.RFC3339), limit)
 	}
 	if !exp.After(start) {
 		if start.Equal(now) {
-			return invalid(expField, expValue, "must be in the future")
+			return badExpiry("must be in the future")
 		}
-		return invalid(expField, expValue, "must be after ScheduledAt")
+		return badExpiry("must be after ScheduledAt")
 	}
 	if exp.Sub(start) > MaxTaskDuration {
-		return invalid(expField, expValue, "at most 90 days after the task starts (creation, or ScheduledAt)")
+		return badExpiry("at most 90 days after the task starts (creation, or ScheduledAt)")
 	}
 	if in.PreviousTaskID != "" && in.RelatedTaskID != "" {
 		return invalid("RelatedTaskID", in.RelatedTaskID, "set PreviousTaskID or RelatedTaskID, not both")

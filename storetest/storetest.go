@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) switchboard.Store) {
 		{"Chain", testChain},
 		{"Load", testLoad},
 		{"LastSequence", testLastSequence},
+		{"Ownership", testOwnership},
 		{"Upsert", testUpsert},
 		{"ConcurrentWrites", testConcurrentWrites},
 		{"ConcurrentConflict", testConcurrentConflict},
@@ -822,5 +823,52 @@ func testLastSequence(t *testing.T, s switchboard.Store) {
 	}
 	if len(snap.OpenTasks) != 1 || snap.OpenTasks[0].ID != "open" {
 		t.Errorf("OpenTasks = %v, want only \"open\"", snap.OpenTasks)
+	}
+}
+
+// testOwnership checks the database/sql-style ownership rule: records passed
+// to Write stay the caller's (the store copies them), and records the store
+// returns are the caller's too.
+func testOwnership(t *testing.T, s switchboard.Store) {
+	ctx := t.Context()
+	task := newTask("own", 1)
+	agent := fullAgent("ana")
+	write(t, s, &switchboard.Change{Tasks: []*switchboard.Task{task}, Agents: []*switchboard.Agent{agent}})
+	task.Name = "changed by the writer after Write"
+	task.State = switchboard.StateCompleted
+	agent.Status = "changed"
+	got, err := s.Task(ctx, "own")
+	if err != nil {
+		t.Fatalf("Task: %v", err)
+	}
+	if got.Name != "Task own" || got.State != switchboard.StateQueued {
+		t.Errorf("store kept the writer's pointer: Task = %q %s after the writer changed its copy", got.Name, got.State)
+	}
+	got.Name = "changed by a reader"
+	again, err := s.Task(ctx, "own")
+	if err != nil {
+		t.Fatalf("Task: %v", err)
+	}
+	if again.Name != "Task own" {
+		t.Errorf("store returned its own record: a reader's change shows as %q", again.Name)
+	}
+	snap, err := s.Load(ctx)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	for _, a := range snap.Agents {
+		if a.ID == "ana" && a.Status == "changed" {
+			t.Errorf("store kept the writer's agent pointer")
+		}
+		a.Status = "changed by a reader"
+	}
+	snap, err = s.Load(ctx)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	for _, a := range snap.Agents {
+		if a.Status == "changed by a reader" {
+			t.Errorf("Load returned the store's own agent record")
+		}
 	}
 }
