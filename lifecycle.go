@@ -402,7 +402,7 @@ func (r *Router) release(ctx context.Context, e *taskEntry, nt *Task, now time.T
 	var err error
 	if a != nil {
 		na := &r.agentBuf
-	*na = a.Agent
+		*na = a.Agent
 		na.LastActivity = now
 		if err = r.write1(ctx, op, nt, na); err == nil {
 			r.unindexAgent(a)
