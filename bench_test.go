@@ -264,9 +264,32 @@ type sbImpl struct {
 }
 
 func newSwitchboard(tb testing.TB, clock *sb.ManualClock, spec *worldSpec) routeImpl {
+	return newSwitchboardOver(tb, clock, spec, sb.NewMemoryStore())
+}
+
+// newSwitchboardNoStore runs the router over a store that keeps nothing: the
+// routing engine's own cost, without the durable copy of every change.
+func newSwitchboardNoStore(tb testing.TB, clock *sb.ManualClock, spec *worldSpec) routeImpl {
+	return newSwitchboardOver(tb, clock, spec, discardStore{})
+}
+
+// discardStore accepts every write and remembers nothing.
+type discardStore struct{}
+
+func (discardStore) Write(context.Context, *sb.Change) error { return nil }
+func (discardStore) Task(_ context.Context, id string) (*sb.Task, error) {
+	return nil, &sb.NotFoundError{Kind: "task", ID: id}
+}
+func (discardStore) TaskByClientToken(_ context.Context, token string) (*sb.Task, error) {
+	return nil, &sb.NotFoundError{Kind: "task", ID: token}
+}
+func (discardStore) Chain(context.Context, string) ([]*sb.Task, error) { return nil, nil }
+func (discardStore) Load(context.Context) (*sb.Snapshot, error)        { return &sb.Snapshot{}, nil }
+
+func newSwitchboardOver(tb testing.TB, clock *sb.ManualClock, spec *worldSpec, store sb.Store) routeImpl {
 	tb.Helper()
 	ctx := context.Background()
-	r, err := sb.NewRouter(ctx, sb.NewMemoryStore(), &sb.Config{
+	r, err := sb.NewRouter(ctx, store, &sb.Config{
 		Clock: clock,
 		NewID: counterIDs(),
 		Test:  sb.TestConfig{CheckInvariants: spec.check},
@@ -810,6 +833,9 @@ var impls = []struct {
 }{
 	{"switchboard", newSwitchboard},
 	{"baseline", newBaseline},
+	// The engine alone, over a store that keeps nothing: how much of a
+	// lifecycle is the durable copy of five task versions.
+	{"switchboard-nostore", newSwitchboardNoStore},
 }
 
 func runLifecycles(b *testing.B, spec worldSpec) {

@@ -86,7 +86,7 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 	if err := r.write1(ctx, "create task", t); err != nil {
 		return nil, err
 	}
-	e := &taskEntry{ch: t.Channel.index()}
+	e := r.newEntry(t.Channel)
 	r.tasks[t.ID] = e
 	r.apply(e, t, now)
 	if t.ClientToken != "" {
@@ -574,7 +574,7 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 		return nil, err
 	}
 	r.apply(e, ended, now)
-	ne := &taskEntry{ch: nt.Channel.index()}
+	ne := r.newEntry(nt.Channel)
 	r.tasks[nt.ID] = ne
 	r.apply(ne, nt, now)
 	r.emit(Event{Type: EventTaskTransferred, Time: now, TaskID: old.ID, AgentID: old.AgentID, QueueID: old.QueueID, State: ended.State, RelatedTaskID: nt.ID})

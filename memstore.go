@@ -30,7 +30,10 @@ type MemoryStore struct {
 	// task ID reaches earlier in a large change.
 	pending map[string]int64
 	lastSeq uint64 // highest Task.Sequence written
+	slab    []Task // unused task records, carved off one at a time
 }
+
+const memSlabSize = 64
 
 // memOverlayMin is the number of tasks in one change from which Write looks up
 // earlier versions of the same ID in a map rather than by scanning the change.
@@ -180,7 +183,13 @@ func (s *MemoryStore) putTask(t *Task) {
 		}
 		*old = *t
 	} else {
-		cp := new(Task)
+		// Tasks are never deleted, so carving them from chunks wastes nothing
+		// and spares the allocator one large object per task.
+		if len(s.slab) == 0 {
+			s.slab = make([]Task, memSlabSize)
+		}
+		cp := &s.slab[0]
+		s.slab = s.slab[1:]
 		*cp = *t
 		s.tasks[t.ID] = cp
 		s.chain(t)

@@ -47,8 +47,10 @@ type Router struct {
 	cands       []*agentEntry
 	fallback    []*agentEntry
 	change      Change
-	scratch     Task  // see edit
-	agentBuf    Agent // scratch for agent changes
+	scratch     Task         // see edit
+	finished    []*taskEntry // entries of tasks that ended in this operation
+	free        []*taskEntry // entries to reuse (see newEntry)
+	agentBuf    Agent        // scratch for agent changes
 
 	eventSeq uint64
 	subs     []*Subscription
@@ -220,7 +222,40 @@ func (r *Router) unlock(ctx context.Context) {
 			panic(err)
 		}
 	}
+	r.recycle()
 	r.mu.Unlock()
+}
+
+// newEntry returns a zeroed index entry for a new task, reusing the entry of
+// a task that ended if there is one.
+func (r *Router) newEntry(c Channel) *taskEntry {
+	var e *taskEntry
+	if n := len(r.free); n > 0 {
+		e = r.free[n-1]
+		r.free[n-1] = nil
+		r.free = r.free[:n-1]
+	} else {
+		e = new(taskEntry)
+	}
+	e.ch = c.index()
+	return e
+}
+
+// maxFreeEntries bounds the entries kept for reuse.
+const maxFreeEntries = 1024
+
+// recycle zeroes the entries of tasks that ended during the operation and
+// keeps them for reuse. It runs at the very end of an operation, when no
+// index, timer or dirty list can still point at them.
+func (r *Router) recycle() {
+	for i, e := range r.finished {
+		r.finished[i] = nil
+		if len(r.free) < maxFreeEntries {
+			*e = taskEntry{}
+			r.free = append(r.free, e)
+		}
+	}
+	r.finished = r.finished[:0]
 }
 
 // ---- store writes and events ----
@@ -347,6 +382,7 @@ func (r *Router) apply(e *taskEntry, nt *Task, now time.Time) {
 	if nt.State.Final() {
 		r.cancel(e, timerExpiry)
 		delete(r.tasks, nt.ID)
+		r.finished = append(r.finished, e)
 	} else if expiryMoved || !e.timers[timerExpiry].Scheduled() {
 		r.schedule(e, timerExpiry, nt.ExpiresAt)
 	}
