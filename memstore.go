@@ -31,6 +31,7 @@ type MemoryStore struct {
 	pending map[string]int64
 	lastSeq uint64 // highest Task.Sequence written
 	slab    []Task // unused task records, carved off one at a time
+	found   *Task  // scratch: the stored record checkTasks found last
 }
 
 const memSlabSize = 64
@@ -93,8 +94,14 @@ func (s *MemoryStore) Write(ctx context.Context, c *Change) error {
 	if err := s.checkTasks(c.Tasks); err != nil {
 		return err
 	}
-	for _, t := range c.Tasks {
-		s.putTask(t)
+	if len(c.Tasks) == 1 {
+		// The common case: checkTasks already looked the task up.
+		s.putTask(c.Tasks[0], s.found)
+		s.found = nil
+	} else {
+		for _, t := range c.Tasks {
+			s.putTask(t, s.tasks[t.ID])
+		}
 	}
 	for _, a := range c.Agents {
 		memPut(s.agents, a.ID, a)
@@ -150,9 +157,11 @@ func (s *MemoryStore) checkTasks(tasks []*Task) error {
 			}
 		}
 		if !found {
-			if old, ok := s.tasks[t.ID]; ok {
+			old := s.tasks[t.ID]
+			if old != nil {
 				prev = old.Version
 			}
+			s.found = old
 		}
 		if t.Version != prev+1 {
 			return fmt.Errorf("%w: task %q has version %d, stored %d", ErrConflict, t.ID, t.Version, prev)
@@ -164,11 +173,11 @@ func (s *MemoryStore) checkTasks(tasks []*Task) error {
 	return nil
 }
 
-// putTask stores a copy of t and updates the indexes. s.mu must be held for
+// putTask stores a copy of t, whose stored record is old (nil if none), and
+// updates the indexes. s.mu must be held for
 // writing. Chains are recorded only for linked tasks (InitialTaskID other
 // than their own ID); Chain answers for an unlinked task from s.tasks.
-func (s *MemoryStore) putTask(t *Task) {
-	old := s.tasks[t.ID]
+func (s *MemoryStore) putTask(t *Task, old *Task) {
 	s.lastSeq = max(s.lastSeq, t.Sequence)
 	if old != nil {
 		if old.InitialTaskID != t.InitialTaskID {

@@ -1,14 +1,15 @@
-// Package deadline is the router's single timer index: a binary min-heap of
-// items ordered by (deadline, tie), with O(log n) schedule, cancel and
-// reschedule because each item remembers its position. The tie-break is the
-// caller's, so that the order of simultaneous deadlines can be rebuilt from
-// durable data after a restart.
+// Package deadline is the router's single timer index: a 4-ary min-heap
+// ordered by (deadline, tie), with O(log n) schedule, cancel and reschedule
+// because each item remembers its position. The keys live in the heap's own
+// array, so sifting reads contiguous memory and touches an item only to
+// record its new position. The tie-break is the caller's, so that the order
+// of simultaneous deadlines can be rebuilt from durable data after a restart.
 package deadline
 
-// Item is one pending deadline. Embed or allocate it once per timer owner and
-// reuse it; the zero value is an unscheduled item.
+// Item is one pending deadline. Embed it in its owner and reuse it; the zero
+// value is an unscheduled item.
 type Item[T any] struct {
-	At    int64  // deadline in Unix nanoseconds
+	At    int64  // deadline in Unix nanoseconds, while scheduled
 	Tie   uint64 // orders items with equal deadlines, smallest first
 	index int    // position in the heap + 1; 0 when not scheduled
 	Value T
@@ -17,31 +18,44 @@ type Item[T any] struct {
 // Scheduled reports whether the item is in a heap.
 func (it *Item[T]) Scheduled() bool { return it.index > 0 }
 
+type slot[T any] struct {
+	at  int64
+	tie uint64
+	it  *Item[T]
+}
+
+func (a *slot[T]) less(b *slot[T]) bool {
+	if a.at != b.at {
+		return a.at < b.at
+	}
+	return a.tie < b.tie
+}
+
 // Heap is a min-heap of items. The zero value is empty and ready to use. It is
 // not safe for concurrent use.
 type Heap[T any] struct {
-	items []*Item[T]
+	s []slot[T]
 }
 
+const arity = 4
+
 // Len returns the number of scheduled items.
-func (h *Heap[T]) Len() int { return len(h.items) }
+func (h *Heap[T]) Len() int { return len(h.s) }
 
 // Schedule puts it in the heap at deadline at with tie-break tie, or moves it
 // there if it is already scheduled. Items with equal deadlines pop in
 // ascending tie order.
 func (h *Heap[T]) Schedule(it *Item[T], at int64, tie uint64) {
+	it.At, it.Tie = at, tie
 	if it.index > 0 {
-		it.At, it.Tie = at, tie
 		i := it.index - 1
-		if !h.up(i) {
-			h.down(i)
-		}
+		h.s[i].at, h.s[i].tie = at, tie
+		h.fix(i)
 		return
 	}
-	it.At, it.Tie = at, tie
-	h.items = append(h.items, it)
-	it.index = len(h.items)
-	h.up(len(h.items) - 1)
+	h.s = append(h.s, slot[T]{at: at, tie: tie, it: it})
+	it.index = len(h.s)
+	h.up(len(h.s) - 1)
 }
 
 // Cancel removes it from the heap if it is scheduled.
@@ -50,82 +64,84 @@ func (h *Heap[T]) Cancel(it *Item[T]) {
 		return
 	}
 	i := it.index - 1
-	last := len(h.items) - 1
-	if i != last {
-		h.swap(i, last)
-	}
-	h.items[last] = nil
-	h.items = h.items[:last]
 	it.index = 0
+	last := len(h.s) - 1
 	if i != last {
-		if !h.up(i) {
-			h.down(i)
-		}
+		h.s[i] = h.s[last]
+		h.s[i].it.index = i + 1
+	}
+	h.s[last] = slot[T]{}
+	h.s = h.s[:last]
+	if i != last {
+		h.fix(i)
 	}
 }
 
 // Peek returns the earliest item, or nil.
 func (h *Heap[T]) Peek() *Item[T] {
-	if len(h.items) == 0 {
+	if len(h.s) == 0 {
 		return nil
 	}
-	return h.items[0]
+	return h.s[0].it
 }
 
 // PopDue removes and returns the earliest item if its deadline is at or
 // before now, else nil.
 func (h *Heap[T]) PopDue(now int64) *Item[T] {
-	if len(h.items) == 0 || h.items[0].At > now {
+	if len(h.s) == 0 || h.s[0].at > now {
 		return nil
 	}
-	it := h.items[0]
+	it := h.s[0].it
 	h.Cancel(it)
 	return it
 }
 
-func (h *Heap[T]) less(i, j int) bool {
-	a, b := h.items[i], h.items[j]
-	if a.At != b.At {
-		return a.At < b.At
+func (h *Heap[T]) fix(i int) {
+	if !h.up(i) {
+		h.down(i)
 	}
-	return a.Tie < b.Tie
 }
 
-func (h *Heap[T]) swap(i, j int) {
-	h.items[i], h.items[j] = h.items[j], h.items[i]
-	h.items[i].index = i + 1
-	h.items[j].index = j + 1
-}
-
+// up moves the slot at i towards the root; it reports whether it moved.
 func (h *Heap[T]) up(i int) bool {
-	moved := false
+	x := h.s[i]
+	start := i
 	for i > 0 {
-		p := (i - 1) / 2
-		if !h.less(i, p) {
+		p := (i - 1) / arity
+		if !x.less(&h.s[p]) {
 			break
 		}
-		h.swap(i, p)
+		h.s[i] = h.s[p]
+		h.s[i].it.index = i + 1
 		i = p
-		moved = true
 	}
-	return moved
+	h.s[i] = x
+	x.it.index = i + 1
+	return i != start
 }
 
 func (h *Heap[T]) down(i int) {
-	n := len(h.items)
+	x := h.s[i]
+	n := len(h.s)
 	for {
-		l := 2*i + 1
-		if l >= n {
-			return
+		first := arity*i + 1
+		if first >= n {
+			break
 		}
-		m := l
-		if r := l + 1; r < n && h.less(r, l) {
-			m = r
+		m := first
+		end := min(first+arity, n)
+		for c := first + 1; c < end; c++ {
+			if h.s[c].less(&h.s[m]) {
+				m = c
+			}
 		}
-		if !h.less(m, i) {
-			return
+		if !h.s[m].less(&x) {
+			break
 		}
-		h.swap(i, m)
+		h.s[i] = h.s[m]
+		h.s[i].it.index = i + 1
 		i = m
 	}
+	h.s[i] = x
+	x.it.index = i + 1
 }
