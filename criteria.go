@@ -3,7 +3,6 @@ package switchboard
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -112,22 +111,46 @@ func (c *RoutingCriteria) validate(field string) error {
 	if len(c.Steps) > MaxRoutingSteps {
 		return invalid(field+".Steps", fmt.Sprint(len(c.Steps)), fmt.Sprintf("at most %d steps", MaxRoutingSteps))
 	}
+	p := make(fieldPath, 0, 2*MaxExpressionDepth+2)
+	p = append(p, pathElem{field + ".Steps", 0})
 	for i, s := range c.Steps {
-		f := fmt.Sprintf("%s.Steps[%d]", field, i)
+		p[0].index = i
 		if s.Expiry < 0 || s.Expiry%time.Second != 0 {
-			return invalid(f+".Expiry", s.Expiry.String(), "whole seconds, 0 for never")
+			return invalid(p.String()+".Expiry", s.Expiry.String(), "whole seconds, 0 for never")
 		}
 		leaves := 0
-		if err := s.Expression.validate(f+".Expression", 1, &leaves); err != nil {
+		if err := s.Expression.validate(append(p, pathElem{".Expression", -1}), 1, &leaves); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (e *Expression) validate(field string, depth int, leaves *int) error {
+// fieldPath is the path to a field inside routing criteria, rendered only
+// when an error names it, so that validating good input builds no strings.
+type fieldPath []pathElem
+
+type pathElem struct {
+	name  string
+	index int // -1 when the element is not indexed
+}
+
+func (p fieldPath) String() string {
+	var b []byte
+	for _, e := range p {
+		b = append(b, e.name...)
+		if e.index >= 0 {
+			b = append(b, '[')
+			b = strconv.AppendInt(b, int64(e.index), 10)
+			b = append(b, ']')
+		}
+	}
+	return string(b)
+}
+
+func (e *Expression) validate(p fieldPath, depth int, leaves *int) error {
 	if depth > MaxExpressionDepth {
-		return invalid(field, "", fmt.Sprintf("nested at most %d deep", MaxExpressionDepth))
+		return invalid(p.String(), "", fmt.Sprintf("nested at most %d deep", MaxExpressionDepth))
 	}
 	set := 0
 	if e.Attribute != nil {
@@ -143,47 +166,47 @@ func (e *Expression) validate(field string, depth int, leaves *int) error {
 		set++
 	}
 	if set != 1 {
-		return invalid(field, "", "exactly one of Attribute, Preferred, And, Or must be set")
+		return invalid(p.String(), "", "exactly one of Attribute, Preferred, And, Or must be set")
 	}
 	switch {
 	case e.Attribute != nil:
 		*leaves++
 		a := e.Attribute
-		if err := checkAttrName(field+".Attribute.Name", a.Name); err != nil {
-			return err
+		if n := utf8.RuneCountInString(a.Name); n < 1 || n > 100 {
+			return invalid(p.String()+".Attribute.Name", a.Name, "1..100 characters")
 		}
-		if err := checkAttrValue(field+".Attribute.Value", a.Value); err != nil {
-			return err
+		if n := utf8.RuneCountInString(a.Value); n < 1 || n > 128 {
+			return invalid(p.String()+".Attribute.Value", a.Value, "1..128 characters")
 		}
 		if a.MinLevel < 1 || a.MinLevel > 5 {
-			return invalid(field+".Attribute.MinLevel", fmt.Sprint(a.MinLevel), "must be 1..5")
+			return invalid(p.String()+".Attribute.MinLevel", fmt.Sprint(a.MinLevel), "must be 1..5")
 		}
 	case e.Preferred != nil:
 		*leaves++
 		if len(e.Preferred) == 0 || len(e.Preferred) > MaxPreferredAgents {
-			return invalid(field+".Preferred", fmt.Sprint(len(e.Preferred)), fmt.Sprintf("1..%d agent IDs", MaxPreferredAgents))
+			return invalid(p.String()+".Preferred", fmt.Sprint(len(e.Preferred)), fmt.Sprintf("1..%d agent IDs", MaxPreferredAgents))
 		}
 		for i, id := range e.Preferred {
 			if id == "" {
-				return invalid(fmt.Sprintf("%s.Preferred[%d]", field, i), "", "empty agent ID")
+				return invalid(fmt.Sprintf("%s.Preferred[%d]", p, i), "", "empty agent ID")
 			}
 		}
 	default:
-		kids, name := e.And, "And"
+		kids, name := e.And, ".And"
 		if e.Or != nil {
-			kids, name = e.Or, "Or"
+			kids, name = e.Or, ".Or"
 		}
 		if len(kids) == 0 {
-			return invalid(field+"."+name, "", "at least one operand")
+			return invalid(p.String()+name, "", "at least one operand")
 		}
 		for i := range kids {
-			if err := kids[i].validate(fmt.Sprintf("%s.%s[%d]", field, name, i), depth+1, leaves); err != nil {
+			if err := kids[i].validate(append(p, pathElem{name, i}), depth+1, leaves); err != nil {
 				return err
 			}
 		}
 	}
 	if *leaves > MaxExpressionLeaves {
-		return invalid(field, "", fmt.Sprintf("at most %d conditions", MaxExpressionLeaves))
+		return invalid(p.String(), "", fmt.Sprintf("at most %d conditions", MaxExpressionLeaves))
 	}
 	return nil
 }
@@ -219,43 +242,41 @@ func (e *Expression) Matches(a *Agent) bool {
 
 // String renders e canonically, e.g. `("Language"="French">=4 AND agent in ["ana"])`.
 // Equal expressions render equally; the router groups waiting tasks by it.
-func (e *Expression) String() string {
-	var b strings.Builder
-	e.write(&b)
-	return b.String()
-}
+func (e *Expression) String() string { return string(e.appendTo(nil)) }
 
-func (e *Expression) write(b *strings.Builder) {
+// appendTo appends the canonical form of e to b.
+func (e *Expression) appendTo(b []byte) []byte {
 	switch {
 	case e.Attribute != nil:
-		b.WriteString(strconv.Quote(e.Attribute.Name))
-		b.WriteByte('=')
-		b.WriteString(strconv.Quote(e.Attribute.Value))
-		b.WriteString(">=")
-		b.WriteString(strconv.Itoa(e.Attribute.MinLevel))
+		b = strconv.AppendQuote(b, e.Attribute.Name)
+		b = append(b, '=')
+		b = strconv.AppendQuote(b, e.Attribute.Value)
+		b = append(b, ">="...)
+		b = strconv.AppendInt(b, int64(e.Attribute.MinLevel), 10)
 	case e.Preferred != nil:
-		b.WriteString("agent in [")
+		b = append(b, "agent in ["...)
 		for i, id := range e.Preferred {
 			if i > 0 {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
-			b.WriteString(strconv.Quote(id))
+			b = strconv.AppendQuote(b, id)
 		}
-		b.WriteByte(']')
+		b = append(b, ']')
 	default:
 		kids, op := e.And, " AND "
 		if e.Or != nil {
 			kids, op = e.Or, " OR "
 		}
-		b.WriteByte('(')
+		b = append(b, '(')
 		for i := range kids {
 			if i > 0 {
-				b.WriteString(op)
+				b = append(b, op...)
 			}
-			kids[i].write(b)
+			b = kids[i].appendTo(b)
 		}
-		b.WriteByte(')')
+		b = append(b, ')')
 	}
+	return b
 }
 
 // activeStep returns the index of the step active at now for criteria

@@ -113,7 +113,13 @@ func (a *agentEntry) ready(ch int) bool {
 	return true
 }
 
-type profKey struct{ name, value string }
+// profKey names one skill tree: ready agents with name=value at exactly
+// level. A condition "level ≥ m" scans the trees of levels m..5, so agents
+// with the skill at too low a level are never visited.
+type profKey struct {
+	name, value string
+	level       int
+}
 
 type profileEntry struct {
 	RoutingProfile
@@ -152,13 +158,42 @@ type level struct {
 }
 
 type class struct {
+	sig  string      // key in level.classes
 	expr *Expression // nil for tasks without active criteria
 	tree *btree.BTreeG[*taskEntry]
 }
 
-func newTaskTree() *btree.BTreeG[*taskEntry] { return btree.NewG(btreeDegree, taskLess) }
+// newTaskTree returns an empty task btree whose nodes come from the router's
+// shared free list, so trees that come and go (criteria classes) reuse nodes.
+func (r *Router) newTaskTree() *btree.BTreeG[*taskEntry] {
+	if r.taskNodes == nil {
+		r.taskNodes = btree.NewFreeListG[*taskEntry](btree.DefaultFreeListSize)
+	}
+	return btree.NewWithFreeListG(btreeDegree, taskLess, r.taskNodes)
+}
 
-func newAgentTree() *btree.BTreeG[*agentEntry] { return btree.NewG(btreeDegree, agentLess) }
+func (r *Router) newAgentTree() *btree.BTreeG[*agentEntry] {
+	if r.agentNodes == nil {
+		r.agentNodes = btree.NewFreeListG[*agentEntry](btree.DefaultFreeListSize)
+	}
+	return btree.NewWithFreeListG(btreeDegree, agentLess, r.agentNodes)
+}
+
+// setClass sets the task's active-step expression and its class key, the
+// canonical string of the expression, interned through the lane's first
+// level so that a task joining an existing class allocates nothing.
+func (r *Router) setClass(e *taskEntry, expr *Expression) {
+	e.stepExpr, e.classSig = expr, ""
+	if expr == nil {
+		return
+	}
+	r.sigBuf = expr.appendTo(r.sigBuf[:0])
+	if cl := e.lane.levels[0].classes[string(r.sigBuf)]; cl != nil {
+		e.classSig = cl.sig
+		return
+	}
+	e.classSig = string(r.sigBuf)
+}
 
 // ---- agent index ----
 
@@ -171,12 +206,9 @@ func (r *Router) unindexAgent(a *agentEntry) {
 		a.indexed[ch] = false
 		p.ready[ch].Delete(a)
 		for _, pr := range a.Proficiencies {
-			k := profKey{pr.Name, pr.Value}
+			k := profKey{pr.Name, pr.Value, pr.Level}
 			if t := p.skill[ch][k]; t != nil {
-				t.Delete(a)
-				if t.Len() == 0 {
-					delete(p.skill[ch], k)
-				}
+				t.Delete(a) // an empty tree stays: its skill will be back
 			}
 		}
 	}
@@ -194,17 +226,17 @@ func (r *Router) indexAgent(a *agentEntry) {
 		}
 		a.indexed[ch] = true
 		if p.ready[ch] == nil {
-			p.ready[ch] = newAgentTree()
+			p.ready[ch] = r.newAgentTree()
 		}
 		p.ready[ch].ReplaceOrInsert(a)
 		for _, pr := range a.Proficiencies {
-			k := profKey{pr.Name, pr.Value}
+			k := profKey{pr.Name, pr.Value, pr.Level}
 			if p.skill[ch] == nil {
 				p.skill[ch] = map[profKey]*btree.BTreeG[*agentEntry]{}
 			}
 			t := p.skill[ch][k]
 			if t == nil {
-				t = newAgentTree()
+				t = r.newAgentTree()
 				p.skill[ch][k] = t
 			}
 			t.ReplaceOrInsert(a)
@@ -244,7 +276,7 @@ func (r *Router) placeQueued(e *taskEntry, now time.Time) {
 		a := r.agents[t.TargetAgentID]
 		e.target = a
 		if a.queue[e.ch] == nil {
-			a.queue[e.ch] = newTaskTree()
+			a.queue[e.ch] = r.newTaskTree()
 		}
 		a.queue[e.ch].ReplaceOrInsert(e)
 		a.queued++
@@ -252,13 +284,13 @@ func (r *Router) placeQueued(e *taskEntry, now time.Time) {
 	}
 	q := r.queues[t.QueueID]
 	e.lane = r.laneFor(q, e.ch)
-	e.step, e.stepExpr, e.classSig = -1, nil, ""
+	e.step = -1
+	r.setClass(e, nil)
 	if c := t.RoutingCriteria; c != nil {
 		idx, until := c.activeStep(t.CriteriaActivatedAt, now)
 		if idx >= 0 {
 			e.step = idx
-			e.stepExpr = &c.Steps[idx].Expression
-			e.classSig = e.stepExpr.String()
+			r.setClass(e, &c.Steps[idx].Expression)
 			if !until.IsZero() {
 				r.schedule(e, timerStep, until)
 			}
@@ -279,7 +311,7 @@ func (r *Router) placeQueued(e *taskEntry, now time.Time) {
 func (r *Router) joinLevel(e *taskEntry, lv *level) {
 	cl := lv.classes[e.classSig]
 	if cl == nil {
-		cl = &class{expr: e.stepExpr, tree: newTaskTree()}
+		cl = &class{sig: e.classSig, expr: e.stepExpr, tree: r.newTaskTree()}
 		lv.classes[e.classSig] = cl
 	}
 	cl.tree.ReplaceOrInsert(e)
@@ -461,16 +493,19 @@ func (r *Router) scanProfile(p *profileEntry, ch int, expr *Expression, visit fu
 
 // scanExpr visits a superset of the ready agents matching expr; the caller
 // filters with the full expression.
-func (r *Router) scanExpr(p *profileEntry, ch int, expr *Expression, visit func(*agentEntry) bool) bool {
+//
+// For the default selector visit returns false once it has found the first
+// agent it wants from an ordered tree: that ends the scan of that tree only,
+// since the next tree starts over in longest-idle order.
+func (r *Router) scanExpr(p *profileEntry, ch int, expr *Expression, visit func(*agentEntry) bool) {
 	switch {
 	case expr.Attribute != nil:
-		t := p.skill[ch][profKey{expr.Attribute.Name, expr.Attribute.Value}]
-		if t == nil {
-			return true
+		c := expr.Attribute
+		for lv := c.MinLevel; lv <= 5; lv++ {
+			if t := p.skill[ch][profKey{c.Name, c.Value, lv}]; t != nil {
+				t.Ascend(visit)
+			}
 		}
-		cont := true
-		t.Ascend(func(a *agentEntry) bool { cont = visit(a); return cont })
-		return cont
 	case expr.Preferred != nil:
 		for _, id := range expr.Preferred {
 			if a := p.agents[id]; a != nil && a.indexed[ch] {
@@ -479,7 +514,6 @@ func (r *Router) scanExpr(p *profileEntry, ch int, expr *Expression, visit func(
 				visit(a)
 			}
 		}
-		return true
 	case expr.And != nil:
 		// Drive from the operand with the smallest index.
 		best, bestSize := -1, int(^uint(0)>>1)
@@ -488,24 +522,24 @@ func (r *Router) scanExpr(p *profileEntry, ch int, expr *Expression, visit func(
 				best, bestSize = i, s
 			}
 		}
-		return r.scanExpr(p, ch, &expr.And[best], visit)
+		r.scanExpr(p, ch, &expr.And[best], visit)
 	default:
 		for i := range expr.Or {
-			// Each operand's tree is ordered; a stop in one operand only ends
-			// that operand's scan.
 			r.scanExpr(p, ch, &expr.Or[i], visit)
 		}
-		return true
 	}
 }
 
 func (r *Router) exprSize(p *profileEntry, ch int, expr *Expression) int {
 	switch {
 	case expr.Attribute != nil:
-		if t := p.skill[ch][profKey{expr.Attribute.Name, expr.Attribute.Value}]; t != nil {
-			return t.Len()
+		c, n := expr.Attribute, 0
+		for lv := c.MinLevel; lv <= 5; lv++ {
+			if t := p.skill[ch][profKey{c.Name, c.Value, lv}]; t != nil {
+				n += t.Len()
+			}
 		}
-		return 0
+		return n
 	case expr.Preferred != nil:
 		return len(expr.Preferred)
 	case expr.And != nil:

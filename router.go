@@ -49,6 +49,9 @@ type Router struct {
 	change      Change
 	scratch     Task         // see edit
 	finished    []*taskEntry // entries of tasks that ended in this operation
+	sigBuf      []byte       // scratch for class keys
+	taskNodes   *btree.FreeListG[*taskEntry]
+	agentNodes  *btree.FreeListG[*agentEntry]
 	free        []*taskEntry // entries to reuse (see newEntry)
 	agentBuf    Agent        // scratch for agent changes
 
@@ -569,10 +572,10 @@ func (r *Router) fire(ctx context.Context, e *taskEntry, kind timerKind, now tim
 			r.leaveLevel(e, e.lane.levels[i])
 		}
 		idx, until := t.RoutingCriteria.activeStep(t.CriteriaActivatedAt, now)
-		e.step, e.stepExpr, e.classSig = idx, nil, ""
+		e.step = idx
+		r.setClass(e, nil)
 		if idx >= 0 {
-			e.stepExpr = &t.RoutingCriteria.Steps[idx].Expression
-			e.classSig = e.stepExpr.String()
+			r.setClass(e, &t.RoutingCriteria.Steps[idx].Expression)
 			if !until.IsZero() {
 				r.schedule(e, timerStep, until)
 			}
@@ -1013,5 +1016,3 @@ func (r *Router) Stats() Stats {
 	}
 	return s
 }
-
-var _ = btree.NewG[int]
