@@ -813,31 +813,36 @@ func (r *Router) SetAgentStatus(ctx context.Context, agentID string, status Agen
 	if err := checkStatus(status); err != nil {
 		return err
 	}
-	if err := r.lock(ctx); err != nil {
-		return err
-	}
-	defer r.unlock(ctx)
-	a := r.agents[agentID]
-	if a == nil {
-		return notFound("agent", agentID)
-	}
-	if a.Status == status {
-		return nil
-	}
-	now := r.clock.Now()
-	na := &r.agentBuf
-	*na = a.Agent
-	na.Status, na.StatusSince = status, now
-	if status.Routable() {
-		na.LastActivity = now
-	}
-	return r.updateAgent(ctx, a, na, now, EventAgentStatusChanged)
+	return r.changeAgent(ctx, agentID, EventAgentStatusChanged, func(na *Agent, now time.Time) bool {
+		if na.Status == status {
+			return false
+		}
+		na.Status, na.StatusSince = status, now
+		if status.Routable() {
+			na.LastActivity = now
+		}
+		return true
+	})
 }
 
 // ClearAgent clears an agent's missed or rejected task so that it receives
 // work again (Amazon Connect's "Clear contact"). It is a no-op for an agent
 // that is not blocked.
 func (r *Router) ClearAgent(ctx context.Context, agentID string) error {
+	return r.changeAgent(ctx, agentID, EventAgentCleared, func(na *Agent, now time.Time) bool {
+		if na.Blocked == NotBlocked {
+			return false
+		}
+		na.Blocked, na.BlockedTaskID = NotBlocked, ""
+		na.LastActivity = now
+		return true
+	})
+}
+
+// changeAgent runs one change of an agent's runtime state: change edits a
+// copy and reports whether anything changed; the copy is stored, indexed and
+// announced with an event of type typ.
+func (r *Router) changeAgent(ctx context.Context, agentID string, typ EventType, change func(na *Agent, now time.Time) bool) error {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
@@ -846,15 +851,13 @@ func (r *Router) ClearAgent(ctx context.Context, agentID string) error {
 	if a == nil {
 		return notFound("agent", agentID)
 	}
-	if a.Blocked == NotBlocked {
-		return nil
-	}
 	now := r.clock.Now()
 	na := &r.agentBuf
 	*na = a.Agent
-	na.Blocked, na.BlockedTaskID = NotBlocked, ""
-	na.LastActivity = now
-	return r.updateAgent(ctx, a, na, now, EventAgentCleared)
+	if !change(na, now) {
+		return nil
+	}
+	return r.updateAgent(ctx, a, na, now, typ)
 }
 
 func (r *Router) updateAgent(ctx context.Context, a *agentEntry, na *Agent, now time.Time, typ EventType) error {
