@@ -686,9 +686,9 @@ func sortAgents(as []*agentEntry) {
 	})
 }
 
-// scheduleRetry arranges for every agent to look for work again after
-// Config.RetryInterval, so that routing a failed store write interrupted
-// resumes without waiting for the next event.
+// scheduleRetry arranges for routing to run again over every waiting task
+// and every agent after Config.RetryInterval, so that routing a failed store
+// write interrupted resumes without waiting for the next event.
 func (r *Router) scheduleRetry() {
 	if r.retry.Scheduled() {
 		return

@@ -111,7 +111,8 @@ func (r *Router) checkInvariants() error {
 				}
 			}
 		}
-		if len(r.dirtyTasks) == 0 && len(r.dirtyAgents) == 0 && a.anyReady() {
+		// Settled, unless a failed store write left routing to the retry timer.
+		if len(r.dirtyTasks) == 0 && len(r.dirtyAgents) == 0 && !r.retry.Scheduled() && a.anyReady() {
 			if e := r.bestTask(a); e != nil {
 				return fmt.Errorf("agent %q is ready and task %q waits for it: routing did not settle", id, e.t.ID)
 			}

@@ -173,6 +173,7 @@ func (r *Router) Close() error {
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
+		r.inflight.Wait() // a first Close may still be waiting for a callback
 		return nil
 	}
 	r.closed = true
@@ -539,6 +540,19 @@ func (r *Router) fireDue(ctx context.Context) {
 		}
 		e := it.Value.task
 		if it.Value.kind == timerRetry {
+			// Route as if every waiting task had just arrived, in creation
+			// order, and then every agent had just freed up: the same
+			// decisions the failed write interrupted.
+			waiting := make([]*taskEntry, 0, len(r.tasks))
+			for _, e := range r.tasks {
+				if e.queued {
+					waiting = append(waiting, e)
+				}
+			}
+			sortTasks(waiting)
+			for _, e := range waiting {
+				r.markTask(e)
+			}
 			for _, a := range r.agents {
 				r.markAgent(a)
 			}
