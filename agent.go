@@ -2,6 +2,8 @@ package switchboard
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 	"unicode/utf8"
 )
@@ -136,4 +138,13 @@ func (a *Agent) autoAccepts(c Channel) bool {
 		}
 	}
 	return false
+}
+
+// clone returns a deep copy of a.
+func (a *Agent) clone() *Agent {
+	c := *a
+	c.Proficiencies = slices.Clone(a.Proficiencies)
+	c.AutoAccept = slices.Clone(a.AutoAccept)
+	c.AfterContactWorkLimit = maps.Clone(a.AfterContactWorkLimit)
+	return &c
 }

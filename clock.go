@@ -95,15 +95,17 @@ func (c *ManualClock) Advance(d time.Duration) {
 	c.Set(c.Now().Add(d))
 }
 
-// Set moves the clock to t (which must not be before the current reading),
-// firing every timer that falls due on the way.
+// Set moves the clock to t, firing every timer that falls due on the way.
+// Setting a time before the current reading panics. Callers may advance the
+// clock from several goroutines: a Set that finds the clock already moved
+// past t by another (while it ran a callback) simply returns.
 func (c *ManualClock) Set(t time.Time) {
+	c.mu.Lock()
+	if t.Before(c.now) {
+		c.mu.Unlock()
+		panic("switchboard: ManualClock.Set moves time backwards")
+	}
 	for {
-		c.mu.Lock()
-		if t.Before(c.now) {
-			c.mu.Unlock()
-			panic("switchboard: ManualClock.Set moves time backwards")
-		}
 		slices.SortFunc(c.timers, func(a, b *manualTimer) int {
 			if c := a.at.Compare(b.at); c != 0 {
 				return c
@@ -111,7 +113,9 @@ func (c *ManualClock) Set(t time.Time) {
 			return cmp.Compare(a.seq, b.seq)
 		})
 		if len(c.timers) == 0 || c.timers[0].at.After(t) {
-			c.now = t
+			if t.After(c.now) {
+				c.now = t
+			}
 			c.mu.Unlock()
 			return
 		}
@@ -122,6 +126,7 @@ func (c *ManualClock) Set(t time.Time) {
 		}
 		c.mu.Unlock()
 		next.f()
+		c.mu.Lock()
 	}
 }
 

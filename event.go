@@ -27,6 +27,7 @@ const (
 	EventTaskExpired          EventType = "task.expired"
 	EventTaskUpdated          EventType = "task.updated" // attributes, priority, age or criteria changed
 	EventTaskRoutingStep      EventType = "task.routing_step"
+	EventAgentUpdated         EventType = "agent.updated" // created or configuration replaced (PutAgent)
 	EventAgentStatusChanged   EventType = "agent.status_changed"
 	EventAgentCleared         EventType = "agent.cleared"
 	// EventError reports work the router did on its own (a timer, a follow-up
@@ -66,14 +67,15 @@ const DefaultMaxPending = 1 << 16
 // blocks the router: events wait in the subscription until Next takes them.
 // A subscription is safe for concurrent use.
 type Subscription struct {
-	mu      sync.Mutex
-	buf     []Event
-	head    int
-	max     int
-	err     error // ErrSubscriberTooSlow or ErrClosed once ended
-	dropped uint64
-	signal  chan struct{}
-	r       *Router
+	mu     sync.Mutex
+	buf    []Event
+	head   int
+	max    int
+	err    error         // ErrSubscriberTooSlow or ErrClosed once ended
+	cutSeq uint64        // Seq of the first event refused when cut off
+	signal chan struct{} // one wake-up per publish
+	done   chan struct{} // closed when the subscription ends: wakes every Next
+	r      *Router
 }
 
 func newSubscription(r *Router, opts *SubscribeOptions) *Subscription {
@@ -81,19 +83,23 @@ func newSubscription(r *Router, opts *SubscribeOptions) *Subscription {
 	if opts != nil && opts.MaxPending != 0 {
 		max = opts.MaxPending
 	}
-	return &Subscription{max: max, signal: make(chan struct{}, 1), r: r}
+	return &Subscription{max: max, signal: make(chan struct{}, 1), done: make(chan struct{}), r: r}
 }
 
-func (s *Subscription) publish(e Event) {
+// publish delivers e; it reports false once the subscription has ended, so
+// the router can forget it.
+func (s *Subscription) publish(e Event) bool {
 	s.mu.Lock()
 	if s.err != nil {
-		s.dropped++
 		s.mu.Unlock()
-		return
+		return false
 	}
 	if s.max > 0 && len(s.buf)-s.head >= s.max {
 		s.err = ErrSubscriberTooSlow
-		s.dropped++
+		s.cutSeq = e.Seq
+		close(s.done)
+		s.mu.Unlock()
+		return false
 	} else {
 		if s.head > 0 && s.head >= len(s.buf)/2 {
 			// Compact: taken events are at least half the buffer, so the
@@ -109,17 +115,15 @@ func (s *Subscription) publish(e Event) {
 	case s.signal <- struct{}{}:
 	default:
 	}
+	return true
 }
 
 func (s *Subscription) end(err error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.err == nil {
 		s.err = err
-	}
-	s.mu.Unlock()
-	select {
-	case s.signal <- struct{}{}:
-	default:
+		close(s.done)
 	}
 }
 
@@ -143,6 +147,7 @@ func (s *Subscription) Next(ctx context.Context) (Event, error) {
 		}
 		select {
 		case <-s.signal:
+		case <-s.done:
 		case <-ctx.Done():
 			return Event{}, ctx.Err()
 		}
@@ -166,12 +171,20 @@ func (s *Subscription) Pending() int {
 	return len(s.buf) - s.head
 }
 
-// Dropped reports how many events were not delivered because the
-// subscription had ended.
+// Dropped reports how many of the router's events a subscription cut off
+// for falling behind (ErrSubscriberTooSlow) did not receive: every event from
+// the one that found it full to the latest. It is 0 for a subscription that
+// is live or was closed.
 func (s *Subscription) Dropped() uint64 {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.dropped
+	cut := s.cutSeq
+	s.mu.Unlock()
+	if cut == 0 || s.r == nil {
+		return 0
+	}
+	s.r.mu.Lock()
+	defer s.r.mu.Unlock()
+	return s.r.eventSeq - cut + 1
 }
 
 // Close ends the subscription; Next returns ErrClosed once the events already

@@ -51,7 +51,7 @@ func TestSubscriptionOrderAndSeq(t *testing.T) {
 		got = append(got, e)
 	}
 	want := []EventType{
-		EventAgentStatusChanged,
+		EventAgentUpdated,
 		EventTaskCreated, EventTaskQueued, EventTaskOffered,
 		EventTaskAccepted, EventTaskAfterContactWork, EventTaskCompleted,
 	}

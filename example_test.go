@@ -220,7 +220,7 @@ func ExampleRouter_Subscribe() {
 		fmt.Printf("%d %s: %s\n", e.Seq, e.Type, strings.Join(who, " "))
 	}
 	// Output:
-	// 1 agent.status_changed: ana Available
+	// 1 agent.updated: ana Available
 	// 2 task.created: task-1 QUEUED
 	// 3 task.queued: task-1 QUEUED
 	// 4 task.offered: task-1 ana OFFERED

@@ -628,8 +628,8 @@ func (r *Router) settle(ctx context.Context) {
 			if e.queued {
 				if a := r.findAgent(e); a != nil {
 					if err := r.offer(ctx, e, a); err != nil {
-						r.failed("offer", e.t.ID, err)
-						r.scheduleRetry()
+						r.abandonSettle("offer", e.t.ID, err)
+						return
 					}
 				}
 			}
@@ -651,9 +651,8 @@ func (r *Router) settle(ctx context.Context) {
 					break
 				}
 				if err := r.offer(ctx, e, a); err != nil {
-					r.failed("offer", e.t.ID, err)
-					r.scheduleRetry()
-					break
+					r.abandonSettle("offer", e.t.ID, err)
+					return
 				}
 			}
 		}
@@ -684,6 +683,28 @@ func sortAgents(as []*agentEntry) {
 		}
 		return 0
 	})
+}
+
+// abandonSettle stops settling after a failed store write: the decisions
+// left would be made on a world that is not settled (an agent who turned a
+// task down could take it back), so the retry timer makes them all again.
+func (r *Router) abandonSettle(op, taskID string, err error) {
+	r.failed(op, taskID, err)
+	for i, e := range r.dirtyTasks {
+		if e != nil { // entries already handled were cleared
+			e.dirty = false
+		}
+		r.dirtyTasks[i] = nil
+	}
+	r.dirtyTasks = r.dirtyTasks[:0]
+	for i, a := range r.dirtyAgents {
+		if a != nil {
+			a.dirty = false
+		}
+		r.dirtyAgents[i] = nil
+	}
+	r.dirtyAgents = r.dirtyAgents[:0]
+	r.scheduleRetry()
 }
 
 // scheduleRetry arranges for routing to run again over every waiting task

@@ -18,19 +18,20 @@ import (
 // Config.ClientTokenTTL it returns the first task instead of a new one.
 // Invalid input returns a *ValidationError and stores nothing.
 func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
-	now := r.clock.Now()
-	if err := validateInput(&in, now, &r.cfg); err != nil {
-		return nil, err
-	}
 	if err := r.lock(ctx); err != nil {
 		return nil, err
 	}
 	defer r.unlock(ctx)
-	now = r.clock.Now()
-	if in.ClientToken != "" {
+	now := r.clock.Now()
+	if in.ClientToken != "" && len(in.ClientToken) <= 500 {
+		// A retry returns the first task even if time has made its input
+		// stale (a ScheduledAt now in the past).
 		if t, err := r.taskForToken(ctx, in.ClientToken, now); t != nil || err != nil {
 			return t, err
 		}
+	}
+	if err := validateInput(&in, now, &r.cfg); err != nil {
+		return nil, err
 	}
 	t := &Task{
 		Name:                in.Name,
@@ -84,6 +85,7 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 		t.CriteriaActivatedAt = now
 	}
 	if err := r.write1(ctx, "create task", t); err != nil {
+		r.seq--
 		return nil, err
 	}
 	e := r.newEntry(t.Channel)
@@ -116,10 +118,10 @@ func (r *Router) checkTarget(queueID, agentID string, checkCapacity bool, queueF
 			return fmt.Errorf("%s: %w", queueField, notFound("queue", queueID))
 		}
 		if q.Disabled {
-			return fmt.Errorf("%w: %q", ErrQueueDisabled, queueID)
+			return fmt.Errorf("%s: %w: %q", queueField, ErrQueueDisabled, queueID)
 		}
 		if checkCapacity && q.MaxContacts > 0 && q.waiting >= q.MaxContacts {
-			return fmt.Errorf("%w: %q holds %d of MaxContacts %d", ErrQueueAtCapacity, queueID, q.waiting, q.MaxContacts)
+			return fmt.Errorf("%s: %w: %q holds %d of MaxContacts %d", queueField, ErrQueueAtCapacity, queueID, q.waiting, q.MaxContacts)
 		}
 		return nil
 	}
@@ -128,7 +130,7 @@ func (r *Router) checkTarget(queueID, agentID string, checkCapacity bool, queueF
 		return fmt.Errorf("%s: %w", agentField, notFound("agent", agentID))
 	}
 	if checkCapacity && a.queued >= r.cfg.AgentQueueCapacity {
-		return fmt.Errorf("%w: agent queue of %q holds %d of %d", ErrQueueAtCapacity, agentID, a.queued, r.cfg.AgentQueueCapacity)
+		return fmt.Errorf("%s: %w: agent queue of %q holds %d of %d", agentField, ErrQueueAtCapacity, agentID, a.queued, r.cfg.AgentQueueCapacity)
 	}
 	return nil
 }
@@ -158,7 +160,7 @@ func (r *Router) link(ctx context.Context, t *Task) error {
 		if len(rel.Attributes) > 0 {
 			merged := maps.Clone(rel.Attributes)
 			maps.Copy(merged, t.Attributes)
-			if err := validateAttributes("Attributes", merged); err != nil {
+			if err := validateAttributes("Attributes (with those copied from RelatedTaskID)", merged); err != nil {
 				return err
 			}
 			t.Attributes = merged
@@ -531,7 +533,7 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 		return nil, &StateError{Op: "Transfer", TaskID: taskID, State: string(old.State), Want: "QUEUED, CONNECTED or PAUSED"}
 	}
 	if old.TransferCount >= MaxTransfers {
-		return nil, &LimitError{What: "transfers of task " + old.InitialTaskID, Limit: MaxTransfers}
+		return nil, &LimitError{What: fmt.Sprintf("transfers of task %s (chain of %s)", taskID, old.InitialTaskID), Limit: MaxTransfers}
 	}
 	if err := r.checkTarget(to.QueueID, to.AgentID, true, "TransferTarget.QueueID", "TransferTarget.AgentID"); err != nil {
 		return nil, err
@@ -571,6 +573,7 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 		InitiatedAt:   now, EnqueuedAt: now, ExpiresAt: old.ExpiresAt,
 	}
 	if err := r.write(ctx, "transfer", []*Task{ended, nt}); err != nil {
+		r.seq--
 		return nil, err
 	}
 	r.apply(e, ended, now)
@@ -725,11 +728,17 @@ func (r *Router) Reschedule(ctx context.Context, taskID string, at time.Time) er
 	nt := r.edit(e)
 	nt.ScheduledAt = at
 	nt.RescheduleCount++
+	typ := EventTaskScheduled
+	if !at.After(now) {
+		// Rescheduled to now: queue it at once, as CreateTask would.
+		nt.State, nt.EnqueuedAt, nt.CriteriaActivatedAt = StateQueued, now, now
+		typ = EventTaskQueued
+	}
 	if err := r.write1(ctx, "reschedule", nt); err != nil {
 		return err
 	}
 	r.apply(e, nt, now)
-	r.emitTask(EventTaskScheduled, nt, now)
+	r.emitTask(typ, nt, now)
 	return nil
 }
 

@@ -14,10 +14,10 @@ import (
 // lifetime, and loses everything when the process ends. It is safe for
 // concurrent use.
 //
-// A MemoryStore copies what it is given and returns copies: Write reuses the
-// memory of a task's earlier version, so updating a stored task allocates
-// nothing. As the Store contract allows, the copies share the maps, slices
-// and criteria inside a Task, which nobody modifies in place.
+// A MemoryStore copies what it is given and returns copies: Write keeps a
+// shallow copy (as the Store contract allows) and reuses the memory of a
+// task's earlier version, so updating a stored task allocates nothing; reads
+// return deep copies that the caller may change freely.
 type MemoryStore struct {
 	mu       sync.RWMutex
 	tasks    map[string]*Task
@@ -126,12 +126,10 @@ func memPut[V any](m map[string]*V, id string, v *V) {
 	m[id] = cp
 }
 
-// memCopy returns a shallow copy of *v: the caller owns the struct; maps,
-// slices and criteria inside are shared, and never modified in place.
-func memCopy[V any](v *V) *V {
-	cp := *v
-	return &cp
-}
+// memClone returns a deep copy of a stored task: a reader may change anything
+// in it without touching the store or the router, which share the stored
+// task's maps.
+func memClone(t *Task) *Task { return t.Clone() }
 
 // checkTasks verifies the versions of tasks against the store and against
 // earlier entries of tasks with the same ID. s.mu must be held for writing.
@@ -186,11 +184,11 @@ func (s *MemoryStore) putTask(t *Task, old *Task) {
 			}
 			s.chain(t)
 		}
-		if old.ClientToken != "" && old.ClientToken != t.ClientToken && s.tokens[old.ClientToken] == t.ID {
-			*old = *t
-			s.retoken(old.ClientToken)
-		}
+		oldToken := old.ClientToken
 		*old = *t
+		if oldToken != "" && oldToken != t.ClientToken && s.tokens[oldToken] == t.ID {
+			s.retoken(oldToken)
+		}
 	} else {
 		// Tasks are never deleted, so carving them from chunks wastes nothing
 		// and spares the allocator one large object per task.
@@ -256,7 +254,7 @@ func (s *MemoryStore) Task(ctx context.Context, id string) (*Task, error) {
 	if t == nil {
 		return nil, notFound("task", id)
 	}
-	return memCopy(t), nil
+	return memClone(t), nil
 }
 
 // TaskByClientToken returns the task with the highest Sequence among those
@@ -270,7 +268,7 @@ func (s *MemoryStore) TaskByClientToken(ctx context.Context, token string) (*Tas
 	if token != "" {
 		s.mu.RLock()
 		if id, ok := s.tokens[token]; ok {
-			t = memCopy(s.tasks[id])
+			t = memClone(s.tasks[id])
 		}
 		s.mu.RUnlock()
 	}
@@ -295,10 +293,10 @@ func (s *MemoryStore) Chain(ctx context.Context, initialTaskID string) ([]*Task,
 	var out []*Task
 	// The chain's first task is not in s.chains (see putTask).
 	if t := s.tasks[initialTaskID]; t != nil && t.InitialTaskID == initialTaskID {
-		out = append(out, memCopy(t))
+		out = append(out, memClone(t))
 	}
 	for _, id := range ids {
-		out = append(out, memCopy(s.tasks[id]))
+		out = append(out, memClone(s.tasks[id]))
 	}
 	s.mu.RUnlock()
 	slices.SortFunc(out, memBySequence)
@@ -313,15 +311,15 @@ func (s *MemoryStore) Load(ctx context.Context) (*Snapshot, error) {
 	}
 	s.mu.RLock()
 	snap := &Snapshot{
-		Queues:   memSortedByID(s.queues, func(q *Queue) string { return q.ID }),
-		Profiles: memSortedByID(s.profiles, func(p *RoutingProfile) string { return p.ID }),
-		Agents:   memSortedByID(s.agents, func(a *Agent) string { return a.ID }),
+		Queues:   memSortedByID(s.queues, func(q *Queue) string { return q.ID }, (*Queue).clone),
+		Profiles: memSortedByID(s.profiles, func(p *RoutingProfile) string { return p.ID }, (*RoutingProfile).clone),
+		Agents:   memSortedByID(s.agents, func(a *Agent) string { return a.ID }, (*Agent).clone),
 
 		LastSequence: s.lastSeq,
 	}
 	for _, t := range s.tasks {
 		if !t.State.Final() {
-			snap.OpenTasks = append(snap.OpenTasks, memCopy(t))
+			snap.OpenTasks = append(snap.OpenTasks, memClone(t))
 		}
 	}
 	s.mu.RUnlock()
@@ -340,10 +338,10 @@ func memBySequence(a, b *Task) int {
 	return cmp.Or(cmp.Compare(a.Sequence, b.Sequence), cmp.Compare(a.ID, b.ID))
 }
 
-func memSortedByID[V any](m map[string]*V, id func(*V) string) []*V {
+func memSortedByID[V any](m map[string]*V, id func(*V) string, clone func(*V) *V) []*V {
 	out := make([]*V, 0, len(m))
 	for _, v := range m {
-		out = append(out, memCopy(v))
+		out = append(out, clone(v))
 	}
 	slices.SortFunc(out, func(a, b *V) int { return cmp.Compare(id(a), id(b)) })
 	return out

@@ -2,6 +2,7 @@ package switchboard
 
 import (
 	"fmt"
+	"slices"
 	"time"
 	"unicode/utf8"
 )
@@ -137,4 +138,12 @@ func (p RoutingProfile) normalized() RoutingProfile {
 		}
 	}
 	return p
+}
+
+// clone returns a deep copy of p.
+func (p *RoutingProfile) clone() *RoutingProfile {
+	c := *p
+	c.Concurrency = slices.Clone(p.Concurrency)
+	c.Queues = slices.Clone(p.Queues)
+	return &c
 }

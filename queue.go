@@ -2,6 +2,7 @@ package switchboard
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -225,4 +226,19 @@ func inRanges(ranges []HoursRange, lt time.Time, anyDay bool) bool {
 		}
 	}
 	return false
+}
+
+// clone returns a deep copy of q.
+func (q *Queue) clone() *Queue {
+	c := *q
+	if q.Hours != nil {
+		h := *q.Hours
+		h.Ranges = slices.Clone(h.Ranges)
+		h.Overrides = slices.Clone(h.Overrides)
+		for i := range h.Overrides {
+			h.Overrides[i].Ranges = slices.Clone(h.Overrides[i].Ranges)
+		}
+		c.Hours = &h
+	}
+	return &c
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/btree"
 
@@ -293,8 +294,18 @@ func (r *Router) emit(e Event) {
 	if e.Time.IsZero() {
 		e.Time = r.clock.Now()
 	}
+	ended := false
 	for _, s := range r.subs {
-		s.publish(e)
+		if !s.publish(e) {
+			ended = true
+		}
+	}
+	if ended { // forget subscriptions cut off for being too slow
+		r.subs = slices.DeleteFunc(r.subs, func(s *Subscription) bool {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return s.err != nil
+		})
 	}
 }
 
@@ -619,15 +630,7 @@ func (r *Router) PutQueue(ctx context.Context, q Queue) error {
 	if err := q.validate(); err != nil {
 		return err
 	}
-	if q.Hours != nil {
-		h := *q.Hours
-		h.Ranges = slices.Clone(h.Ranges)
-		h.Overrides = slices.Clone(h.Overrides)
-		for i := range h.Overrides {
-			h.Overrides[i].Ranges = slices.Clone(h.Overrides[i].Ranges)
-		}
-		q.Hours = &h
-	}
+	q = *q.clone()
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
@@ -766,10 +769,7 @@ func (r *Router) PutAgent(ctx context.Context, a Agent) error {
 		return fmt.Errorf("Agent.RoutingProfileID: %w", notFound("routing profile", a.RoutingProfileID))
 	}
 	now := r.clock.Now()
-	na := a
-	na.Proficiencies = slices.Clone(a.Proficiencies)
-	na.AutoAccept = slices.Clone(a.AutoAccept)
-	na.AfterContactWorkLimit = cloneMap(a.AfterContactWorkLimit)
+	na := *a.clone()
 	ae := r.agents[a.ID]
 	if ae != nil {
 		na.Status, na.StatusSince, na.LastActivity = ae.Status, ae.StatusSince, ae.LastActivity
@@ -798,23 +798,12 @@ func (r *Router) PutAgent(ctx context.Context, a Agent) error {
 	p.agents[a.ID] = ae
 	r.indexAgent(ae)
 	r.markAgent(ae)
-	r.emit(Event{Type: EventAgentStatusChanged, Time: now, AgentID: a.ID, Status: na.Status})
+	r.emit(Event{Type: EventAgentUpdated, Time: now, AgentID: a.ID, Status: na.Status})
 	return nil
 }
 
-func cloneMap[K comparable, V any](m map[K]V) map[K]V {
-	if m == nil {
-		return nil
-	}
-	out := make(map[K]V, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
 func checkStatus(s AgentStatus) error {
-	if s == "" || len(s) > 127 {
+	if n := utf8.RuneCountInString(string(s)); n < 1 || n > 127 || !utf8.ValidString(string(s)) {
 		return invalid("Status", string(s), "1..127 characters")
 	}
 	return nil
@@ -908,7 +897,7 @@ func (r *Router) Task(ctx context.Context, id string) (*Task, error) {
 		}
 		return nil, &StoreError{Op: "get task", Err: err}
 	}
-	return userCopy(st), nil
+	return st, nil // the store's copy is the caller's
 }
 
 // Agent returns a copy of the agent with id, runtime fields included.
@@ -921,11 +910,7 @@ func (r *Router) Agent(id string) (*Agent, error) {
 	if a == nil {
 		return nil, notFound("agent", id)
 	}
-	c := a.Agent
-	c.Proficiencies = slices.Clone(c.Proficiencies)
-	c.AutoAccept = slices.Clone(c.AutoAccept)
-	c.AfterContactWorkLimit = cloneMap(c.AfterContactWorkLimit)
-	return &c, nil
+	return a.Agent.clone(), nil
 }
 
 // AgentTasks returns copies of the tasks an agent holds (offered, connected,

@@ -18,7 +18,8 @@ type AgentSelector interface {
 	Select(s *Selection) int
 }
 
-// Selection is what an AgentSelector chooses from.
+// Selection is what an AgentSelector chooses from. It and everything it
+// points to are valid only during Select: the router reuses them.
 type Selection struct {
 	Task *Task // read-only
 	// Step is the task's active routing-criteria expression, or nil.

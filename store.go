@@ -9,10 +9,11 @@ import "context"
 //
 // Ownership follows database/sql/driver: the records in a Change belong to
 // the router and are valid only during Write, so a store copies what it
-// keeps; records a store returns belong to the caller. Inside a Task, the
-// Attributes and References maps, the RejectedBy slice and the
-// RoutingCriteria are never modified in place by the router (a change
-// replaces them), so a shallow copy of the Task struct is enough.
+// keeps. Inside a Task, the Attributes and References maps, the RejectedBy
+// slice and the RoutingCriteria are never modified in place by the router (a
+// change replaces them), so a shallow copy of the Task struct is enough to
+// keep. Records a store returns belong to the caller, who may modify them:
+// return deep copies (Task.Clone) or freshly decoded values.
 //
 // Implementations must be safe for concurrent use. The storetest package is a
 // conformance suite every Store should pass.
