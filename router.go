@@ -154,7 +154,11 @@ func (r *Router) rebuild(snap *Snapshot) error {
 		}
 		e := &taskEntry{ch: t.Channel.index()}
 		r.tasks[t.ID] = e
-		r.apply(e, t, now)
+		// A waiting task is placed as of when it entered its queue: the
+		// delays and routing steps that passed while no router ran are then
+		// due timers, which fire in deadline order with the rest (offer
+		// timeouts, expiries) just as a router that never stopped fired them.
+		r.apply(e, t, t.EnqueuedAt)
 		t = e.t
 		if t.ClientToken != "" {
 			r.rememberToken(t)
@@ -570,7 +574,7 @@ func (r *Router) fireDue(ctx context.Context) {
 			r.settle(ctx)
 			continue
 		}
-		if err := r.fire(ctx, e, it.Value.kind, now); err != nil {
+		if err := r.fire(ctx, e, it.Value.kind, now, time.Unix(0, it.At)); err != nil {
 			r.failed("timer", e.t.ID, err)
 			r.schedule(e, it.Value.kind, now.Add(r.cfg.RetryInterval))
 		}
@@ -578,7 +582,8 @@ func (r *Router) fireDue(ctx context.Context) {
 	}
 }
 
-func (r *Router) fire(ctx context.Context, e *taskEntry, kind timerKind, now time.Time) error {
+// fire handles one due timer of e whose deadline was at.
+func (r *Router) fire(ctx context.Context, e *taskEntry, kind timerKind, now, at time.Time) error {
 	t := e.t
 	switch kind {
 	case timerExpiry:
@@ -596,7 +601,7 @@ func (r *Router) fire(ctx context.Context, e *taskEntry, kind timerKind, now tim
 		for i := 0; i < e.levels; i++ {
 			r.leaveLevel(e, e.lane.levels[i])
 		}
-		idx, until := t.RoutingCriteria.activeStep(t.CriteriaActivatedAt, now)
+		idx, until := t.RoutingCriteria.activeStep(t.CriteriaActivatedAt, at)
 		e.step = idx
 		r.setClass(e, nil)
 		if idx >= 0 {

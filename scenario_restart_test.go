@@ -377,3 +377,43 @@ func TestRestartReadMethodsAfterCloseReturnErrClosed(t *testing.T) {
 		}
 	}
 }
+
+// restartOverdueStory: Ana waits for a French speaker for 30 s (t1) while Bob,
+// the only agent, is offered t2 and lets it time out at +20 s. Whether the
+// router keeps running or is down from +0 s to +35 s, the timers of that
+// stretch happen in the same order: Bob's miss at +20 s (he gets t2 back: no
+// one else can take it), then t1's French-only step expires at +30 s, when
+// Bob is busy again.
+func restartOverdueStory(t *testing.T, restart bool) []string {
+	b := newBench(t, &Config{MissedPolicy: StayAvailable})
+	b.queue("q")
+	b.profile("p", 1, "q")
+	b.agent("bob", "p")
+	b.create(TaskInput{QueueID: "q", RoutingCriteria: &RoutingCriteria{Steps: []RoutingStep{
+		{Expression: Proficient("Language", "French", 1), Expiry: 30 * time.Second}}}})
+	b.create(TaskInput{QueueID: "q"})
+	if restart {
+		b.must(b.r.Close())
+		b.clock.Advance(35 * time.Second)
+		b.open(&Config{MissedPolicy: StayAvailable})
+	} else {
+		b.clock.Advance(35 * time.Second)
+	}
+	var out []string
+	for _, id := range []string{"t1", "t2"} {
+		tk := b.task(id)
+		out = append(out, id+" "+string(tk.State)+" "+tk.AgentID)
+	}
+	return out
+}
+
+func TestRestartReplaysOverdueTimersInOrder(t *testing.T) {
+	live := restartOverdueStory(t, false)
+	restarted := restartOverdueStory(t, true)
+	if diff := cmp.Diff(live, restarted); diff != "" {
+		t.Errorf("restarted router differs from one that kept running (-live +restarted):\n%s", diff)
+	}
+	if want := []string{"t1 QUEUED ", "t2 OFFERED bob"}; !cmp.Equal(live, want) {
+		t.Errorf("at +35 s: %q, want %q", live, want)
+	}
+}
