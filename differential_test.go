@@ -28,28 +28,42 @@ var (
 func simLong() bool { return os.Getenv("SWITCHBOARD_LONG") == "1" }
 
 func TestDifferentialRouting(t *testing.T) {
-	seeds, ops := uint64(200), 300
+	runSeeds(t, "TestDifferentialRouting", "switchboard.seed", *seedFlag, simSize{200, 300, 3000, 500, 25, 200}, runDifferential)
+}
+
+// simSize is how many seeds and operations a seeded test runs: by default,
+// with SWITCHBOARD_LONG=1, and with -short.
+type simSize struct {
+	seeds, ops           uint64
+	longSeeds, longOps   uint64
+	shortSeeds, shortOps uint64
+}
+
+// runSeeds runs run once per seed, or only the seed given by replay (the
+// value of flag replayFlag), and names the command that replays a failure.
+func runSeeds(t *testing.T, test, replayFlag string, replay uint64, size simSize, run func(t *testing.T, seed uint64, ops int, verbose bool)) {
+	seeds, ops := size.seeds, size.ops
 	switch {
 	case simLong():
-		seeds, ops = 3000, 500
+		seeds, ops = size.longSeeds, size.longOps
 	case testing.Short():
-		seeds, ops = 25, 200
+		seeds, ops = size.shortSeeds, size.shortOps
 	}
 	if *diffOpsFlag > 0 {
-		ops = *diffOpsFlag
+		ops = uint64(*diffOpsFlag)
 	}
-	if *seedFlag != 0 {
-		t.Logf("seed %d, %d ops", *seedFlag, ops)
-		runDifferential(t, *seedFlag, ops, true)
+	if replay != 0 {
+		t.Logf("seed %d, %d ops", replay, ops)
+		run(t, replay, int(ops), true)
 		return
 	}
 	t.Logf("seeds 1..%d, %d ops each", seeds, ops)
 	for s := uint64(1); s <= seeds; s++ {
 		ok := t.Run(fmt.Sprintf("seed=%d", s), func(t *testing.T) {
-			runDifferential(t, s, ops, false)
+			run(t, s, int(ops), false)
 		})
 		if !ok {
-			t.Fatalf("seed %d failed; replay with: go test -run TestDifferentialRouting -switchboard.seed=%d -v .", s, s)
+			t.Fatalf("seed %d failed; replay with: go test -run %s -%s=%d -v .", s, test, replayFlag, s)
 		}
 	}
 }

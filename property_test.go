@@ -22,30 +22,7 @@ import (
 var propSeedFlag = flag.Uint64("switchboard.propseed", 0, "replay one seed of TestPropertyRouting (0: the default seed range)")
 
 func TestPropertyRouting(t *testing.T) {
-	seeds, ops := uint64(100), 300
-	switch {
-	case simLong():
-		seeds, ops = 3000, 600
-	case testing.Short():
-		seeds, ops = 15, 200
-	}
-	if *diffOpsFlag > 0 {
-		ops = *diffOpsFlag
-	}
-	if *propSeedFlag != 0 {
-		t.Logf("seed %d, %d ops", *propSeedFlag, ops)
-		runProperty(t, *propSeedFlag, ops, true)
-		return
-	}
-	t.Logf("seeds 1..%d, %d ops each", seeds, ops)
-	for s := uint64(1); s <= seeds; s++ {
-		ok := t.Run(fmt.Sprintf("seed=%d", s), func(t *testing.T) {
-			runProperty(t, s, ops, false)
-		})
-		if !ok {
-			t.Fatalf("seed %d failed; replay with: go test -run TestPropertyRouting -switchboard.propseed=%d -v .", s, s)
-		}
-	}
+	runSeeds(t, "TestPropertyRouting", "switchboard.propseed", *propSeedFlag, simSize{100, 300, 3000, 600, 15, 200}, runProperty)
 }
 
 func runProperty(t *testing.T, seed uint64, nops int, verbose bool) {
