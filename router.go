@@ -352,6 +352,11 @@ func (r *Router) unsubscribe(s *Subscription) {
 func (r *Router) apply(e *taskEntry, nt *Task, now time.Time) {
 	old := e.t // nil for a new entry
 	fresh := old == nil
+	if !fresh && old.State != nt.State && !old.State.CanBecome(nt.State) {
+		// Operations check states before they build a change; reaching here
+		// is a bug in the router, not bad input.
+		panic(fmt.Sprintf("switchboard: internal error: task %s moved %s -> %s", nt.ID, old.State, nt.State))
+	}
 	keep := !fresh && e.queued && nt.State == StateQueued && samePlacement(old, nt)
 	if !keep {
 		r.unplace(e)

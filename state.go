@@ -21,7 +21,7 @@ const (
 var transitions = map[TaskState][]TaskState{
 	StateScheduled:        {StateInFlow, StateQueued, StateExpired, StateStopped},
 	StateInFlow:           {StateQueued, StateCompleted, StateExpired, StateStopped},
-	StateQueued:           {StateOffered, StateCompleted, StateExpired, StateStopped},
+	StateQueued:           {StateOffered, StateConnected, StateCompleted, StateExpired, StateStopped}, // CONNECTED: auto-accept
 	StateOffered:          {StateConnected, StateQueued, StateExpired, StateStopped},
 	StateConnected:        {StatePaused, StateAfterContactWork, StateExpired, StateStopped},
 	StatePaused:           {StateConnected, StateAfterContactWork, StateExpired, StateStopped},
