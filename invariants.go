@@ -63,6 +63,20 @@ func (r *Router) checkInvariants() error {
 			return fmt.Errorf("task %q is %s but held by %q", id, t.State, e.holder.ID)
 		}
 	}
+	byState := map[TaskState]int{}
+	for _, e := range r.tasks {
+		byState[e.t.State]++
+	}
+	for st, n := range byState {
+		if r.openByState[st] != n {
+			return fmt.Errorf("%d tasks counted %s, found %d", r.openByState[st], st, n)
+		}
+	}
+	for st, n := range r.openByState {
+		if n != byState[st] {
+			return fmt.Errorf("%d tasks counted %s, found %d", n, st, byState[st])
+		}
+	}
 	for id, q := range r.queues {
 		if q.waiting != waiting[id] {
 			return fmt.Errorf("queue %q counts %d waiting, found %d", id, q.waiting, waiting[id])

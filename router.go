@@ -31,9 +31,11 @@ type Router struct {
 	profiles map[string]*profileEntry
 	agents   map[string]*agentEntry
 	tasks    map[string]*taskEntry // open (non-final) tasks
-	seq      uint64                // last task Sequence handed out
-	tokens   map[string]tokenEntry // ClientToken -> first task, for ClientTokenTTL
-	tokenLog []tokenEntry          // tokens in creation order, for pruning
+	// openByState counts open tasks by state, for Stats.
+	openByState map[TaskState]int
+	seq         uint64                // last task Sequence handed out
+	tokens      map[string]tokenEntry // ClientToken -> first task, for ClientTokenTTL
+	tokenLog    []tokenEntry          // tokens in creation order, for pruning
 
 	timers      deadline.Heap[timerRef]
 	retry       deadline.Item[timerRef] // routing retry after a failed write
@@ -90,7 +92,9 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 		profiles: map[string]*profileEntry{},
 		agents:   map[string]*agentEntry{},
 		tasks:    map[string]*taskEntry{},
-		tokens:   map[string]tokenEntry{},
+
+		openByState: map[TaskState]int{},
+		tokens:      map[string]tokenEntry{},
 	}
 	snap, err := store.Load(ctx)
 	if err != nil {
@@ -375,6 +379,12 @@ func (r *Router) apply(e *taskEntry, nt *Task, now time.Time) {
 		r.queues[old.QueueID].waiting--
 	}
 	expiryMoved := fresh || !old.ExpiresAt.Equal(nt.ExpiresAt)
+	if !fresh {
+		r.openByState[old.State]--
+	}
+	if !nt.State.Final() {
+		r.openByState[nt.State]++
+	}
 	e.task = *nt
 	e.t = &e.task
 	nt = e.t
@@ -1014,8 +1024,10 @@ func (r *Router) Stats() Stats {
 		PendingTimers:  r.timers.Len(),
 		Events:         r.eventSeq,
 	}
-	for _, e := range r.tasks {
-		s.TasksByState[e.t.State]++
+	for st, n := range r.openByState {
+		if n > 0 {
+			s.TasksByState[st] = n
+		}
 	}
 	for id, q := range r.queues {
 		s.QueuedByQueue[id] = q.waiting
