@@ -100,16 +100,15 @@ func (s *Subscription) publish(e Event) bool {
 		close(s.done)
 		s.mu.Unlock()
 		return false
-	} else {
-		if s.head > 0 && s.head >= len(s.buf)/2 {
-			// Compact: taken events are at least half the buffer, so the
-			// copy is paid for by the Next calls that took them.
-			n := copy(s.buf, s.buf[s.head:])
-			clear(s.buf[n:])
-			s.buf, s.head = s.buf[:n], 0
-		}
-		s.buf = append(s.buf, e)
 	}
+	if s.head > 0 && s.head >= len(s.buf)/2 {
+		// Compact: taken events are at least half the buffer, so the copy
+		// is paid for by the Next calls that took them.
+		n := copy(s.buf, s.buf[s.head:])
+		clear(s.buf[n:])
+		s.buf, s.head = s.buf[:n], 0
+	}
+	s.buf = append(s.buf, e)
 	s.mu.Unlock()
 	select {
 	case s.signal <- struct{}{}:

@@ -1,0 +1,262 @@
+package switchboard
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+	"unicode/utf8"
+)
+
+// This file holds the Router's configuration operations: queues, routing
+// profiles and agents.
+
+// PutQueue creates or replaces a queue.
+func (r *Router) PutQueue(ctx context.Context, q Queue) error {
+	if err := q.validate(); err != nil {
+		return err
+	}
+	q = *q.clone()
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	defer r.unlock(ctx)
+	if err := r.store.Write(ctx, &Change{Queues: []*Queue{&q}}); err != nil {
+		return &StoreError{Op: "put queue", Err: err}
+	}
+	if qe := r.queues[q.ID]; qe != nil {
+		qe.Queue = q
+		return nil
+	}
+	r.queues[q.ID] = &queueEntry{Queue: q}
+	return nil
+}
+
+// PutRoutingProfile creates or replaces a routing profile. Every queue it
+// names must exist. Agents of the profile pick up the change at once.
+func (r *Router) PutRoutingProfile(ctx context.Context, p RoutingProfile) error {
+	if err := p.validate(); err != nil {
+		return err
+	}
+	p = p.normalized()
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	defer r.unlock(ctx)
+	for i, qc := range p.Queues {
+		if r.queues[qc.QueueID] == nil {
+			return fmt.Errorf("RoutingProfile.Queues[%d].QueueID: %w", i, notFound("queue", qc.QueueID))
+		}
+	}
+	if err := r.store.Write(ctx, &Change{Profiles: []*RoutingProfile{&p}}); err != nil {
+		return &StoreError{Op: "put routing profile", Err: err}
+	}
+	r.installProfile(&p, r.clock.Now())
+	return nil
+}
+
+// installProfile replaces or adds a profile in memory and rebuilds the lanes
+// it touches (before and after).
+func (r *Router) installProfile(p *RoutingProfile, now time.Time) {
+	old := r.profiles[p.ID]
+	pe := &profileEntry{RoutingProfile: *p, agents: map[string]*agentEntry{}}
+	for _, mc := range p.Concurrency {
+		pe.conc[mc.Channel.index()] = mc.Concurrency
+		pe.cross[mc.Channel.index()] = mc.CrossChannel
+	}
+	touched := map[*lane]bool{}
+	if old != nil {
+		for _, a := range old.agents {
+			r.unindexAgent(a)
+		}
+		pe.agents = old.agents
+		for _, pc := range old.configs {
+			touched[pc.lane] = true
+		}
+	}
+	for _, qc := range p.Queues {
+		l := r.laneFor(r.queues[qc.QueueID], qc.Channel.index())
+		pe.configs = append(pe.configs, profileQueue{lane: l, prio: qc.Priority, delay: qc.Delay, ch: qc.Channel.index()})
+		touched[l] = true
+	}
+	r.profiles[p.ID] = pe
+	for _, a := range pe.agents {
+		a.profile = pe
+	}
+	lanes := make([]*lane, 0, len(touched))
+	for l := range touched {
+		lanes = append(lanes, l)
+	}
+	slices.SortFunc(lanes, func(a, b *lane) int {
+		if a.q.ID != b.q.ID {
+			if a.q.ID < b.q.ID {
+				return -1
+			}
+			return 1
+		}
+		return a.ch - b.ch
+	})
+	for _, l := range lanes {
+		r.rebuildLane(l, now)
+	}
+	// configs in priority order; stable keeps listing order among equals.
+	idx := make([]int, len(pe.configs))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return pe.configs[a].prio - pe.configs[b].prio })
+	sorted := make([]profileQueue, len(idx))
+	for i, j := range idx {
+		sorted[i] = pe.configs[j]
+	}
+	pe.configs = sorted
+	for _, a := range pe.agents {
+		r.indexAgent(a)
+		r.markAgent(a)
+	}
+}
+
+func (r *Router) profilesSorted() []*profileEntry {
+	ps := make([]*profileEntry, 0, len(r.profiles))
+	for _, p := range r.profiles {
+		ps = append(ps, p)
+	}
+	slices.SortFunc(ps, func(a, b *profileEntry) int {
+		if a.ID < b.ID {
+			return -1
+		}
+		if a.ID > b.ID {
+			return 1
+		}
+		return 0
+	})
+	return ps
+}
+
+// PutAgent creates an agent or replaces its configuration (name, routing
+// profile, proficiencies, auto-accept, ACW limits). A new agent starts in
+// a.Status (Offline when empty); an existing agent keeps its status and
+// runtime state, which change only through SetAgentStatus and ClearAgent.
+func (r *Router) PutAgent(ctx context.Context, a Agent) error {
+	if err := a.validate(); err != nil {
+		return err
+	}
+	if a.Status != "" {
+		if err := checkStatus(a.Status); err != nil {
+			return err
+		}
+	}
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	defer r.unlock(ctx)
+	p := r.profiles[a.RoutingProfileID]
+	if p == nil {
+		return fmt.Errorf("Agent.RoutingProfileID: %w", notFound("routing profile", a.RoutingProfileID))
+	}
+	now := r.clock.Now()
+	na := *a.clone()
+	ae := r.agents[a.ID]
+	if ae != nil {
+		na.Status, na.StatusSince, na.LastActivity = ae.Status, ae.StatusSince, ae.LastActivity
+		na.Blocked, na.BlockedTaskID = ae.Blocked, ae.BlockedTaskID
+	} else {
+		if na.Status == "" {
+			na.Status = StatusOffline
+		}
+		na.StatusSince, na.LastActivity = now, now
+		na.Blocked, na.BlockedTaskID = NotBlocked, ""
+	}
+	if err := r.store.Write(ctx, &Change{Agents: []*Agent{&na}}); err != nil {
+		return &StoreError{Op: "put agent", Err: err}
+	}
+	if ae == nil {
+		ae = &agentEntry{held: map[*taskEntry]struct{}{}}
+		r.agents[a.ID] = ae
+	} else {
+		r.unindexAgent(ae)
+		if ae.profile != nil {
+			delete(ae.profile.agents, a.ID)
+		}
+	}
+	ae.Agent = na
+	ae.profile = p
+	p.agents[a.ID] = ae
+	r.indexAgent(ae)
+	r.markAgent(ae)
+	r.emit(Event{Type: EventAgentUpdated, Time: now, AgentID: a.ID, Status: na.Status})
+	return nil
+}
+
+func checkStatus(s AgentStatus) error {
+	if n := utf8.RuneCountInString(string(s)); n < 1 || n > 127 || !utf8.ValidString(string(s)) {
+		return invalid("Status", string(s), "1..127 characters")
+	}
+	return nil
+}
+
+// SetAgentStatus sets an agent's status. Setting StatusAvailable makes the
+// agent routable (LastActivity restarts the idle clock); any other status
+// stops new offers but leaves current tasks and pending offers alone.
+func (r *Router) SetAgentStatus(ctx context.Context, agentID string, status AgentStatus) error {
+	if err := checkStatus(status); err != nil {
+		return err
+	}
+	return r.changeAgent(ctx, agentID, EventAgentStatusChanged, func(na *Agent, now time.Time) bool {
+		if na.Status == status {
+			return false
+		}
+		na.Status, na.StatusSince = status, now
+		if status.Routable() {
+			na.LastActivity = now
+		}
+		return true
+	})
+}
+
+// ClearAgent clears an agent's missed or rejected task so that it receives
+// work again (Amazon Connect's "Clear contact"). It is a no-op for an agent
+// that is not blocked.
+func (r *Router) ClearAgent(ctx context.Context, agentID string) error {
+	return r.changeAgent(ctx, agentID, EventAgentCleared, func(na *Agent, now time.Time) bool {
+		if na.Blocked == NotBlocked {
+			return false
+		}
+		na.Blocked, na.BlockedTaskID = NotBlocked, ""
+		na.LastActivity = now
+		return true
+	})
+}
+
+// changeAgent runs one change of an agent's runtime state: change edits a
+// copy and reports whether anything changed; the copy is stored, indexed and
+// announced with an event of type typ.
+func (r *Router) changeAgent(ctx context.Context, agentID string, typ EventType, change func(na *Agent, now time.Time) bool) error {
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	defer r.unlock(ctx)
+	a := r.agents[agentID]
+	if a == nil {
+		return notFound("agent", agentID)
+	}
+	now := r.clock.Now()
+	na := &r.agentBuf
+	*na = a.Agent
+	if !change(na, now) {
+		return nil
+	}
+	return r.updateAgent(ctx, a, na, now, typ)
+}
+
+func (r *Router) updateAgent(ctx context.Context, a *agentEntry, na *Agent, now time.Time, typ EventType) error {
+	if err := r.store.Write(ctx, &Change{Agents: []*Agent{na}}); err != nil {
+		return &StoreError{Op: "update agent", Err: err}
+	}
+	r.unindexAgent(a)
+	a.Agent = *na
+	r.indexAgent(a)
+	r.markAgent(a)
+	r.emit(Event{Type: typ, Time: now, AgentID: a.ID, Status: a.Status})
+	return nil
+}

@@ -1,0 +1,153 @@
+package switchboard
+
+import (
+	"context"
+	"errors"
+	"slices"
+)
+
+// This file holds the Router's read-only methods.
+
+// Task returns a copy of the task with id, open or finished.
+func (r *Router) Task(ctx context.Context, id string) (*Task, error) {
+	if err := r.lock(ctx); err != nil {
+		return nil, err
+	}
+	var t *Task
+	if e := r.tasks[id]; e != nil {
+		t = e.t.Clone()
+	}
+	r.mu.Unlock()
+	if t != nil {
+		return t, nil
+	}
+	st, err := r.store.Task(ctx, id)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil, notFound("task", id)
+		}
+		return nil, &StoreError{Op: "get task", Err: err}
+	}
+	return st, nil // the store's copy is the caller's
+}
+
+// Agent returns a copy of the agent with id, runtime fields included.
+func (r *Router) Agent(id string) (*Agent, error) {
+	if err := r.rlock(); err != nil {
+		return nil, err
+	}
+	defer r.mu.Unlock()
+	a := r.agents[id]
+	if a == nil {
+		return nil, notFound("agent", id)
+	}
+	return a.Agent.clone(), nil
+}
+
+// AgentTasks returns copies of the tasks an agent holds (offered, connected,
+// paused or in after-contact work), in Sequence order.
+func (r *Router) AgentTasks(agentID string) ([]*Task, error) {
+	if err := r.rlock(); err != nil {
+		return nil, err
+	}
+	defer r.mu.Unlock()
+	a := r.agents[agentID]
+	if a == nil {
+		return nil, notFound("agent", agentID)
+	}
+	out := make([]*Task, 0, len(a.held))
+	for e := range a.held {
+		out = append(out, e.t.Clone())
+	}
+	slices.SortFunc(out, func(x, y *Task) int { return int(x.Sequence) - int(y.Sequence) })
+	return out, nil
+}
+
+// QueuedTasks returns copies of the tasks waiting in a queue (state QUEUED),
+// in the order agents would take them when no delay or criteria apply.
+func (r *Router) QueuedTasks(queueID string) ([]*Task, error) {
+	if err := r.rlock(); err != nil {
+		return nil, err
+	}
+	defer r.mu.Unlock()
+	q := r.queues[queueID]
+	if q == nil {
+		return nil, notFound("queue", queueID)
+	}
+	var es []*taskEntry
+	for _, l := range q.lanes {
+		if l == nil {
+			continue
+		}
+		for _, cl := range l.levels[0].classes {
+			cl.tree.Ascend(func(e *taskEntry) bool { es = append(es, e); return true })
+		}
+	}
+	slices.SortFunc(es, func(a, b *taskEntry) int {
+		if taskLess(a, b) {
+			return -1
+		}
+		return 1
+	})
+	out := make([]*Task, len(es))
+	for i, e := range es {
+		out[i] = e.t.Clone()
+	}
+	return out, nil
+}
+
+// QueueOpen reports whether a queue is inside its hours of operation now
+// (always true for a queue without hours).
+func (r *Router) QueueOpen(queueID string) (bool, error) {
+	if err := r.rlock(); err != nil {
+		return false, err
+	}
+	defer r.mu.Unlock()
+	q := r.queues[queueID]
+	if q == nil {
+		return false, notFound("queue", queueID)
+	}
+	if q.Hours == nil {
+		return true, nil
+	}
+	return q.Hours.Open(r.clock.Now()), nil
+}
+
+// Stats is a point-in-time count of the router's state.
+type Stats struct {
+	TasksByState   map[TaskState]int
+	QueuedByQueue  map[string]int // QUEUED or OFFERED, per standard queue
+	AgentsByStatus map[AgentStatus]int
+	AgentsBlocked  int
+	PendingTimers  int
+	Events         uint64 // events emitted so far
+}
+
+// Stats returns counts of open tasks by state, waiting tasks by queue and
+// agents by status.
+func (r *Router) Stats() Stats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := Stats{
+		TasksByState:   map[TaskState]int{},
+		QueuedByQueue:  map[string]int{},
+		AgentsByStatus: map[AgentStatus]int{},
+		PendingTimers:  r.timers.Len(),
+		Events:         r.eventSeq,
+	}
+	for st, n := range r.openByState {
+		if n > 0 {
+			s.TasksByState[st] = n
+		}
+	}
+	for id, q := range r.queues {
+		s.QueuedByQueue[id] = q.waiting
+	}
+	for _, a := range r.agents {
+		s.AgentsByStatus[a.Status]++
+		if a.Blocked != NotBlocked {
+			s.AgentsBlocked++
+		}
+	}
+	return s
+}

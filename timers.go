@@ -1,0 +1,152 @@
+package switchboard
+
+import (
+	"context"
+	"time"
+)
+
+// schedule arms one of a task's timers. Deadlines that coincide fire in the
+// order of timer kind (expiry, then schedule/offer/ACW, then queue delay,
+// then routing step) and then task Sequence: an order rebuilt exactly from
+// the store after a restart.
+func (r *Router) schedule(e *taskEntry, kind timerKind, at time.Time) {
+	it := &e.timers[kind]
+	it.Value = timerRef{kind: kind, task: e}
+	r.timers.Schedule(it, at.UnixNano(), timerTie(kind, e.t.Sequence))
+}
+
+func timerTie(kind timerKind, seq uint64) uint64 { return uint64(kind)<<56 | seq&(1<<56-1) }
+
+func (r *Router) cancel(e *taskEntry, kind timerKind) { r.timers.Cancel(&e.timers[kind]) }
+
+// arm makes sure the clock calls back no later than the earliest deadline.
+// A callback armed for an earlier instant is kept even if its deadline went
+// away (an accepted offer cancels its timeout): the early wake-up finds
+// nothing due and re-arms, which costs less than re-arming on every change.
+func (r *Router) arm() {
+	if r.closed {
+		return
+	}
+	top := r.timers.Peek()
+	if top == nil {
+		return
+	}
+	if r.armedCancel != nil && r.armedAt <= top.At {
+		return
+	}
+	r.disarm()
+	r.armGen++
+	gen := r.armGen
+	r.armedAt = top.At
+	r.inflight.Add(1)
+	d := time.Duration(top.At - r.clock.Now().UnixNano())
+	r.armedCancel = r.clock.AfterFunc(max(d, 0), func() { r.onTimer(gen) })
+}
+
+func (r *Router) disarm() {
+	if r.armedCancel != nil {
+		if r.armedCancel() {
+			r.inflight.Done()
+		}
+		r.armedCancel = nil
+		r.armedAt = 0
+	}
+}
+
+func (r *Router) onTimer(gen uint64) {
+	defer r.inflight.Done()
+	r.mu.Lock()
+	if r.closed || gen != r.armGen {
+		r.mu.Unlock()
+		return
+	}
+	r.armedCancel = nil
+	r.armedAt = 0
+	ctx := context.Background()
+	r.fireDue(ctx)
+	r.unlock(ctx)
+}
+
+// fireDue handles every deadline at or before now, in deadline order, each
+// followed by the routing it causes.
+func (r *Router) fireDue(ctx context.Context) {
+	now := r.clock.Now()
+	for {
+		it := r.timers.PopDue(now.UnixNano())
+		if it == nil {
+			return
+		}
+		e := it.Value.task
+		if it.Value.kind == timerRetry {
+			// Route as if every waiting task had just arrived, in creation
+			// order, and then every agent had just freed up: the same
+			// decisions the failed write interrupted.
+			waiting := make([]*taskEntry, 0, len(r.tasks))
+			for _, e := range r.tasks {
+				if e.queued {
+					waiting = append(waiting, e)
+				}
+			}
+			sortTasks(waiting)
+			for _, e := range waiting {
+				r.markTask(e)
+			}
+			for _, a := range r.agents {
+				r.markAgent(a)
+			}
+			r.settle(ctx)
+			continue
+		}
+		if err := r.fire(ctx, e, it.Value.kind, now, time.Unix(0, it.At)); err != nil {
+			r.failed("timer", e.t.ID, err)
+			r.schedule(e, it.Value.kind, now.Add(r.cfg.RetryInterval))
+		}
+		r.settle(ctx)
+	}
+}
+
+// fire handles one due timer of e whose deadline was at.
+func (r *Router) fire(ctx context.Context, e *taskEntry, kind timerKind, now, at time.Time) error {
+	t := e.t
+	switch kind {
+	case timerExpiry:
+		return r.finish(ctx, e, StateExpired, DisconnectExpired, now, EventTaskExpired)
+	case timerLevel:
+		lv := e.lane.levels[e.levels]
+		r.joinLevel(e, lv)
+		e.levels++
+		if e.levels < len(e.lane.levels) {
+			r.schedule(e, timerLevel, t.EnqueuedAt.Add(e.lane.levels[e.levels].delay))
+		}
+		r.markTask(e)
+		return nil
+	case timerStep:
+		for i := 0; i < e.levels; i++ {
+			r.leaveLevel(e, e.lane.levels[i])
+		}
+		idx, until := t.RoutingCriteria.activeStep(t.CriteriaActivatedAt, at)
+		e.step = idx
+		r.setClass(e, nil)
+		if idx >= 0 {
+			r.setClass(e, &t.RoutingCriteria.Steps[idx].Expression)
+			if !until.IsZero() {
+				r.schedule(e, timerStep, until)
+			}
+		}
+		for i := 0; i < e.levels; i++ {
+			r.joinLevel(e, e.lane.levels[i])
+		}
+		r.emitTask(EventTaskRoutingStep, t, now)
+		r.markTask(e)
+		return nil
+	}
+	switch t.State {
+	case StateScheduled:
+		return r.enqueueScheduled(ctx, e, now)
+	case StateOffered:
+		return r.missOrReject(ctx, e, BlockedMissed, now)
+	case StateAfterContactWork:
+		return r.closeACW(ctx, e, now)
+	}
+	return nil
+}
