@@ -108,3 +108,30 @@ func (e *Expression) score(a *Agent) int {
 	}
 	return s
 }
+
+// RoundRobin returns a selector that takes eligible agents in turn by agent
+// ID: each task goes to the first candidate whose ID sorts after the agent
+// chosen last, wrapping around. Each call returns an independent rotation.
+func RoundRobin() AgentSelector {
+	var mu sync.Mutex
+	last := ""
+	return AgentSelectorFunc(func(s *Selection) int {
+		mu.Lock()
+		defer mu.Unlock()
+		next, first := -1, 0
+		for i, c := range s.Candidates {
+			id := c.Agent.ID
+			if id < s.Candidates[first].Agent.ID {
+				first = i
+			}
+			if id > last && (next < 0 || id < s.Candidates[next].Agent.ID) {
+				next = i
+			}
+		}
+		if next < 0 {
+			next = first
+		}
+		last = s.Candidates[next].Agent.ID
+		return next
+	})
+}
