@@ -63,18 +63,32 @@ type taskEntry struct {
 	classSig  string
 	holder    *agentEntry // agent whose slot it occupies
 	timers    [4]deadline.Item[timerRef]
-	lastReady int64 // scratch for scans
 }
 
-func taskLess(a, b *taskEntry) bool {
+// taskKey is a waiting task's place in line, stored by value in the trees so
+// that searching a tree compares keys in its own nodes and never loads the
+// tasks themselves.
+type taskKey struct {
+	prio int
+	age  int64 // routing age, Unix nanoseconds
+	seq  uint64
+	e    *taskEntry
+}
+
+func keyLess(a, b taskKey) bool {
 	if a.prio != b.prio {
 		return a.prio < b.prio
 	}
 	if a.age != b.age {
 		return a.age < b.age
 	}
-	return a.t.Sequence < b.t.Sequence
+	return a.seq < b.seq
 }
+
+// key returns e's key; valid while e is queued.
+func (e *taskEntry) key() taskKey { return taskKey{e.prio, e.age, e.t.Sequence, e} }
+
+func taskLess(a, b *taskEntry) bool { return keyLess(a.key(), b.key()) }
 
 type agentEntry struct {
 	Agent   // current value, runtime fields included
@@ -84,7 +98,7 @@ type agentEntry struct {
 	indexed [numChannels]bool // in profile.ready[ch] (and proficiency trees)
 	act     int64             // LastActivity key while indexed
 	dirty   bool
-	queue   [numChannels]*btree.BTreeG[*taskEntry] // agent queue per channel
+	queue   [numChannels]*btree.BTreeG[taskKey] // agent queue per channel
 	queued  int                                    // tasks waiting in the agent queue
 	mark    uint64                                 // dedup scratch for candidate scans
 }
@@ -160,16 +174,16 @@ type level struct {
 type class struct {
 	sig  string      // key in level.classes
 	expr *Expression // nil for tasks without active criteria
-	tree *btree.BTreeG[*taskEntry]
+	tree *btree.BTreeG[taskKey]
 }
 
 // newTaskTree returns an empty task btree whose nodes come from the router's
 // shared free list, so trees that come and go (criteria classes) reuse nodes.
-func (r *Router) newTaskTree() *btree.BTreeG[*taskEntry] {
+func (r *Router) newTaskTree() *btree.BTreeG[taskKey] {
 	if r.taskNodes == nil {
-		r.taskNodes = btree.NewFreeListG[*taskEntry](btree.DefaultFreeListSize)
+		r.taskNodes = btree.NewFreeListG[taskKey](btree.DefaultFreeListSize)
 	}
-	return btree.NewWithFreeListG(btreeDegree, taskLess, r.taskNodes)
+	return btree.NewWithFreeListG(btreeDegree, keyLess, r.taskNodes)
 }
 
 func (r *Router) newAgentTree() *btree.BTreeG[*agentEntry] {
@@ -278,7 +292,7 @@ func (r *Router) placeQueued(e *taskEntry, now time.Time) {
 		if a.queue[e.ch] == nil {
 			a.queue[e.ch] = r.newTaskTree()
 		}
-		a.queue[e.ch].ReplaceOrInsert(e)
+		a.queue[e.ch].ReplaceOrInsert(e.key())
 		a.queued++
 		return
 	}
@@ -314,12 +328,12 @@ func (r *Router) joinLevel(e *taskEntry, lv *level) {
 		cl = &class{sig: e.classSig, expr: e.stepExpr, tree: r.newTaskTree()}
 		lv.classes[e.classSig] = cl
 	}
-	cl.tree.ReplaceOrInsert(e)
+	cl.tree.ReplaceOrInsert(e.key())
 }
 
 func (r *Router) leaveLevel(e *taskEntry, lv *level) {
 	cl := lv.classes[e.classSig]
-	cl.tree.Delete(e)
+	cl.tree.Delete(e.key())
 	if cl.tree.Len() == 0 {
 		delete(lv.classes, e.classSig)
 	}
@@ -333,7 +347,7 @@ func (r *Router) unplace(e *taskEntry) {
 	}
 	e.queued = false
 	if e.target != nil {
-		e.target.queue[e.ch].Delete(e)
+		e.target.queue[e.ch].Delete(e.key())
 		e.target.queued--
 		e.target = nil
 	} else {
@@ -352,7 +366,7 @@ func (r *Router) unplace(e *taskEntry) {
 func (r *Router) rebuildLane(l *lane, now time.Time) {
 	var tasks []*taskEntry
 	for _, cl := range l.levels[0].classes {
-		cl.tree.Ascend(func(e *taskEntry) bool { tasks = append(tasks, e); return true })
+		cl.tree.Ascend(func(k taskKey) bool { tasks = append(tasks, k.e); return true })
 	}
 	for _, e := range tasks {
 		r.unplace(e)
@@ -567,8 +581,8 @@ func (r *Router) bestTask(a *agentEntry) *taskEntry {
 		if !a.indexed[ch] || a.queue[ch] == nil {
 			continue
 		}
-		if head, ok := a.queue[ch].Min(); ok && (best == nil || taskLess(head, best)) {
-			best = head
+		if head, ok := a.queue[ch].Min(); ok && (best == nil || taskLess(head.e, best)) {
+			best = head.e
 		}
 	}
 	if best != nil || a.profile == nil {
@@ -591,8 +605,8 @@ func (r *Router) bestTask(a *agentEntry) *taskEntry {
 			if !ok {
 				continue
 			}
-			if best == nil || pc.prio < bestPrio || taskLess(head, best) {
-				best, bestPrio = head, pc.prio
+			if best == nil || pc.prio < bestPrio || taskLess(head.e, best) {
+				best, bestPrio = head.e, pc.prio
 			}
 		}
 	}

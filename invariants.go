@@ -31,7 +31,7 @@ func (r *Router) checkInvariants() error {
 		if e.queued {
 			if e.target != nil {
 				agentQueued[e.target]++
-				if !e.target.queue[e.ch].Has(e) {
+				if !e.target.queue[e.ch].Has(e.key()) {
 					return fmt.Errorf("task %q missing from the agent queue of %q", id, e.target.ID)
 				}
 			} else {
@@ -40,7 +40,7 @@ func (r *Router) checkInvariants() error {
 				}
 				for i, lv := range e.lane.levels {
 					cl := lv.classes[e.classSig]
-					in := cl != nil && cl.tree.Has(e)
+					in := cl != nil && cl.tree.Has(e.key())
 					if in != (i < e.levels) {
 						return fmt.Errorf("task %q: in level %d (delay %s) = %v, want %v", id, i, lv.delay, in, i < e.levels)
 					}

@@ -80,7 +80,7 @@ func (r *Router) QueuedTasks(queueID string) ([]*Task, error) {
 			continue
 		}
 		for _, cl := range l.levels[0].classes {
-			cl.tree.Ascend(func(e *taskEntry) bool { es = append(es, e); return true })
+			cl.tree.Ascend(func(k taskKey) bool { es = append(es, k.e); return true })
 		}
 	}
 	slices.SortFunc(es, func(a, b *taskEntry) int {

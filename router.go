@@ -51,7 +51,7 @@ type Router struct {
 	scratch     Task         // see edit
 	finished    []*taskEntry // entries of tasks that ended in this operation
 	sigBuf      []byte       // scratch for class keys
-	taskNodes   *btree.FreeListG[*taskEntry]
+	taskNodes   *btree.FreeListG[taskKey]
 	agentNodes  *btree.FreeListG[*agentEntry]
 	free        []*taskEntry // entries to reuse (see newEntry)
 	agentBuf    Agent        // scratch for agent changes
