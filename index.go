@@ -52,17 +52,17 @@ type taskEntry struct {
 	dirty bool
 
 	// Placement while QUEUED.
-	lane      *lane       // standard queue lane, or nil
-	target    *agentEntry // agent queue owner, or nil
-	queued    bool        // in the trees of lane/target
-	prio      int         // key fields, fixed while queued
-	age       int64
-	levels    int // lane levels the task is in (a prefix)
-	step      int // active routing step, -1 when none applies
-	stepExpr  *Expression
-	classSig  string
-	holder    *agentEntry // agent whose slot it occupies
-	timers    [4]deadline.Item[timerRef]
+	lane     *lane       // standard queue lane, or nil
+	target   *agentEntry // agent queue owner, or nil
+	queued   bool        // in the trees of lane/target
+	prio     int         // key fields, fixed while queued
+	age      int64
+	levels   int // lane levels the task is in (a prefix)
+	step     int // active routing step, -1 when none applies
+	stepExpr *Expression
+	classSig string
+	holder   *agentEntry // agent whose slot it occupies
+	timers   [4]deadline.Item[timerRef]
 }
 
 // taskKey is a waiting task's place in line, stored by value in the trees so
@@ -99,8 +99,8 @@ type agentEntry struct {
 	act     int64             // LastActivity key while indexed
 	dirty   bool
 	queue   [numChannels]*btree.BTreeG[taskKey] // agent queue per channel
-	queued  int                                    // tasks waiting in the agent queue
-	mark    uint64                                 // dedup scratch for candidate scans
+	queued  int                                 // tasks waiting in the agent queue
+	mark    uint64                              // dedup scratch for candidate scans
 }
 
 func agentLess(a, b *agentEntry) bool {
