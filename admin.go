@@ -260,3 +260,95 @@ func (r *Router) updateAgent(ctx context.Context, a *agentEntry, na *Agent, now 
 	r.emit(Event{Type: typ, Time: now, AgentID: a.ID, Status: a.Status})
 	return nil
 }
+
+// DeleteAgent removes an agent. An agent that still holds tasks (offered,
+// connected, paused or in after-contact work) or has tasks waiting for it in
+// its agent queue cannot be deleted: the error matches ErrInvalidState and
+// says why. Set the agent Offline and let its work finish first.
+func (r *Router) DeleteAgent(ctx context.Context, agentID string) error {
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	defer r.unlock(ctx)
+	a := r.agents[agentID]
+	if a == nil {
+		return notFound("agent", agentID)
+	}
+	if n := len(a.held); n > 0 {
+		return &StateError{Op: "DeleteAgent", State: fmt.Sprintf("agent %s holds %d task(s)", agentID, n), Want: "no tasks held"}
+	}
+	for _, e := range r.tasks {
+		if e.t.TargetAgentID == agentID {
+			return &StateError{Op: "DeleteAgent", State: fmt.Sprintf("agent %s has task %s in its agent queue", agentID, e.t.ID), Want: "an empty agent queue"}
+		}
+	}
+	if err := r.store.Write(ctx, &Change{DeleteAgents: []string{agentID}}); err != nil {
+		return &StoreError{Op: "delete agent", Err: err}
+	}
+	r.unindexAgent(a)
+	if a.profile != nil {
+		delete(a.profile.agents, agentID)
+	}
+	delete(r.agents, agentID)
+	r.emit(Event{Type: EventAgentDeleted, Time: r.clock.Now(), AgentID: agentID})
+	return nil
+}
+
+// DeleteQueue removes a queue. A queue that any open task names, or that a
+// routing profile still lists, cannot be deleted: the error matches
+// ErrInvalidState and says why. Disable it (Queue.Disabled) and let it drain
+// first.
+func (r *Router) DeleteQueue(ctx context.Context, queueID string) error {
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	defer r.unlock(ctx)
+	if r.queues[queueID] == nil {
+		return notFound("queue", queueID)
+	}
+	for _, p := range r.profilesSorted() {
+		for _, qc := range p.Queues {
+			if qc.QueueID == queueID {
+				return &StateError{Op: "DeleteQueue", State: fmt.Sprintf("queue %s is listed by routing profile %s", queueID, p.ID), Want: "no routing profile listing it"}
+			}
+		}
+	}
+	for _, e := range r.tasks {
+		if e.t.QueueID == queueID {
+			return &StateError{Op: "DeleteQueue", State: fmt.Sprintf("queue %s has open task %s", queueID, e.t.ID), Want: "no open tasks"}
+		}
+	}
+	if err := r.store.Write(ctx, &Change{DeleteQueues: []string{queueID}}); err != nil {
+		return &StoreError{Op: "delete queue", Err: err}
+	}
+	delete(r.queues, queueID)
+	return nil
+}
+
+// DeleteRoutingProfile removes a routing profile that no agent uses; one in
+// use cannot be deleted (the error matches ErrInvalidState).
+func (r *Router) DeleteRoutingProfile(ctx context.Context, profileID string) error {
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	defer r.unlock(ctx)
+	p := r.profiles[profileID]
+	if p == nil {
+		return notFound("routing profile", profileID)
+	}
+	if n := len(p.agents); n > 0 {
+		return &StateError{Op: "DeleteRoutingProfile", State: fmt.Sprintf("routing profile %s is used by %d agent(s)", profileID, n), Want: "no agents"}
+	}
+	if err := r.store.Write(ctx, &Change{DeleteProfiles: []string{profileID}}); err != nil {
+		return &StoreError{Op: "delete routing profile", Err: err}
+	}
+	delete(r.profiles, profileID)
+	seen := map[*lane]bool{}
+	for _, pc := range p.configs {
+		if !seen[pc.lane] {
+			seen[pc.lane] = true
+			r.rebuildLane(pc.lane, r.clock.Now())
+		}
+	}
+	return nil
+}

@@ -68,16 +68,16 @@ func invalid(field, value, limit string) *ValidationError {
 type StateError struct {
 	Op     string // the operation attempted, e.g. "Accept"
 	TaskID string // the task, if any
-	State  string // the state found
+	State  string // the state found (for other objects, a description of it)
 	Want   string // what the operation needs, e.g. "OFFERED to agent ana"
 }
 
 func (e *StateError) Error() string {
-	subject := "task " + e.TaskID
 	if e.TaskID == "" {
-		subject = "agent"
+		// State describes the object itself, e.g. "agent ana holds 2 task(s)".
+		return fmt.Sprintf("switchboard: %s: %s; needs %s", e.Op, e.State, e.Want)
 	}
-	return fmt.Sprintf("switchboard: %s: %s is %s, needs %s", e.Op, subject, e.State, e.Want)
+	return fmt.Sprintf("switchboard: %s: task %s is %s, needs %s", e.Op, e.TaskID, e.State, e.Want)
 }
 
 // Is makes errors.Is(err, ErrInvalidState) true.

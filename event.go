@@ -28,6 +28,7 @@ const (
 	EventTaskUpdated          EventType = "task.updated" // attributes, priority, age or criteria changed
 	EventTaskRoutingStep      EventType = "task.routing_step"
 	EventAgentUpdated         EventType = "agent.updated" // created or configuration replaced (PutAgent)
+	EventAgentDeleted         EventType = "agent.deleted"
 	EventAgentStatusChanged   EventType = "agent.status_changed"
 	EventAgentCleared         EventType = "agent.cleared"
 	// EventError reports work the router did on its own (a timer, a follow-up

@@ -112,6 +112,15 @@ func (s *MemoryStore) Write(ctx context.Context, c *Change) error {
 	for _, p := range c.Profiles {
 		memPut(s.profiles, p.ID, p)
 	}
+	for _, id := range c.DeleteAgents {
+		delete(s.agents, id)
+	}
+	for _, id := range c.DeleteQueues {
+		delete(s.queues, id)
+	}
+	for _, id := range c.DeleteProfiles {
+		delete(s.profiles, id)
+	}
 	return nil
 }
 

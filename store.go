@@ -37,12 +37,18 @@ type Store interface {
 	Load(ctx context.Context) (*Snapshot, error)
 }
 
-// Change is one atomic write: records to insert or replace, keyed by ID.
+// Change is one atomic write: records to insert or replace, keyed by ID, and
+// IDs of agents, queues and routing profiles to delete. Tasks are never
+// deleted.
 type Change struct {
 	Tasks    []*Task
 	Agents   []*Agent
 	Queues   []*Queue
 	Profiles []*RoutingProfile
+
+	DeleteAgents   []string
+	DeleteQueues   []string
+	DeleteProfiles []string
 }
 
 func (c *Change) reset() {
@@ -53,9 +59,6 @@ func (c *Change) reset() {
 	c.Tasks, c.Agents, c.Queues, c.Profiles = c.Tasks[:0], c.Agents[:0], c.Queues[:0], c.Profiles[:0]
 }
 
-func (c *Change) empty() bool {
-	return len(c.Tasks)+len(c.Agents)+len(c.Queues)+len(c.Profiles) == 0
-}
 
 // Snapshot is what Store.Load returns.
 type Snapshot struct {

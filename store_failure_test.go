@@ -571,6 +571,36 @@ func writeCases() []writeCase {
 				b.wantState("t1", StateOffered, "ana") // the only agent who can take it
 			},
 		},
+		{
+			name:  "DeleteAgent",
+			setup: func(b *bench) { failureWorld(b); b.agent("ana", "desk") },
+			op:    func(ctx context.Context, b *bench) (*Task, error) { return noTask(b.r.DeleteAgent(ctx, "ana")) },
+			then: func(b *bench, _ *Task) {
+				if _, err := b.r.Agent("ana"); !errors.Is(err, ErrNotFound) {
+					b.t.Errorf("Agent(ana) after delete: %v, want ErrNotFound", err)
+				}
+			},
+		},
+		{
+			name:  "DeleteQueue",
+			setup: failureWorld,
+			op:    func(ctx context.Context, b *bench) (*Task, error) { return noTask(b.r.DeleteQueue(ctx, "claims")) },
+			then: func(b *bench, _ *Task) {
+				if _, err := b.r.QueuedTasks("claims"); !errors.Is(err, ErrNotFound) {
+					b.t.Errorf("QueuedTasks(claims) after delete: %v, want ErrNotFound", err)
+				}
+			},
+		},
+		{
+			name:  "DeleteRoutingProfile",
+			setup: func(b *bench) { failureWorld(b); b.profile("spare", 1, "claims") },
+			op:    func(ctx context.Context, b *bench) (*Task, error) { return noTask(b.r.DeleteRoutingProfile(ctx, "spare")) },
+			then: func(b *bench, _ *Task) {
+				if err := b.r.PutAgent(b.ctx, Agent{ID: "zoe", RoutingProfileID: "spare"}); !errors.Is(err, ErrNotFound) {
+					b.t.Errorf("an agent on the deleted profile: %v, want ErrNotFound", err)
+				}
+			},
+		},
 	}
 }
 

@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) switchboard.Store) {
 		{"Load", testLoad},
 		{"LastSequence", testLastSequence},
 		{"Ownership", testOwnership},
+		{"Delete", testDelete},
 		{"Upsert", testUpsert},
 		{"ConcurrentWrites", testConcurrentWrites},
 		{"ConcurrentConflict", testConcurrentConflict},
@@ -870,5 +871,42 @@ func testOwnership(t *testing.T, s switchboard.Store) {
 		if a.Status == "changed by a reader" {
 			t.Errorf("Load returned the store's own agent record")
 		}
+	}
+}
+
+// testDelete checks that agents, queues and routing profiles can be deleted,
+// atomically with the rest of a change, and that a refused change deletes
+// nothing.
+func testDelete(t *testing.T, s switchboard.Store) {
+	ctx := t.Context()
+	write(t, s, &switchboard.Change{
+		Queues:   []*switchboard.Queue{fullQueue("q1"), fullQueue("q2")},
+		Profiles: []*switchboard.RoutingProfile{fullProfile("rp1")},
+		Agents:   []*switchboard.Agent{fullAgent("ana"), fullAgent("bo")},
+	})
+	stale := newTask("stale", 1)
+	writeTasks(t, s, stale)
+	// A change whose task conflicts deletes nothing.
+	err := s.Write(ctx, &switchboard.Change{Tasks: []*switchboard.Task{stale}, DeleteAgents: []string{"ana"}, DeleteQueues: []string{"q1"}})
+	if !errors.Is(err, switchboard.ErrConflict) {
+		t.Fatalf("conflicting change: %v, want ErrConflict", err)
+	}
+	write(t, s, &switchboard.Change{DeleteAgents: []string{"ana", "nobody"}, DeleteQueues: []string{"q1"}, DeleteProfiles: []string{"rp1"}})
+	snap, err := s.Load(ctx)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	var ids []string
+	for _, a := range snap.Agents {
+		ids = append(ids, "agent "+a.ID)
+	}
+	for _, q := range snap.Queues {
+		ids = append(ids, "queue "+q.ID)
+	}
+	for _, p := range snap.Profiles {
+		ids = append(ids, "profile "+p.ID)
+	}
+	if diff := cmp.Diff([]string{"agent bo", "queue q2"}, ids); diff != "" {
+		t.Errorf("after deleting ana, q1 and rp1 (and the unknown agent nobody), Load holds (-want +got):\n%s", diff)
 	}
 }
