@@ -59,7 +59,6 @@ func (c *Change) reset() {
 	c.Tasks, c.Agents, c.Queues, c.Profiles = c.Tasks[:0], c.Agents[:0], c.Queues[:0], c.Profiles[:0]
 }
 
-
 // Snapshot is what Store.Load returns.
 type Snapshot struct {
 	Queues    []*Queue

@@ -594,7 +594,9 @@ func writeCases() []writeCase {
 		{
 			name:  "DeleteRoutingProfile",
 			setup: func(b *bench) { failureWorld(b); b.profile("spare", 1, "claims") },
-			op:    func(ctx context.Context, b *bench) (*Task, error) { return noTask(b.r.DeleteRoutingProfile(ctx, "spare")) },
+			op: func(ctx context.Context, b *bench) (*Task, error) {
+				return noTask(b.r.DeleteRoutingProfile(ctx, "spare"))
+			},
 			then: func(b *bench, _ *Task) {
 				if err := b.r.PutAgent(b.ctx, Agent{ID: "zoe", RoutingProfileID: "spare"}); !errors.Is(err, ErrNotFound) {
 					b.t.Errorf("an agent on the deleted profile: %v, want ErrNotFound", err)
