@@ -57,10 +57,9 @@ type taskEntry struct {
 	queued   bool        // in the trees of lane/target
 	prio     int         // key fields, fixed while queued
 	age      int64
-	levels   int // lane levels the task is in (a prefix)
-	step     int // active routing step, -1 when none applies
-	stepExpr *Expression
-	classSig string
+	levels   int         // lane levels the task is in (a prefix)
+	stepExpr *Expression // the active routing step, nil when none applies
+	classSig string      // stepExpr in canonical form: its class in each level
 	holder   *agentEntry // agent whose slot it occupies
 	timers   [4]deadline.Item[timerRef]
 }
@@ -298,12 +297,10 @@ func (r *Router) placeQueued(e *taskEntry, now time.Time) {
 	}
 	q := r.queues[t.QueueID]
 	e.lane = r.laneFor(q, e.ch)
-	e.step = -1
 	r.setClass(e, nil)
 	if c := t.RoutingCriteria; c != nil {
 		idx, until := c.activeStep(t.CriteriaActivatedAt, now)
 		if idx >= 0 {
-			e.step = idx
 			r.setClass(e, &c.Steps[idx].Expression)
 			if !until.IsZero() {
 				r.schedule(e, timerStep, until)

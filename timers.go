@@ -125,7 +125,6 @@ func (r *Router) fire(ctx context.Context, e *taskEntry, kind timerKind, now, at
 			r.leaveLevel(e, e.lane.levels[i])
 		}
 		idx, until := t.RoutingCriteria.activeStep(t.CriteriaActivatedAt, at)
-		e.step = idx
 		r.setClass(e, nil)
 		if idx >= 0 {
 			r.setClass(e, &t.RoutingCriteria.Steps[idx].Expression)
