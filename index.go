@@ -192,6 +192,24 @@ func (r *Router) newAgentTree() *btree.BTreeG[*agentEntry] {
 	return btree.NewWithFreeListG(btreeDegree, agentLess, r.agentNodes)
 }
 
+// activateStep sets the routing step of e active at instant at (its class)
+// and arms the timer for the step's expiry.
+func (r *Router) activateStep(e *taskEntry, at time.Time) {
+	r.setClass(e, nil)
+	c := e.t.RoutingCriteria
+	if c == nil {
+		return
+	}
+	idx, until := c.activeStep(e.t.CriteriaActivatedAt, at)
+	if idx < 0 {
+		return
+	}
+	r.setClass(e, &c.Steps[idx].Expression)
+	if !until.IsZero() {
+		r.schedule(e, timerStep, until)
+	}
+}
+
 // setClass sets the task's active-step expression and its class key, the
 // canonical string of the expression, interned through the lane's first
 // level so that a task joining an existing class allocates nothing.
@@ -297,16 +315,7 @@ func (r *Router) placeQueued(e *taskEntry, now time.Time) {
 	}
 	q := r.queues[t.QueueID]
 	e.lane = r.laneFor(q, e.ch)
-	r.setClass(e, nil)
-	if c := t.RoutingCriteria; c != nil {
-		idx, until := c.activeStep(t.CriteriaActivatedAt, now)
-		if idx >= 0 {
-			r.setClass(e, &c.Steps[idx].Expression)
-			if !until.IsZero() {
-				r.schedule(e, timerStep, until)
-			}
-		}
-	}
+	r.activateStep(e, now)
 	waited := now.Sub(t.EnqueuedAt)
 	e.levels = 0
 	for _, lv := range e.lane.levels {

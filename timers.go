@@ -124,14 +124,7 @@ func (r *Router) fire(ctx context.Context, e *taskEntry, kind timerKind, now, at
 		for i := 0; i < e.levels; i++ {
 			r.leaveLevel(e, e.lane.levels[i])
 		}
-		idx, until := t.RoutingCriteria.activeStep(t.CriteriaActivatedAt, at)
-		r.setClass(e, nil)
-		if idx >= 0 {
-			r.setClass(e, &t.RoutingCriteria.Steps[idx].Expression)
-			if !until.IsZero() {
-				r.schedule(e, timerStep, until)
-			}
-		}
+		r.activateStep(e, at)
 		for i := 0; i < e.levels; i++ {
 			r.joinLevel(e, e.lane.levels[i])
 		}
