@@ -21,8 +21,8 @@ func (r *Router) PutQueue(ctx context.Context, q Queue) error {
 		return err
 	}
 	defer r.unlock(ctx)
-	if err := r.store.Write(ctx, &Change{Queues: []*Queue{&q}}); err != nil {
-		return &StoreError{Op: "put queue", Err: err}
+	if err := r.writeChange(ctx, "put queue", &Change{Queues: []*Queue{&q}}); err != nil {
+		return err
 	}
 	if qe := r.queues[q.ID]; qe != nil {
 		qe.Queue = q
@@ -48,8 +48,8 @@ func (r *Router) PutRoutingProfile(ctx context.Context, p RoutingProfile) error 
 			return fmt.Errorf("RoutingProfile.Queues[%d].QueueID: %w", i, notFound("queue", qc.QueueID))
 		}
 	}
-	if err := r.store.Write(ctx, &Change{Profiles: []*RoutingProfile{&p}}); err != nil {
-		return &StoreError{Op: "put routing profile", Err: err}
+	if err := r.writeChange(ctx, "put routing profile", &Change{Profiles: []*RoutingProfile{&p}}); err != nil {
+		return err
 	}
 	r.installProfile(&p, r.clock.Now())
 	return nil
@@ -167,8 +167,8 @@ func (r *Router) PutAgent(ctx context.Context, a Agent) error {
 		na.StatusSince, na.LastActivity = now, now
 		na.Blocked, na.BlockedTaskID = NotBlocked, ""
 	}
-	if err := r.store.Write(ctx, &Change{Agents: []*Agent{&na}}); err != nil {
-		return &StoreError{Op: "put agent", Err: err}
+	if err := r.writeChange(ctx, "put agent", &Change{Agents: []*Agent{&na}}); err != nil {
+		return err
 	}
 	if ae == nil {
 		ae = &agentEntry{held: map[*taskEntry]struct{}{}}
@@ -250,8 +250,8 @@ func (r *Router) changeAgent(ctx context.Context, agentID string, typ EventType,
 }
 
 func (r *Router) updateAgent(ctx context.Context, a *agentEntry, na *Agent, now time.Time, typ EventType) error {
-	if err := r.store.Write(ctx, &Change{Agents: []*Agent{na}}); err != nil {
-		return &StoreError{Op: "update agent", Err: err}
+	if err := r.writeChange(ctx, "update agent", &Change{Agents: []*Agent{na}}); err != nil {
+		return err
 	}
 	r.unindexAgent(a)
 	a.Agent = *na
@@ -282,8 +282,8 @@ func (r *Router) DeleteAgent(ctx context.Context, agentID string) error {
 			return &StateError{Op: "DeleteAgent", State: fmt.Sprintf("agent %s has task %s in its agent queue", agentID, e.t.ID), Want: "an empty agent queue"}
 		}
 	}
-	if err := r.store.Write(ctx, &Change{DeleteAgents: []string{agentID}}); err != nil {
-		return &StoreError{Op: "delete agent", Err: err}
+	if err := r.writeChange(ctx, "delete agent", &Change{DeleteAgents: []string{agentID}}); err != nil {
+		return err
 	}
 	r.unindexAgent(a)
 	if a.profile != nil {
@@ -318,8 +318,8 @@ func (r *Router) DeleteQueue(ctx context.Context, queueID string) error {
 			return &StateError{Op: "DeleteQueue", State: fmt.Sprintf("queue %s has open task %s", queueID, e.t.ID), Want: "no open tasks"}
 		}
 	}
-	if err := r.store.Write(ctx, &Change{DeleteQueues: []string{queueID}}); err != nil {
-		return &StoreError{Op: "delete queue", Err: err}
+	if err := r.writeChange(ctx, "delete queue", &Change{DeleteQueues: []string{queueID}}); err != nil {
+		return err
 	}
 	delete(r.queues, queueID)
 	return nil
@@ -339,8 +339,8 @@ func (r *Router) DeleteRoutingProfile(ctx context.Context, profileID string) err
 	if n := len(p.agents); n > 0 {
 		return &StateError{Op: "DeleteRoutingProfile", State: fmt.Sprintf("routing profile %s is used by %d agent(s)", profileID, n), Want: "no agents"}
 	}
-	if err := r.store.Write(ctx, &Change{DeleteProfiles: []string{profileID}}); err != nil {
-		return &StoreError{Op: "delete routing profile", Err: err}
+	if err := r.writeChange(ctx, "delete routing profile", &Change{DeleteProfiles: []string{profileID}}); err != nil {
+		return err
 	}
 	delete(r.profiles, profileID)
 	seen := map[*lane]bool{}

@@ -277,9 +277,15 @@ func (r *Router) write(ctx context.Context, op string, tasks []*Task, agents ...
 	c.reset()
 	c.Tasks = append(c.Tasks, tasks...)
 	c.Agents = append(c.Agents, agents...)
-	err := r.store.Write(ctx, c)
+	err := r.writeChange(ctx, op, c)
 	c.reset()
-	if err != nil {
+	return err
+}
+
+// writeChange stores c, wrapping a refusal in a *StoreError naming op. Every
+// store write of the router goes through here.
+func (r *Router) writeChange(ctx context.Context, op string, c *Change) error {
+	if err := r.store.Write(ctx, c); err != nil {
 		return &StoreError{Op: op, Err: err}
 	}
 	return nil
