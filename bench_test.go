@@ -110,7 +110,7 @@ func newDriver(tb testing.TB, spec *worldSpec) *driver {
 	able := spec.agents
 	if spec.criteria != nil {
 		able = 0
-		expr := &spec.criteria.Steps[0].Expression
+		expr := &spec.criteria.Steps[0].Requirement
 		for i := range ids {
 			a := sb.Agent{ID: ids[i]}
 			if spec.skills != nil {
@@ -762,7 +762,7 @@ func newBaseline(tb testing.TB, clock *sb.ManualClock, spec *worldSpec) routeImp
 	})
 	b := &blImpl{r: r}
 	if c := spec.criteria; c != nil {
-		attr := c.Steps[0].Expression.Attribute
+		attr := c.Steps[0].Requirement.Attribute
 		if len(c.Steps) != 1 || c.Steps[0].Expiry != 0 || attr == nil {
 			tb.Fatal("baseline supports one never-expiring attribute condition")
 		}
@@ -862,7 +862,7 @@ func BenchmarkRoute(b *testing.B) {
 }
 
 // frenchCriteria is a one-step routing criterion that never expires.
-var frenchCriteria = &sb.RoutingCriteria{Steps: []sb.RoutingStep{{Expression: sb.Proficient("Language", "French", 3)}}}
+var frenchCriteria = &sb.RoutingCriteria{Steps: []sb.RoutingStep{{Requirement: sb.Proficient("Language", "French", 3)}}}
 
 // BenchmarkRouteWithCriteria is BenchmarkRoute at 1000 agents and 10000
 // waiting tasks, where every task requires Language=French at level 3 or

@@ -146,7 +146,7 @@ func (s *stressRun) step(rng *rand.Rand, g int) {
 			in.Expiry = s.o.expiry
 		case 2:
 			in.RoutingCriteria = &RoutingCriteria{Steps: []RoutingStep{
-				{Expression: Proficient("Language", "French", 1+rng.IntN(5)), Expiry: time.Second}}}
+				{Requirement: Proficient("Language", "French", 1+rng.IntN(5)), Expiry: time.Second}}}
 		}
 		t, err := r.CreateTask(ctx, in)
 		s.allow("CreateTask", err, ErrQueueAtCapacity, ErrValidation)

@@ -8,7 +8,7 @@ import (
 )
 
 // RoutingCriteria restricts which agents may take a task, in steps that relax
-// over time. While a step is active only agents matching its Expression
+// over time. While a step is active only agents matching its Requirement
 // qualify; when its Expiry passes the next step applies; after the last step
 // expires, any agent of the queue qualifies. A step with no Expiry never
 // expires. Criteria apply in standard queues only, not in agent queues.
@@ -18,19 +18,19 @@ type RoutingCriteria struct {
 
 // RoutingStep is one step of routing criteria.
 type RoutingStep struct {
-	Expression Expression
-	Expiry     time.Duration // 0 means the step never expires
+	Requirement Requirement
+	Expiry      time.Duration // 0 means the step never expires
 }
 
-// Expression is a tree of conditions on agents. Exactly one field is set.
+// Requirement is a tree of conditions on agents. Exactly one field is set.
 // Build one with Proficient, PreferredAgents, AllOf and AnyOf.
-type Expression struct {
+type Requirement struct {
 	// Attribute: the agent has Name=Value at level MinLevel or higher.
 	Attribute *AttributeCondition
 	// Preferred: the agent is one of AgentIDs.
 	Preferred []string
-	And       []Expression
-	Or        []Expression
+	And       []Requirement
+	Or        []Requirement
 }
 
 // AttributeCondition requires a proficiency of at least MinLevel.
@@ -42,30 +42,30 @@ type AttributeCondition struct {
 
 // Limits of routing criteria.
 const (
-	MaxRoutingSteps     = 10 // Connect documents none; this keeps evaluation bounded
-	MaxExpressionDepth  = 5
-	MaxExpressionLeaves = 50
-	MaxPreferredAgents  = 100
+	MaxRoutingSteps      = 10 // Connect documents none; this keeps evaluation bounded
+	MaxRequirementDepth  = 5
+	MaxRequirementLeaves = 50
+	MaxPreferredAgents   = 100
 )
 
 // Proficient is the condition "agent has name=value at level ≥ minLevel".
-func Proficient(name, value string, minLevel int) Expression {
-	return Expression{Attribute: &AttributeCondition{Name: name, Value: value, MinLevel: minLevel}}
+func Proficient(name, value string, minLevel int) Requirement {
+	return Requirement{Attribute: &AttributeCondition{Name: name, Value: value, MinLevel: minLevel}}
 }
 
 // PreferredAgents is the condition "agent is one of ids".
-func PreferredAgents(ids ...string) Expression {
-	return Expression{Preferred: append(make([]string, 0, len(ids)), ids...)}
+func PreferredAgents(ids ...string) Requirement {
+	return Requirement{Preferred: append(make([]string, 0, len(ids)), ids...)}
 }
 
 // AllOf is the conjunction of es.
-func AllOf(es ...Expression) Expression {
-	return Expression{And: append(make([]Expression, 0, len(es)), es...)}
+func AllOf(es ...Requirement) Requirement {
+	return Requirement{And: append(make([]Requirement, 0, len(es)), es...)}
 }
 
 // AnyOf is the disjunction of es.
-func AnyOf(es ...Expression) Expression {
-	return Expression{Or: append(make([]Expression, 0, len(es)), es...)}
+func AnyOf(es ...Requirement) Requirement {
+	return Requirement{Or: append(make([]Requirement, 0, len(es)), es...)}
 }
 
 // Clone returns a deep copy of c (nil for nil).
@@ -75,13 +75,13 @@ func (c *RoutingCriteria) Clone() *RoutingCriteria {
 	}
 	out := &RoutingCriteria{Steps: make([]RoutingStep, len(c.Steps))}
 	for i, s := range c.Steps {
-		out.Steps[i] = RoutingStep{Expression: s.Expression.clone(), Expiry: s.Expiry}
+		out.Steps[i] = RoutingStep{Requirement: s.Requirement.clone(), Expiry: s.Expiry}
 	}
 	return out
 }
 
-func (e Expression) clone() Expression {
-	var out Expression
+func (e Requirement) clone() Requirement {
+	var out Requirement
 	if e.Attribute != nil {
 		a := *e.Attribute
 		out.Attribute = &a
@@ -90,13 +90,13 @@ func (e Expression) clone() Expression {
 		out.Preferred = append(make([]string, 0, len(e.Preferred)), e.Preferred...)
 	}
 	if e.And != nil {
-		out.And = make([]Expression, 0, len(e.And))
+		out.And = make([]Requirement, 0, len(e.And))
 		for _, x := range e.And {
 			out.And = append(out.And, x.clone())
 		}
 	}
 	if e.Or != nil {
-		out.Or = make([]Expression, 0, len(e.Or))
+		out.Or = make([]Requirement, 0, len(e.Or))
 		for _, x := range e.Or {
 			out.Or = append(out.Or, x.clone())
 		}
@@ -111,7 +111,7 @@ func (c *RoutingCriteria) validate(field string) error {
 	if len(c.Steps) > MaxRoutingSteps {
 		return invalid(field+".Steps", fmt.Sprint(len(c.Steps)), fmt.Sprintf("at most %d steps", MaxRoutingSteps))
 	}
-	p := make(fieldPath, 0, 2*MaxExpressionDepth+2)
+	p := make(fieldPath, 0, 2*MaxRequirementDepth+2)
 	p = append(p, pathElem{field + ".Steps", 0})
 	for i, s := range c.Steps {
 		p[0].index = i
@@ -119,7 +119,7 @@ func (c *RoutingCriteria) validate(field string) error {
 			return invalid(p.String()+".Expiry", s.Expiry.String(), "whole seconds, 0 for never")
 		}
 		leaves := 0
-		if err := s.Expression.validate(append(p, pathElem{".Expression", -1}), 1, &leaves); err != nil {
+		if err := s.Requirement.validate(append(p, pathElem{".Requirement", -1}), 1, &leaves); err != nil {
 			return err
 		}
 	}
@@ -148,9 +148,9 @@ func (p fieldPath) String() string {
 	return string(b)
 }
 
-func (e *Expression) validate(p fieldPath, depth int, leaves *int) error {
-	if depth > MaxExpressionDepth {
-		return invalid(p.String(), "", fmt.Sprintf("nested at most %d deep", MaxExpressionDepth))
+func (e *Requirement) validate(p fieldPath, depth int, leaves *int) error {
+	if depth > MaxRequirementDepth {
+		return invalid(p.String(), "", fmt.Sprintf("nested at most %d deep", MaxRequirementDepth))
 	}
 	set := 0
 	if e.Attribute != nil {
@@ -205,14 +205,14 @@ func (e *Expression) validate(p fieldPath, depth int, leaves *int) error {
 			}
 		}
 	}
-	if *leaves > MaxExpressionLeaves {
-		return invalid(p.String(), "", fmt.Sprintf("at most %d conditions", MaxExpressionLeaves))
+	if *leaves > MaxRequirementLeaves {
+		return invalid(p.String(), "", fmt.Sprintf("at most %d conditions", MaxRequirementLeaves))
 	}
 	return nil
 }
 
 // Matches reports whether agent a satisfies e.
-func (e *Expression) Matches(a *Agent) bool {
+func (e *Requirement) Matches(a *Agent) bool {
 	switch {
 	case e.Attribute != nil:
 		return a.proficiency(e.Attribute.Name, e.Attribute.Value) >= e.Attribute.MinLevel
@@ -242,10 +242,10 @@ func (e *Expression) Matches(a *Agent) bool {
 
 // String renders e canonically, e.g. `("Language"="French">=4 AND agent in ["ana"])`.
 // Equal expressions render equally; the router groups waiting tasks by it.
-func (e *Expression) String() string { return string(e.appendTo(nil)) }
+func (e *Requirement) String() string { return string(e.appendTo(nil)) }
 
 // appendTo appends the canonical form of e to b.
-func (e *Expression) appendTo(b []byte) []byte {
+func (e *Requirement) appendTo(b []byte) []byte {
 	switch {
 	case e.Attribute != nil:
 		b = strconv.AppendQuote(b, e.Attribute.Name)

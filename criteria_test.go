@@ -12,7 +12,7 @@ func TestActiveStep(t *testing.T) {
 	stepsOf := func(expiries ...time.Duration) *RoutingCriteria {
 		c := &RoutingCriteria{}
 		for _, e := range expiries {
-			c.Steps = append(c.Steps, RoutingStep{Expression: PreferredAgents("ana"), Expiry: e})
+			c.Steps = append(c.Steps, RoutingStep{Requirement: PreferredAgents("ana"), Expiry: e})
 		}
 		return c
 	}
@@ -51,11 +51,11 @@ func TestExpressionMatches(t *testing.T) {
 		{Name: "Language", Value: "French", Level: 4},
 		{Name: "Skill", Value: "Go", Level: 2},
 	}}
-	french := func(l int) Expression { return Proficient("Language", "French", l) }
-	goLang := func(l int) Expression { return Proficient("Skill", "Go", l) }
+	french := func(l int) Requirement { return Proficient("Language", "French", l) }
+	goLang := func(l int) Requirement { return Proficient("Skill", "Go", l) }
 	for _, tc := range []struct {
 		name string
-		e    Expression
+		e    Requirement
 		want bool
 	}{
 		{"level above", french(1), true},
@@ -82,7 +82,7 @@ func TestExpressionMatches(t *testing.T) {
 			}
 		})
 	}
-	if (&Expression{Attribute: &AttributeCondition{Name: "Language", Value: "French", MinLevel: 1}}).Matches(&Agent{ID: "bob"}) {
+	if (&Requirement{Attribute: &AttributeCondition{Name: "Language", Value: "French", MinLevel: 1}}).Matches(&Agent{ID: "bob"}) {
 		t.Error("an agent without proficiencies matches an attribute condition")
 	}
 }
@@ -90,7 +90,7 @@ func TestExpressionMatches(t *testing.T) {
 func TestExpressionString(t *testing.T) {
 	p := Proficient("Language", "French", 4)
 	for _, tc := range []struct {
-		e    Expression
+		e    Requirement
 		want string
 	}{
 		{p, `"Language"="French">=4`},
@@ -112,7 +112,7 @@ func TestExpressionString(t *testing.T) {
 
 	// Different conditions never share a rendering (the router groups
 	// waiting tasks by it), however the names and values are chosen.
-	distinct := []Expression{
+	distinct := []Requirement{
 		Proficient("a", `b"="c`, 1),
 		Proficient(`a"="b`, "c", 1),
 		PreferredAgents(`a","b`),
@@ -145,19 +145,19 @@ func TestRoutingCriteriaClone(t *testing.T) {
 		t.Error("Clone(nil) != nil")
 	}
 	c := &RoutingCriteria{Steps: []RoutingStep{
-		{Expression: AllOf(Proficient("L", "F", 2), PreferredAgents("ana")), Expiry: time.Minute},
-		{Expression: AnyOf(Proficient("L", "G", 1))},
+		{Requirement: AllOf(Proficient("L", "F", 2), PreferredAgents("ana")), Expiry: time.Minute},
+		{Requirement: AnyOf(Proficient("L", "G", 1))},
 	}}
 	d := c.Clone()
 	if diff := cmp.Diff(c, d); diff != "" {
 		t.Fatalf("clone differs (-orig +clone):\n%s", diff)
 	}
-	d.Steps[0].Expression.And[0].Attribute.MinLevel = 5
-	d.Steps[0].Expression.And[1].Preferred[0] = "bob"
-	d.Steps[1].Expression.Or[0].Attribute.Name = "X"
+	d.Steps[0].Requirement.And[0].Attribute.MinLevel = 5
+	d.Steps[0].Requirement.And[1].Preferred[0] = "bob"
+	d.Steps[1].Requirement.Or[0].Attribute.Name = "X"
 	d.Steps[0].Expiry = time.Hour
-	if c.Steps[0].Expression.And[0].Attribute.MinLevel != 2 || c.Steps[0].Expression.And[1].Preferred[0] != "ana" ||
-		c.Steps[1].Expression.Or[0].Attribute.Name != "L" || c.Steps[0].Expiry != time.Minute {
+	if c.Steps[0].Requirement.And[0].Attribute.MinLevel != 2 || c.Steps[0].Requirement.And[1].Preferred[0] != "ana" ||
+		c.Steps[1].Requirement.Or[0].Attribute.Name != "L" || c.Steps[0].Expiry != time.Minute {
 		t.Errorf("changing the clone changed the original: %+v", c)
 	}
 }
@@ -172,8 +172,8 @@ func TestRoutingCriteriaStepsInRouter(t *testing.T) {
 	b.agent("bob", "p", Proficiency{Name: "Language", Value: "French", Level: 2})
 	b.must(b.r.SetAgentStatus(b.ctx, "bob", "Break"))
 	b.create(TaskInput{QueueID: "q", RoutingCriteria: &RoutingCriteria{Steps: []RoutingStep{
-		{Expression: Proficient("Language", "French", 4), Expiry: 30 * time.Second},
-		{Expression: Proficient("Language", "French", 1), Expiry: 30 * time.Second},
+		{Requirement: Proficient("Language", "French", 4), Expiry: 30 * time.Second},
+		{Requirement: Proficient("Language", "French", 1), Expiry: 30 * time.Second},
 	}}})
 	b.offers()
 	b.clock.Advance(29 * time.Second)
@@ -186,8 +186,8 @@ func TestRoutingCriteriaStepsInRouter(t *testing.T) {
 	b.wantState("t1", StateOffered, "zoe")
 
 	b.create(TaskInput{QueueID: "q", RoutingCriteria: &RoutingCriteria{Steps: []RoutingStep{
-		{Expression: Proficient("Language", "French", 4), Expiry: 10 * time.Second},
-		{Expression: Proficient("Language", "French", 1), Expiry: 30 * time.Second},
+		{Requirement: Proficient("Language", "French", 4), Expiry: 10 * time.Second},
+		{Requirement: Proficient("Language", "French", 1), Expiry: 30 * time.Second},
 	}}})
 	b.must(b.r.SetAgentStatus(b.ctx, "bob", StatusAvailable))
 	b.wantState("t2", StateQueued, "")

@@ -515,7 +515,7 @@ func (o simOp) String() string {
 func simCriteria(c *RoutingCriteria) string {
 	var parts []string
 	for _, s := range c.Steps {
-		parts = append(parts, fmt.Sprintf("%s for %s", s.Expression.String(), s.Expiry))
+		parts = append(parts, fmt.Sprintf("%s for %s", s.Requirement.String(), s.Expiry))
 	}
 	return "[" + strings.Join(parts, "; ") + "]"
 }
@@ -669,12 +669,12 @@ func (g *simGen) criteria() *RoutingCriteria {
 		if n == 1 && g.rng.IntN(6) == 0 {
 			exp = 0
 		}
-		c.Steps = append(c.Steps, RoutingStep{Expression: g.expr(2), Expiry: exp})
+		c.Steps = append(c.Steps, RoutingStep{Requirement: g.expr(2), Expiry: exp})
 	}
 	return c
 }
 
-func (g *simGen) expr(depth int) Expression {
+func (g *simGen) expr(depth int) Requirement {
 	switch r := g.rng.IntN(8); {
 	case r < 4 || depth == 0:
 		s := g.w.skills[g.rng.IntN(len(g.w.skills))]

@@ -34,7 +34,7 @@ var (
 )
 
 // ValidationError reports one invalid input field. Field is the path of the
-// field ("Attributes[customer id]", "RoutingCriteria.Steps[1].Expression"),
+// field ("Attributes[customer id]", "RoutingCriteria.Steps[1].Requirement"),
 // Limit states the rule it broke.
 type ValidationError struct {
 	Field string // which field, as a Go-ish path

@@ -142,16 +142,16 @@ func ExampleProficient() {
 
 	criteria := &switchboard.RoutingCriteria{Steps: []switchboard.RoutingStep{
 		{
-			Expression: switchboard.AllOf(
+			Requirement: switchboard.AllOf(
 				switchboard.Proficient("Language", "French", 4),
 				switchboard.Proficient("Product", "Billing", 3),
 			),
 			Expiry: 30 * time.Second,
 		},
-		{Expression: switchboard.Proficient("Language", "French", 1), Expiry: time.Minute},
+		{Requirement: switchboard.Proficient("Language", "French", 1), Expiry: time.Minute},
 	}}
 	for i, s := range criteria.Steps {
-		fmt.Printf("step %d for %v: %s\n", i, s.Expiry, s.Expression.String())
+		fmt.Printf("step %d for %v: %s\n", i, s.Expiry, s.Requirement.String())
 	}
 
 	task, err := r.CreateTask(ctx, switchboard.TaskInput{Name: "Facture en double", QueueID: "billing", RoutingCriteria: criteria})

@@ -184,7 +184,7 @@ func (g *exprGen) next() int {
 	return int(g.data[g.i-1])
 }
 
-func (g *exprGen) expr(depth int) Expression {
+func (g *exprGen) expr(depth int) Requirement {
 	kind := g.next() % 8
 	if depth >= 8 {
 		kind %= 3
@@ -197,26 +197,26 @@ func (g *exprGen) expr(depth int) Expression {
 		for range g.next() % 4 {
 			ids = append(ids, fuzzIDs[g.next()%len(fuzzIDs)])
 		}
-		return Expression{Preferred: ids}
+		return Requirement{Preferred: ids}
 	case 3, 4, 5, 6:
-		kids := []Expression{}
+		kids := []Requirement{}
 		for range g.next() % 4 {
 			kids = append(kids, g.expr(depth+1))
 		}
 		if kind <= 4 {
-			return Expression{And: kids}
+			return Requirement{And: kids}
 		}
-		return Expression{Or: kids}
+		return Requirement{Or: kids}
 	default: // not exactly one field
 		switch g.next() % 3 {
 		case 0:
-			return Expression{}
+			return Requirement{}
 		case 1:
 			e := Proficient("Language", "French", 1)
 			e.Preferred = []string{"ana"}
 			return e
 		default:
-			return Expression{And: []Expression{PreferredAgents("ana")}, Or: []Expression{PreferredAgents("bob")}}
+			return Requirement{And: []Requirement{PreferredAgents("ana")}, Or: []Requirement{PreferredAgents("bob")}}
 		}
 	}
 }
@@ -239,7 +239,7 @@ func fuzzAgents() []*Agent {
 }
 
 // naiveMatches is the routing contract read literally.
-func naiveMatches(e Expression, a *Agent) bool {
+func naiveMatches(e Requirement, a *Agent) bool {
 	switch {
 	case e.Attribute != nil:
 		for _, p := range a.Proficiencies {
@@ -271,17 +271,17 @@ func naiveMatches(e Expression, a *Agent) bool {
 }
 
 // naiveValid states the expression rules independently of validate.
-func naiveValid(e Expression) bool {
+func naiveValid(e Requirement) bool {
 	leaves := 0
-	var ok func(e Expression, depth int) bool
-	ok = func(e Expression, depth int) bool {
+	var ok func(e Requirement, depth int) bool
+	ok = func(e Requirement, depth int) bool {
 		set := 0
 		for _, b := range []bool{e.Attribute != nil, e.Preferred != nil, e.And != nil, e.Or != nil} {
 			if b {
 				set++
 			}
 		}
-		if depth > MaxExpressionDepth || set != 1 {
+		if depth > MaxRequirementDepth || set != 1 {
 			return false
 		}
 		switch {
@@ -316,12 +316,12 @@ func naiveValid(e Expression) bool {
 		}
 		return true
 	}
-	return ok(e, 1) && leaves <= MaxExpressionLeaves
+	return ok(e, 1) && leaves <= MaxRequirementLeaves
 }
 
-// parseExpr reads the canonical form written by Expression.String. A
+// parseExpr reads the canonical form written by Requirement.String. A
 // single-operand group "(x)" reads as an And: it means the same as an Or.
-func parseExpr(s string) (Expression, error) {
+func parseExpr(s string) (Requirement, error) {
 	p := &exprParser{s: s}
 	e, err := p.expr()
 	if err == nil && p.i != len(s) {
@@ -352,28 +352,28 @@ func (p *exprParser) quoted() (string, error) {
 	return strconv.Unquote(q)
 }
 
-func (p *exprParser) expr() (Expression, error) {
+func (p *exprParser) expr() (Requirement, error) {
 	switch {
 	case p.eat("agent in ["):
 		ids := []string{}
 		for !p.eat("]") {
 			if len(ids) > 0 && !p.eat(",") {
-				return Expression{}, fmt.Errorf("at %d: want , or ]", p.i)
+				return Requirement{}, fmt.Errorf("at %d: want , or ]", p.i)
 			}
 			id, err := p.quoted()
 			if err != nil {
-				return Expression{}, err
+				return Requirement{}, err
 			}
 			ids = append(ids, id)
 		}
-		return Expression{Preferred: ids}, nil
+		return Requirement{Preferred: ids}, nil
 	case p.eat("("):
-		var kids []Expression
+		var kids []Requirement
 		op := ""
 		for {
 			k, err := p.expr()
 			if err != nil {
-				return Expression{}, err
+				return Requirement{}, err
 			}
 			kids = append(kids, k)
 			if p.eat(")") {
@@ -386,31 +386,31 @@ func (p *exprParser) expr() (Expression, error) {
 			case p.eat(" OR "):
 				this = "OR"
 			default:
-				return Expression{}, fmt.Errorf("at %d: want AND, OR or )", p.i)
+				return Requirement{}, fmt.Errorf("at %d: want AND, OR or )", p.i)
 			}
 			if op != "" && op != this {
-				return Expression{}, fmt.Errorf("at %d: AND and OR mixed in one group", p.i)
+				return Requirement{}, fmt.Errorf("at %d: AND and OR mixed in one group", p.i)
 			}
 			op = this
 		}
 		if op == "OR" {
-			return Expression{Or: kids}, nil
+			return Requirement{Or: kids}, nil
 		}
-		return Expression{And: kids}, nil
+		return Requirement{And: kids}, nil
 	default:
 		name, err := p.quoted()
 		if err != nil {
-			return Expression{}, err
+			return Requirement{}, err
 		}
 		if !p.eat("=") {
-			return Expression{}, fmt.Errorf("at %d: want =", p.i)
+			return Requirement{}, fmt.Errorf("at %d: want =", p.i)
 		}
 		value, err := p.quoted()
 		if err != nil {
-			return Expression{}, err
+			return Requirement{}, err
 		}
 		if !p.eat(">=") {
-			return Expression{}, fmt.Errorf("at %d: want >=", p.i)
+			return Requirement{}, fmt.Errorf("at %d: want >=", p.i)
 		}
 		j := p.i
 		for j < len(p.s) && (p.s[j] == '-' || p.s[j] >= '0' && p.s[j] <= '9') {
@@ -418,19 +418,19 @@ func (p *exprParser) expr() (Expression, error) {
 		}
 		lvl, err := strconv.Atoi(p.s[p.i:j])
 		if err != nil {
-			return Expression{}, err
+			return Requirement{}, err
 		}
 		p.i = j
 		return Proficient(name, value, lvl), nil
 	}
 }
 
-// FuzzExpression builds expression trees from bytes and checks that
+// FuzzRequirement builds expression trees from bytes and checks that
 // validation never panics and agrees with the written rules, that String is
 // a canonical form (deterministic, equal for equal trees, and parsing it back
 // gives an expression that matches the same agents), and that Matches agrees
 // with a literal evaluation.
-func FuzzExpression(f *testing.F) {
+func FuzzRequirement(f *testing.F) {
 	for _, s := range [][]byte{
 		nil,
 		{0},
@@ -455,11 +455,11 @@ func FuzzExpression(f *testing.F) {
 	agents := fuzzAgents()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e := (&exprGen{data: data}).expr(1)
-		c := &RoutingCriteria{Steps: []RoutingStep{{Expression: e}}}
+		c := &RoutingCriteria{Steps: []RoutingStep{{Requirement: e}}}
 		err := c.validate("RoutingCriteria")
 		if err != nil {
 			var ve *ValidationError
-			if !errors.As(err, &ve) || !strings.HasPrefix(ve.Field, "RoutingCriteria.Steps[0].Expression") {
+			if !errors.As(err, &ve) || !strings.HasPrefix(ve.Field, "RoutingCriteria.Steps[0].Requirement") {
 				t.Fatalf("validate = %#v, want a *ValidationError inside the expression", err)
 			}
 		}
@@ -480,7 +480,7 @@ func FuzzExpression(f *testing.F) {
 		// Clone keeps valid trees as they are. (It turns an empty, non-nil
 		// Preferred or And into nil, which only changes which error an
 		// invalid tree reports.)
-		clone := c.Clone().Steps[0].Expression
+		clone := c.Clone().Steps[0].Requirement
 		if !cmp.Equal(e, clone) || clone.String() != s {
 			t.Fatalf("clone differs: %q vs %q", clone.String(), s)
 		}

@@ -57,10 +57,10 @@ type taskEntry struct {
 	queued   bool        // in the trees of lane/target
 	prio     int         // key fields, fixed while queued
 	age      int64
-	levels   int         // lane levels the task is in (a prefix)
-	stepExpr *Expression // the active routing step, nil when none applies
-	classSig string      // stepExpr in canonical form: its class in each level
-	holder   *agentEntry // agent whose slot it occupies
+	levels   int          // lane levels the task is in (a prefix)
+	stepExpr *Requirement // the active routing step, nil when none applies
+	classSig string       // stepExpr in canonical form: its class in each level
+	holder   *agentEntry  // agent whose slot it occupies
 	timers   [4]deadline.Item[timerRef]
 }
 
@@ -171,8 +171,8 @@ type level struct {
 }
 
 type class struct {
-	sig  string      // key in level.classes
-	expr *Expression // nil for tasks without active criteria
+	sig  string       // key in level.classes
+	expr *Requirement // nil for tasks without active criteria
 	tree *btree.BTreeG[taskKey]
 }
 
@@ -204,7 +204,7 @@ func (r *Router) activateStep(e *taskEntry, at time.Time) {
 	if idx < 0 {
 		return
 	}
-	r.setClass(e, &c.Steps[idx].Expression)
+	r.setClass(e, &c.Steps[idx].Requirement)
 	if !until.IsZero() {
 		r.schedule(e, timerStep, until)
 	}
@@ -213,7 +213,7 @@ func (r *Router) activateStep(e *taskEntry, at time.Time) {
 // setClass sets the task's active-step expression and its class key, the
 // canonical string of the expression, interned through the lane's first
 // level so that a task joining an existing class allocates nothing.
-func (r *Router) setClass(e *taskEntry, expr *Expression) {
+func (r *Router) setClass(e *taskEntry, expr *Requirement) {
 	e.stepExpr, e.classSig = expr, ""
 	if expr == nil {
 		return
@@ -500,7 +500,7 @@ func rejected(t *Task, agentID string) bool {
 // scanProfile visits ready agents of profile p on channel ch that may match
 // expr, in longest-idle order per driving tree, until visit returns false.
 // It drives the scan from the smallest index that every match must be in.
-func (r *Router) scanProfile(p *profileEntry, ch int, expr *Expression, visit func(*agentEntry) bool) {
+func (r *Router) scanProfile(p *profileEntry, ch int, expr *Requirement, visit func(*agentEntry) bool) {
 	if p.ready[ch] == nil || p.ready[ch].Len() == 0 {
 		return
 	}
@@ -517,7 +517,7 @@ func (r *Router) scanProfile(p *profileEntry, ch int, expr *Expression, visit fu
 // For the default selector visit returns false once it has found the first
 // agent it wants from an ordered tree: that ends the scan of that tree only,
 // since the next tree starts over in longest-idle order.
-func (r *Router) scanExpr(p *profileEntry, ch int, expr *Expression, visit func(*agentEntry) bool) {
+func (r *Router) scanExpr(p *profileEntry, ch int, expr *Requirement, visit func(*agentEntry) bool) {
 	switch {
 	case expr.Attribute != nil:
 		c := expr.Attribute
@@ -550,7 +550,7 @@ func (r *Router) scanExpr(p *profileEntry, ch int, expr *Expression, visit func(
 	}
 }
 
-func (r *Router) exprSize(p *profileEntry, ch int, expr *Expression) int {
+func (r *Router) exprSize(p *profileEntry, ch int, expr *Requirement) int {
 	switch {
 	case expr.Attribute != nil:
 		c, n := expr.Attribute, 0

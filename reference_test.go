@@ -200,7 +200,7 @@ func (r *refRouter) ready(a *refAgent, ch Channel, load map[Channel]int) bool {
 	return true
 }
 
-func refMatches(e *Expression, a *refAgent) bool {
+func refMatches(e *Requirement, a *refAgent) bool {
 	switch {
 	case e.Attribute != nil:
 		for _, p := range a.profs {
@@ -259,7 +259,7 @@ func (r *refRouter) canTake(a *refAgent, t *refTask, rdy bool) bool {
 	if !ok || s.delay > t.seen {
 		return false
 	}
-	return t.step < 0 || refMatches(&t.crit.Steps[t.step].Expression, a)
+	return t.step < 0 || refMatches(&t.crit.Steps[t.step].Requirement, a)
 }
 
 // keyLess orders waiting tasks by (Priority, routing age, Sequence).

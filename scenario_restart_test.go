@@ -107,7 +107,7 @@ func scnBillingFloor(b *bench, restart func()) {
 	b.create(TaskInput{QueueID: "billing", ScheduledAt: t0.Add(10 * time.Minute)})
 	at(30 * time.Second)
 	b.create(TaskInput{QueueID: "billing", RoutingCriteria: &RoutingCriteria{Steps: []RoutingStep{
-		{Expression: Proficient("Language", "French", 5), Expiry: 3 * time.Minute},
+		{Requirement: Proficient("Language", "French", 5), Expiry: 3 * time.Minute},
 	}}})
 	at(time.Minute)
 	b.must(b.r.Complete(b.ctx, "t1"))
@@ -187,7 +187,7 @@ func scnDelayedFloor(b *bench, restart func()) {
 	b.agent("ana", "late")
 	b.create(TaskInput{QueueID: "billing"})
 	b.create(TaskInput{QueueID: "billing", RoutingCriteria: &RoutingCriteria{Steps: []RoutingStep{
-		{Expression: Proficient("Language", "French", 4), Expiry: 45 * time.Second},
+		{Requirement: Proficient("Language", "French", 4), Expiry: 45 * time.Second},
 	}}})
 	b.clock.Advance(10 * time.Second)
 	restart()
@@ -390,7 +390,7 @@ func restartOverdueStory(t *testing.T, restart bool) []string {
 	b.profile("p", 1, "q")
 	b.agent("bob", "p")
 	b.create(TaskInput{QueueID: "q", RoutingCriteria: &RoutingCriteria{Steps: []RoutingStep{
-		{Expression: Proficient("Language", "French", 1), Expiry: 30 * time.Second}}}})
+		{Requirement: Proficient("Language", "French", 1), Expiry: 30 * time.Second}}}})
 	b.create(TaskInput{QueueID: "q"})
 	if restart {
 		b.must(b.r.Close())

@@ -434,7 +434,7 @@ func scnSelectorWorld(t *testing.T, sel AgentSelector) string {
 	b.clock.Advance(time.Minute)
 	b.wantOffers("t1>ana", "t2>ana")
 	b.create(TaskInput{QueueID: "billing", RoutingCriteria: &RoutingCriteria{Steps: []RoutingStep{
-		{Expression: Proficient("Language", "French", 1)},
+		{Requirement: Proficient("Language", "French", 1)},
 	}}})
 	offers := b.offers()
 	if len(offers) != 1 {
@@ -515,8 +515,8 @@ func TestScenarioRoutingCriteriaSteps(t *testing.T) {
 	b.put(Agent{ID: "ben", RoutingProfileID: "desk"})
 	b.put(Agent{ID: "cara", RoutingProfileID: "desk", Proficiencies: scnFrench(5), Status: StatusOffline})
 	criteria := &RoutingCriteria{Steps: []RoutingStep{
-		{Expression: Proficient("Language", "French", 4), Expiry: 30 * time.Second},
-		{Expression: Proficient("Language", "French", 2), Expiry: 30 * time.Second},
+		{Requirement: Proficient("Language", "French", 4), Expiry: 30 * time.Second},
+		{Requirement: Proficient("Language", "French", 2), Expiry: 30 * time.Second},
 	}}
 
 	b.create(TaskInput{QueueID: "support", RoutingCriteria: criteria})
@@ -556,7 +556,7 @@ func TestScenarioPreferredAgentThenFallback(t *testing.T) {
 	warmup := b.create(TaskInput{AgentID: "ben"}).ID // keeps Ben busy
 	b.must(b.r.Accept(b.ctx, warmup, "ben"))
 	b.wantOffers(warmup + ">ben")
-	prefersBen := &RoutingCriteria{Steps: []RoutingStep{{Expression: PreferredAgents("ben"), Expiry: 30 * time.Second}}}
+	prefersBen := &RoutingCriteria{Steps: []RoutingStep{{Requirement: PreferredAgents("ben"), Expiry: 30 * time.Second}}}
 
 	first := b.create(TaskInput{QueueID: "support", RoutingCriteria: prefersBen}).ID
 	b.clock.Advance(10 * time.Second)
@@ -582,7 +582,7 @@ func TestScenarioStepWithoutExpiryAndCriteriaUpdate(t *testing.T) {
 	b.put(Agent{ID: "ana", RoutingProfileID: "desk", Proficiencies: []Proficiency{{Name: "Language", Value: "German", Level: 3}}})
 
 	b.create(TaskInput{QueueID: "support", RoutingCriteria: &RoutingCriteria{Steps: []RoutingStep{
-		{Expression: Proficient("Language", "French", 4)},
+		{Requirement: Proficient("Language", "French", 4)},
 	}}})
 	b.clock.Advance(6 * 24 * time.Hour)
 	b.wantOffers()
@@ -594,7 +594,7 @@ func TestScenarioStepWithoutExpiryAndCriteriaUpdate(t *testing.T) {
 	// New criteria: German ≥ 4 for 60 s (Ana has 3), then anyone.
 	at := b.clock.Now()
 	b.must(b.r.UpdateRouting(b.ctx, "t1", RoutingUpdate{Criteria: &RoutingCriteria{Steps: []RoutingStep{
-		{Expression: Proficient("Language", "German", 4), Expiry: 60 * time.Second},
+		{Requirement: Proficient("Language", "German", 4), Expiry: 60 * time.Second},
 	}}}))
 	if got := b.task("t1").CriteriaActivatedAt; !got.Equal(at) {
 		t.Errorf("CriteriaActivatedAt t0+%s, want t0+%s", got.Sub(t0), at.Sub(t0))
@@ -616,7 +616,7 @@ func TestScenarioCriteriaUpdateReactivatesExpiredSteps(t *testing.T) {
 	b.queue("support")
 	b.profile("desk", 1, "support")
 	b.put(Agent{ID: "ana", RoutingProfileID: "desk", Status: StatusOffline})
-	steps := &RoutingCriteria{Steps: []RoutingStep{{Expression: Proficient("Language", "French", 4), Expiry: 30 * time.Second}}}
+	steps := &RoutingCriteria{Steps: []RoutingStep{{Requirement: Proficient("Language", "French", 4), Expiry: 30 * time.Second}}}
 
 	b.create(TaskInput{QueueID: "support", RoutingCriteria: steps})
 	b.clock.Advance(40 * time.Second) // every step expired: anyone would do
@@ -669,7 +669,7 @@ func scnBusyDay(b *bench) {
 		AfterContactWorkLimit: map[Channel]time.Duration{ChannelTask: 40 * time.Second}})
 	b.put(Agent{ID: "ben", RoutingProfileID: "front", AutoAccept: []Channel{ChannelChat}})
 	b.put(Agent{ID: "cara", RoutingProfileID: "back", Proficiencies: scnFrench(2)})
-	french := &RoutingCriteria{Steps: []RoutingStep{{Expression: Proficient("Language", "French", 3), Expiry: 50 * time.Second}}}
+	french := &RoutingCriteria{Steps: []RoutingStep{{Requirement: Proficient("Language", "French", 3), Expiry: 50 * time.Second}}}
 	b.create(TaskInput{QueueID: "sales", ScheduledAt: t0.Add(5 * time.Minute)})
 	for i := range 24 {
 		b.clock.Advance(7 * time.Second)
@@ -748,7 +748,7 @@ func TestScenarioCriteriaIgnoredInAgentQueue(t *testing.T) {
 	b.profile("desk", 1, "support")
 	b.agent("ana", "desk")
 	b.create(TaskInput{QueueID: "support", RoutingCriteria: &RoutingCriteria{Steps: []RoutingStep{
-		{Expression: Proficient("Language", "French", 5)},
+		{Requirement: Proficient("Language", "French", 5)},
 	}}})
 	b.clock.Advance(time.Minute)
 	b.wantOffers()
@@ -766,7 +766,7 @@ func TestScenarioTransferReactivatesCriteria(t *testing.T) {
 	b.profile("sellers", 1, "sales")
 	b.agent("ben", "sellers")
 	b.create(TaskInput{QueueID: "billing", RoutingCriteria: &RoutingCriteria{Steps: []RoutingStep{
-		{Expression: Proficient("Language", "French", 4), Expiry: 30 * time.Second},
+		{Requirement: Proficient("Language", "French", 4), Expiry: 30 * time.Second},
 	}}})
 	b.clock.Advance(40 * time.Second)
 	nt, err := b.r.Transfer(b.ctx, "t1", TransferTarget{QueueID: "sales"})

@@ -23,7 +23,7 @@ type AgentSelector interface {
 type Selection struct {
 	Task *Task // read-only
 	// Step is the task's active routing-criteria expression, or nil.
-	Step       *Expression
+	Step       *Requirement
 	Candidates []Candidate // at least two
 }
 
@@ -92,7 +92,7 @@ func RandomSelector(seed uint64) AgentSelector {
 }
 
 // score sums the agent's levels over the attribute conditions of e.
-func (e *Expression) score(a *Agent) int {
+func (e *Requirement) score(a *Agent) int {
 	switch {
 	case e.Attribute != nil:
 		return a.proficiency(e.Attribute.Name, e.Attribute.Value)

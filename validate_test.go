@@ -43,28 +43,28 @@ func vRefs(n int) map[string]Reference {
 	return m
 }
 
-func vSteps(n int, e Expression) *RoutingCriteria {
+func vSteps(n int, e Requirement) *RoutingCriteria {
 	c := &RoutingCriteria{}
 	for range n {
-		c.Steps = append(c.Steps, RoutingStep{Expression: e, Expiry: time.Minute})
+		c.Steps = append(c.Steps, RoutingStep{Requirement: e, Expiry: time.Minute})
 	}
 	return c
 }
 
-func vCriteria(e Expression) *RoutingCriteria {
-	return &RoutingCriteria{Steps: []RoutingStep{{Expression: e}}}
+func vCriteria(e Requirement) *RoutingCriteria {
+	return &RoutingCriteria{Steps: []RoutingStep{{Requirement: e}}}
 }
 
 // nest wraps e in depth-1 single-operand Ands, so the tree is depth deep.
-func vNest(depth int, e Expression) Expression {
+func vNest(depth int, e Requirement) Requirement {
 	for range depth - 1 {
 		e = AllOf(e)
 	}
 	return e
 }
 
-func vLeaves(n int) Expression {
-	var es []Expression
+func vLeaves(n int) Requirement {
+	var es []Requirement
 	for i := range n {
 		es = append(es, Proficient("Skill", fmt.Sprint(i), 1))
 	}
@@ -84,7 +84,7 @@ type validateCase struct {
 func validateCases() []validateCase {
 	now := t0
 	s := strings.Repeat
-	const crit = "RoutingCriteria.Steps[0].Expression"
+	const crit = "RoutingCriteria.Steps[0].Requirement"
 	days90 := &Config{MaxScheduleAhead: 90 * vDay}
 	return []validateCase{
 		{name: "minimal", mod: func(*TaskInput) {}},
@@ -269,7 +269,7 @@ func validateCases() []validateCase {
 		{"criteria/10 steps", nil, func(in *TaskInput) { in.RoutingCriteria = vSteps(10, Proficient("L", "F", 1)) }, "", ""},
 		{"criteria/11 steps", nil, func(in *TaskInput) { in.RoutingCriteria = vSteps(11, Proficient("L", "F", 1)) },
 			"RoutingCriteria.Steps", "at most 10 steps"},
-		{"criteria/expression with no field", nil, func(in *TaskInput) { in.RoutingCriteria = vCriteria(Expression{}) },
+		{"criteria/expression with no field", nil, func(in *TaskInput) { in.RoutingCriteria = vCriteria(Requirement{}) },
 			crit, "exactly one of Attribute, Preferred, And, Or must be set"},
 		{"criteria/expression with two fields", nil, func(in *TaskInput) {
 			e := Proficient("L", "F", 1)
@@ -277,7 +277,7 @@ func validateCases() []validateCase {
 			in.RoutingCriteria = vCriteria(e)
 		}, crit, "exactly one of Attribute, Preferred, And, Or must be set"},
 		{"criteria/And and Or", nil, func(in *TaskInput) {
-			in.RoutingCriteria = vCriteria(Expression{And: []Expression{PreferredAgents("a")}, Or: []Expression{PreferredAgents("b")}})
+			in.RoutingCriteria = vCriteria(Requirement{And: []Requirement{PreferredAgents("a")}, Or: []Requirement{PreferredAgents("b")}})
 		}, crit, "exactly one of Attribute, Preferred, And, Or must be set"},
 		{"criteria/MinLevel 1 and 5", nil, func(in *TaskInput) {
 			in.RoutingCriteria = vCriteria(AnyOf(Proficient("L", "F", 1), Proficient("L", "G", 5)))
@@ -294,12 +294,12 @@ func validateCases() []validateCase {
 		{"criteria/depth 5", nil, func(in *TaskInput) { in.RoutingCriteria = vCriteria(vNest(5, PreferredAgents("ana"))) }, "", ""},
 		{"criteria/depth 6", nil, func(in *TaskInput) { in.RoutingCriteria = vCriteria(vNest(6, PreferredAgents("ana"))) },
 			crit + ".And[0].And[0].And[0].And[0].And[0]", "nested at most 5 deep"},
-		{"criteria/empty And", nil, func(in *TaskInput) { in.RoutingCriteria = vCriteria(Expression{And: []Expression{}}) },
+		{"criteria/empty And", nil, func(in *TaskInput) { in.RoutingCriteria = vCriteria(Requirement{And: []Requirement{}}) },
 			crit + ".And", "at least one operand"},
 		{"criteria/empty Or inside And", nil, func(in *TaskInput) {
-			in.RoutingCriteria = vCriteria(AllOf(PreferredAgents("a"), Expression{Or: []Expression{}}))
+			in.RoutingCriteria = vCriteria(AllOf(PreferredAgents("a"), Requirement{Or: []Requirement{}}))
 		}, crit + ".And[1].Or", "at least one operand"},
-		{"criteria/empty Preferred", nil, func(in *TaskInput) { in.RoutingCriteria = vCriteria(Expression{Preferred: []string{}}) },
+		{"criteria/empty Preferred", nil, func(in *TaskInput) { in.RoutingCriteria = vCriteria(Requirement{Preferred: []string{}}) },
 			crit + ".Preferred", "1..100 agent IDs"},
 		{"criteria/101 Preferred", nil, func(in *TaskInput) {
 			in.RoutingCriteria = vCriteria(PreferredAgents(strings.Split(s("a,", 100)+"a", ",")...))
@@ -311,12 +311,12 @@ func validateCases() []validateCase {
 			crit + ".And[50]", "at most 50 conditions"},
 		{"criteria/conditions counted per step", nil, func(in *TaskInput) { in.RoutingCriteria = vSteps(3, vLeaves(50)) }, "", ""},
 		{"criteria/negative expiry", nil, func(in *TaskInput) {
-			in.RoutingCriteria = &RoutingCriteria{Steps: []RoutingStep{{Expression: PreferredAgents("a"), Expiry: -time.Second}}}
+			in.RoutingCriteria = &RoutingCriteria{Steps: []RoutingStep{{Requirement: PreferredAgents("a"), Expiry: -time.Second}}}
 		}, "RoutingCriteria.Steps[0].Expiry", "whole seconds"},
 		{"criteria/fractional expiry", nil, func(in *TaskInput) {
 			in.RoutingCriteria = &RoutingCriteria{Steps: []RoutingStep{
-				{Expression: PreferredAgents("a"), Expiry: time.Second},
-				{Expression: PreferredAgents("a"), Expiry: 1500 * time.Millisecond},
+				{Requirement: PreferredAgents("a"), Expiry: time.Second},
+				{Requirement: PreferredAgents("a"), Expiry: 1500 * time.Millisecond},
 			}}
 		}, "RoutingCriteria.Steps[1].Expiry", "whole seconds"},
 	}
@@ -411,9 +411,9 @@ func TestValidateDoesNotModifyInput(t *testing.T) {
 	}
 	// The task holds copies: changing the input later changes nothing.
 	in.Attributes["k"] = "changed"
-	in.RoutingCriteria.Steps[0].Expression.Attribute.MinLevel = 5
+	in.RoutingCriteria.Steps[0].Requirement.Attribute.MinLevel = 5
 	got := b.task(task.ID)
-	if got.Attributes["k"] != "v" || got.RoutingCriteria.Steps[0].Expression.Attribute.MinLevel != 2 {
+	if got.Attributes["k"] != "v" || got.RoutingCriteria.Steps[0].Requirement.Attribute.MinLevel != 2 {
 		t.Errorf("stored task aliases the input: %+v", got)
 	}
 }

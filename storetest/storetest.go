@@ -124,7 +124,7 @@ func fullTask(id string, seq uint64) *switchboard.Task {
 		QueueTimeAdjustment: 90 * time.Second,
 		RoutingCriteria: &switchboard.RoutingCriteria{Steps: []switchboard.RoutingStep{
 			{
-				Expression: switchboard.AllOf(
+				Requirement: switchboard.AllOf(
 					switchboard.Proficient("Language", "French", 3),
 					switchboard.AnyOf(
 						switchboard.PreferredAgents("agent-ana", "agent-bo"),
@@ -133,7 +133,7 @@ func fullTask(id string, seq uint64) *switchboard.Task {
 				),
 				Expiry: 30 * time.Second,
 			},
-			{Expression: switchboard.Proficient("Language", "French", 1)},
+			{Requirement: switchboard.Proficient("Language", "French", 1)},
 		}},
 		CriteriaActivatedAt: at(2),
 		PreviousTaskID:      "prev-" + id,

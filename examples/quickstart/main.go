@@ -90,7 +90,7 @@ func main() {
 	create(switchboard.TaskInput{Name: "Call back Mrs Smith", QueueID: "callbacks"})
 	create(switchboard.TaskInput{Name: "Rappeler M. Dupont", QueueID: "callbacks",
 		RoutingCriteria: &switchboard.RoutingCriteria{Steps: []switchboard.RoutingStep{
-			{Expression: switchboard.Proficient("Language", "French", 4), Expiry: 45 * time.Second},
+			{Requirement: switchboard.Proficient("Language", "French", 4), Expiry: 45 * time.Second},
 		}}})
 	create(switchboard.TaskInput{Name: "Urgent: refund approval", QueueID: "callbacks", Priority: 1})
 	create(switchboard.TaskInput{Name: "Send contract copy", QueueID: "followups"})
