@@ -297,7 +297,7 @@ func newSwitchboardOver(tb testing.TB, clock *sb.ManualClock, spec *worldSpec, s
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { r.Close() })
+	tb.Cleanup(func() { r.Close(context.Background()) })
 	if err := r.PutQueue(ctx, sb.Queue{ID: benchQueue, Name: "bench"}); err != nil {
 		tb.Fatal(err)
 	}
@@ -343,7 +343,13 @@ func (s *sbImpl) held(agentIDs []string) ([]heldTask, error) {
 	return out, nil
 }
 
-func (s *sbImpl) waiting() int { return s.r.Stats().QueuedByQueue[benchQueue] }
+func (s *sbImpl) waiting() int {
+	st, err := s.r.Stats()
+	if err != nil {
+		panic(err)
+	}
+	return st.QueuedByQueue[benchQueue]
+}
 
 // ---- baseline ----
 

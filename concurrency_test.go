@@ -294,7 +294,7 @@ func (s *stressRun) read(rng *rand.Rand) {
 	}
 	_, err = r.QueueOpen(q)
 	s.allow("QueueOpen", err)
-	st := r.Stats()
+	st := mustStats(r)
 	for state, n := range st.TasksByState {
 		if n < 0 || state.Final() {
 			s.t.Errorf("Stats counts %d open tasks %s", n, state)
@@ -322,7 +322,7 @@ func runStress(t *testing.T, o stressOpts) {
 
 	// One subscriber reads every event from here to Close.
 	sub := r.Subscribe(&SubscribeOptions{MaxPending: -1})
-	firstSeq := r.Stats().Events + 1
+	firstSeq := emittedEvents(r) + 1
 	var events []Event
 	subDone := make(chan error, 1)
 	go func() {
@@ -375,7 +375,7 @@ func runStress(t *testing.T, o stressOpts) {
 	wg.Wait()
 
 	began := time.Now()
-	if err := r.Close(); err != nil {
+	if err := r.Close(context.Background()); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
 	if took := time.Since(began); took > time.Second {
@@ -398,7 +398,7 @@ func runStress(t *testing.T, o stressOpts) {
 		t.Errorf("%d store writes after Close returned", n-writesAtClose)
 	}
 	open := 0
-	for _, n := range r.Stats().TasksByState {
+	for _, n := range openTaskCounts(r) {
 		open += n
 	}
 	byType := map[EventType]int{}
@@ -471,8 +471,8 @@ func checkEvents(t *testing.T, events []Event, firstSeq uint64, r *Router, ms *M
 			break
 		}
 	}
-	if n := len(events); n > 0 && events[n-1].Seq != r.Stats().Events {
-		t.Errorf("last event seen %d, router emitted %d", events[n-1].Seq, r.Stats().Events)
+	if n := len(events); n > 0 && events[n-1].Seq != emittedEvents(r) {
+		t.Errorf("last event seen %d, router emitted %d", events[n-1].Seq, emittedEvents(r))
 	}
 	last := map[string]Event{}
 	for _, e := range events {
@@ -571,7 +571,7 @@ func TestConcurrencyCloseDuringTimerCallback(t *testing.T) {
 	}
 	closed := make(chan struct{})
 	go func() {
-		r.Close()
+		r.Close(context.Background())
 		close(closed)
 	}()
 	select {
@@ -699,7 +699,7 @@ func TestConcurrencyCloseDuringTimerStorm(t *testing.T) {
 		}
 		time.Sleep(time.Duration(20+round*10) * time.Millisecond)
 		began := time.Now()
-		if err := r.Close(); err != nil {
+		if err := r.Close(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		took := time.Since(began)
@@ -783,7 +783,7 @@ func TestConcurrencyCloseTwiceWaitsForCallback(t *testing.T) {
 	closeAsync := func() <-chan int32 {
 		done := make(chan int32, 1)
 		go func() {
-			r.Close()
+			r.Close(context.Background())
 			done <- clock.running.Load() // callbacks still running when Close returned
 		}()
 		return done

@@ -181,7 +181,7 @@ func simDiffStates(b *bench, ref *refRouter) string {
 			want[t.state]++
 		}
 	}
-	got := b.r.Stats().TasksByState
+	got := mustStats(b.r).TasksByState
 	for _, s := range []TaskState{StateScheduled, StateQueued, StateOffered, StateConnected, StatePaused, StateAfterContactWork} {
 		if got[s] != want[s] {
 			var detail []string

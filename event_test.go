@@ -193,7 +193,7 @@ func TestRouterCloseEndsSubscriptions(t *testing.T) {
 		done <- err
 	}()
 	time.Sleep(10 * time.Millisecond) // let Next block (not required for correctness)
-	r.Close()
+	r.Close(context.Background())
 	select {
 	case err := <-done:
 		if !errors.Is(err, ErrClosed) {
@@ -207,7 +207,7 @@ func TestRouterCloseEndsSubscriptions(t *testing.T) {
 		t.Errorf("Next on a subscription made after Close = %v, want ErrClosed", err)
 	}
 	late.Close() // harmless
-	if err := r.Close(); err != nil {
+	if err := r.Close(context.Background()); err != nil {
 		t.Errorf("second Close = %v", err)
 	}
 }
@@ -254,7 +254,7 @@ func TestSubscriptionConcurrentReader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
+	defer r.Close(context.Background())
 	ctx := context.Background()
 	if err := r.PutQueue(ctx, Queue{ID: "q"}); err != nil {
 		t.Fatal(err)
@@ -294,7 +294,7 @@ func TestSlowSubscriberNeverBlocksRouter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
+	defer r.Close(context.Background())
 	ctx := context.Background()
 	if err := r.PutQueue(ctx, Queue{ID: "q"}); err != nil {
 		t.Fatal(err)
@@ -320,7 +320,7 @@ func TestSlowSubscriberNeverBlocksRouter(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("router blocked by a subscriber that does not read")
 	}
-	if got := r.Stats().TasksByState[StateQueued]; got != n {
+	if got := mustStats(r).TasksByState[StateQueued]; got != n {
 		t.Errorf("%d tasks queued, want %d", got, n)
 	}
 	if got := sub.Pending(); got != 2*n {

@@ -27,11 +27,11 @@ func ExampleNewRouter_restart() {
 	r.CreateTask(ctx, sb.TaskInput{Name: "first", QueueID: "q"})  // offered to ana
 	r.CreateTask(ctx, sb.TaskInput{Name: "second", QueueID: "q"}) // waits
 	clock.Advance(5 * time.Second)
-	r.Close()
+	r.Close(context.Background())
 
 	clock.Advance(5 * time.Second) // nothing runs for five seconds
 	r, _ = sb.NewRouter(ctx, store, cfg)
-	defer r.Close()
+	defer r.Close(context.Background())
 	clock.Advance(10 * time.Second) // 20 s after the offer: it times out
 	for _, id := range []string{"task-1", "task-2"} {
 		t, _ := r.Task(ctx, id)

@@ -49,7 +49,7 @@ func exampleBilling(r *switchboard.Router) {
 func ExampleRouter() {
 	ctx := context.Background()
 	r, clock := newExampleRouter()
-	defer r.Close()
+	defer r.Close(context.Background())
 	exampleBilling(r)
 	err := r.PutAgent(ctx, switchboard.Agent{ID: "ana", RoutingProfileID: "billing-desk", Status: switchboard.StatusAvailable})
 	if err != nil {
@@ -101,7 +101,7 @@ func ExampleRouter() {
 // and the limit; it matches ErrValidation.
 func ExampleRouter_CreateTask_validation() {
 	r, _ := newExampleRouter()
-	defer r.Close()
+	defer r.Close(context.Background())
 	exampleBilling(r)
 
 	_, err := r.CreateTask(context.Background(), switchboard.TaskInput{
@@ -128,7 +128,7 @@ func ExampleRouter_CreateTask_validation() {
 func ExampleProficient() {
 	ctx := context.Background()
 	r, clock := newExampleRouter()
-	defer r.Close()
+	defer r.Close(context.Background())
 	exampleBilling(r)
 	for _, a := range []switchboard.Agent{
 		{ID: "luc", Proficiencies: []switchboard.Proficiency{{Name: "Language", Value: "French", Level: 2}}},
@@ -181,7 +181,7 @@ func ExampleProficient() {
 func ExampleRouter_Subscribe() {
 	ctx := context.Background()
 	r, _ := newExampleRouter()
-	defer r.Close()
+	defer r.Close(context.Background())
 	exampleBilling(r)
 
 	sub := r.Subscribe(nil)

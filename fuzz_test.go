@@ -89,7 +89,7 @@ func FuzzValidateTaskInput(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer r.Close()
+		defer r.Close(context.Background())
 		for _, err := range []error{
 			r.PutQueue(ctx, Queue{ID: "q"}),
 			r.PutRoutingProfile(ctx, RoutingProfile{ID: "p", Concurrency: []MediaConcurrency{{Channel: ChannelTask, Concurrency: 1}},

@@ -3,6 +3,7 @@ package switchboard
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -31,7 +32,7 @@ func newBench(t testing.TB, cfg *Config) *bench {
 	b.r = b.open(cfg)
 	t.Cleanup(func() {
 		b.checkInvariants()
-		b.r.Close()
+		b.r.Close(context.Background())
 	})
 	return b
 }
@@ -199,4 +200,27 @@ func (b *bench) queuedIDs(queue string) []string {
 		ids = append(ids, t.ID)
 	}
 	return ids
+}
+
+// mustStats returns r.Stats() and panics if the router is closed.
+func mustStats(r *Router) Stats {
+	s, err := r.Stats()
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// emittedEvents returns the Seq of the router's last event, also after Close.
+func emittedEvents(r *Router) uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.eventSeq
+}
+
+// openTaskCounts returns the router's open tasks by state, also after Close.
+func openTaskCounts(r *Router) map[TaskState]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.openByState)
 }

@@ -99,7 +99,7 @@ func (p *propChecker) events(evs []Event) string {
 // check compares the router with the model built from its events.
 func (p *propChecker) check() string {
 	b, m := p.b, p.m
-	st := b.r.Stats()
+	st := mustStats(b.r)
 	if st.Events != p.lastSeq {
 		return fmt.Sprintf("Stats.Events %d, last event Seq %d", st.Events, p.lastSeq)
 	}

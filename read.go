@@ -124,9 +124,11 @@ type Stats struct {
 }
 
 // Stats returns counts of open tasks by state, waiting tasks by queue and
-// agents by status.
-func (r *Router) Stats() Stats {
-	r.mu.Lock()
+// agents by status. It never waits on the Store.
+func (r *Router) Stats() (Stats, error) {
+	if err := r.rlock(); err != nil {
+		return Stats{}, err
+	}
 	defer r.mu.Unlock()
 	s := Stats{
 		TasksByState:   map[TaskState]int{},
@@ -149,5 +151,5 @@ func (r *Router) Stats() Stats {
 			s.AgentsBlocked++
 		}
 	}
-	return s
+	return s, nil
 }

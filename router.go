@@ -176,7 +176,7 @@ func (r *Router) rebuild(snap *Snapshot) error {
 // Close stops the router's timers and ends every subscription. It waits for a
 // timer callback in progress to finish, so no goroutine of the router outlives
 // it. Methods called after Close return ErrClosed. Close is idempotent.
-func (r *Router) Close() error {
+func (r *Router) Close(ctx context.Context) error {
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()

@@ -1,6 +1,7 @@
 package switchboard
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -49,7 +50,7 @@ func TestScenarioDeleteAgentQueueAndProfile(t *testing.T) {
 		t.Fatalf("task into a deleted queue: %v, want ErrNotFound", err)
 	}
 
-	b.must(b.r.Close())
+	b.must(b.r.Close(context.Background()))
 	b.open(nil)
 	if _, err := b.r.Agent("ana"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("after a restart Agent(ana): %v, want ErrNotFound", err)

@@ -571,7 +571,7 @@ func TestScenarioTaskExpiresWhereverItIs(t *testing.T) {
 	// Ana misses t3; it expires back in the queue an hour later.
 	b.clock.Advance(time.Hour)
 	b.wantState("t3", StateExpired, "")
-	if n := b.r.Stats().QueuedByQueue["billing"]; n != 0 {
+	if n := mustStats(b.r).QueuedByQueue["billing"]; n != 0 {
 		t.Errorf("billing still counts %d waiting", n)
 	}
 }
@@ -686,7 +686,7 @@ func TestScenarioRefusedCreations(t *testing.T) {
 	if b.store.Len() != 2 {
 		t.Errorf("store holds %d tasks, want 2", b.store.Len())
 	}
-	if n := b.r.Stats().QueuedByQueue["small"]; n != 2 {
+	if n := mustStats(b.r).QueuedByQueue["small"]; n != 2 {
 		t.Errorf("small counts %d waiting, want 2", n)
 	}
 }
@@ -704,7 +704,7 @@ func TestScenarioEventsHaveConsecutiveSeq(t *testing.T) {
 			t.Fatalf("event %d (%s) has Seq %d, want %d", i, e.Type, e.Seq, i+1)
 		}
 	}
-	if got := b.r.Stats().Events; got != uint64(len(evs)) {
+	if got := mustStats(b.r).Events; got != uint64(len(evs)) {
 		t.Errorf("Stats.Events %d, want %d", got, len(evs))
 	}
 }
@@ -727,12 +727,12 @@ func TestScenarioQueueCapacityCountsWaitingAndOffered(t *testing.T) {
 	}
 	b.must(b.r.Accept(b.ctx, "t2", "ana")) // connected: no longer in the queue
 	b.create(TaskInput{QueueID: "small"})
-	if n := b.r.Stats().QueuedByQueue["small"]; n != 2 {
+	if n := mustStats(b.r).QueuedByQueue["small"]; n != 2 {
 		t.Fatalf("small counts %d waiting, want 2", n)
 	}
 	b.clock.Advance(time.Hour)
 	b.wantState(later.ID, StateQueued, "")
-	if n := b.r.Stats().QueuedByQueue["small"]; n != 3 {
+	if n := mustStats(b.r).QueuedByQueue["small"]; n != 3 {
 		t.Errorf("small counts %d waiting, want 3 (the scheduled task entered over the limit)", n)
 	}
 }

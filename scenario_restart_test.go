@@ -49,7 +49,7 @@ func scnRun(t *testing.T, cfg *Config, script func(b *bench, restart func()), re
 	script(b, func() {
 		b.t.Helper()
 		if restart {
-			b.must(b.r.Close())
+			b.must(b.r.Close(context.Background()))
 			b.open(cfg)
 		}
 		// The script drains b.sub as it checks offers; record separately.
@@ -244,7 +244,7 @@ func TestRestartNewTasksGetLaterSequence(t *testing.T) {
 	b.create(TaskInput{QueueID: "billing"})
 	b.handle("t1")
 	b.handle("t2")
-	b.must(b.r.Close())
+	b.must(b.r.Close(context.Background()))
 	b.open(nil)
 	t3 := b.create(TaskInput{QueueID: "billing"})
 	if last := b.task("t2").Sequence; t3.Sequence <= last {
@@ -287,7 +287,7 @@ func TestRestartCloseLeavesNoGoroutine(t *testing.T) {
 		done <- err
 	}()
 
-	must(r.Close())
+	must(r.Close(context.Background()))
 	if err := <-done; !errors.Is(err, ErrClosed) {
 		t.Errorf("a waiting subscriber got %v, want ErrClosed", err)
 	}
@@ -310,7 +310,7 @@ func TestRestartMethodsAfterCloseReturnErrClosed(t *testing.T) {
 	b.profile("desk", 1, "billing")
 	b.agent("ana", "desk")
 	b.create(TaskInput{QueueID: "billing"})
-	b.must(b.r.Close())
+	b.must(b.r.Close(context.Background()))
 	r, ctx := b.r, b.ctx
 
 	second := func(_ any, err error) error { return err }
@@ -337,7 +337,7 @@ func TestRestartMethodsAfterCloseReturnErrClosed(t *testing.T) {
 		{"UpdateAttributes", r.UpdateAttributes(ctx, "t1", map[string]string{"a": "b"})},
 		{"Reschedule", r.Reschedule(ctx, "t1", t0.Add(time.Hour))},
 		{"Close again", func() error {
-			if err := r.Close(); err != nil {
+			if err := r.Close(context.Background()); err != nil {
 				return err
 			}
 			return ErrClosed
@@ -360,7 +360,7 @@ func TestRestartReadMethodsAfterCloseReturnErrClosed(t *testing.T) {
 	b.queue("billing")
 	b.profile("desk", 1, "billing")
 	b.agent("ana", "desk")
-	b.must(b.r.Close())
+	b.must(b.r.Close(context.Background()))
 	r := b.r
 	second := func(_ any, err error) error { return err }
 	for _, tc := range []struct {
@@ -393,7 +393,7 @@ func restartOverdueStory(t *testing.T, restart bool) []string {
 		{Requirement: Proficient("Language", "French", 1), Expiry: 30 * time.Second}}}})
 	b.create(TaskInput{QueueID: "q"})
 	if restart {
-		b.must(b.r.Close())
+		b.must(b.r.Close(context.Background()))
 		b.clock.Advance(35 * time.Second)
 		b.open(&Config{MissedPolicy: StayAvailable})
 	} else {

@@ -294,7 +294,7 @@ func timerCases() []timerCase {
 				if t := b.task("t1"); t.State != StateExpired || !t.DisconnectedAt.Equal(at) || t.DisconnectReason != DisconnectExpired {
 					b.t.Errorf("t1 is %s (%s at %s), want EXPIRED at %s", t.State, t.DisconnectReason, t.DisconnectedAt.Sub(t0), at.Sub(t0))
 				}
-				if st := b.r.Stats(); st.QueuedByQueue["billing"] != 0 {
+				if st := mustStats(b.r); st.QueuedByQueue["billing"] != 0 {
 					b.t.Errorf("billing still counts %d waiting", st.QueuedByQueue["billing"])
 				}
 			},
@@ -453,7 +453,7 @@ func TestStoreFailureRestartWithOverdueTimer(t *testing.T) {
 	failureWorld(b)
 	b.agent("ana", "desk")
 	b.create(TaskInput{QueueID: "billing"}) // offered to ana until t0+20s
-	b.must(b.r.Close())
+	b.must(b.r.Close(context.Background()))
 
 	b.clock.Advance(time.Minute) // nothing runs
 	fs.failAll()

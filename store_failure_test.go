@@ -145,7 +145,7 @@ func newFaultBenchChecked(t *testing.T, cfg *Config, everyOp bool) (*bench, *fau
 	b.sub = r.Subscribe(&SubscribeOptions{MaxPending: -1})
 	t.Cleanup(func() {
 		b.checkInvariants()
-		b.r.Close()
+		b.r.Close(context.Background())
 	})
 	return b, fs
 }
@@ -266,7 +266,7 @@ func (b *bench) view() worldView {
 		b.must(err)
 		v.Queued[id] = ts
 	}
-	v.Stats = b.r.Stats()
+	v.Stats = mustStats(b.r)
 	v.ClockTimers = b.clock.PendingTimers()
 	return v
 }

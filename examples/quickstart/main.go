@@ -25,7 +25,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer r.Close()
+	defer r.Close(context.Background())
 
 	// Print every event as it happens.
 	sub := r.Subscribe(nil)
