@@ -167,6 +167,7 @@ func (r *Router) PutAgent(ctx context.Context, a Agent) error {
 		na.StatusSince, na.LastActivity = now, now
 		na.Blocked, na.BlockedTaskID = NotBlocked, ""
 	}
+	r.stage(Event{Type: EventAgentUpdated, Time: now, AgentID: a.ID, RoutingProfileID: na.RoutingProfileID, Status: na.Status})
 	if err := r.writeChange(ctx, "put agent", &Change{Agents: []*Agent{&na}}); err != nil {
 		return err
 	}
@@ -184,7 +185,6 @@ func (r *Router) PutAgent(ctx context.Context, a Agent) error {
 	p.agents[a.ID] = ae
 	r.indexAgent(ae)
 	r.markAgent(ae)
-	r.emit(Event{Type: EventAgentUpdated, Time: now, AgentID: a.ID, Status: na.Status})
 	return nil
 }
 
@@ -250,6 +250,7 @@ func (r *Router) changeAgent(ctx context.Context, agentID string, typ EventType,
 }
 
 func (r *Router) updateAgent(ctx context.Context, a *agentEntry, na *Agent, now time.Time, typ EventType) error {
+	r.stage(Event{Type: typ, Time: now, AgentID: a.ID, RoutingProfileID: na.RoutingProfileID, Status: na.Status})
 	if err := r.writeChange(ctx, "update agent", &Change{Agents: []*Agent{na}}); err != nil {
 		return err
 	}
@@ -257,7 +258,6 @@ func (r *Router) updateAgent(ctx context.Context, a *agentEntry, na *Agent, now 
 	a.Agent = *na
 	r.indexAgent(a)
 	r.markAgent(a)
-	r.emit(Event{Type: typ, Time: now, AgentID: a.ID, Status: a.Status})
 	return nil
 }
 
@@ -282,6 +282,7 @@ func (r *Router) DeleteAgent(ctx context.Context, agentID string) error {
 			return &StateError{Op: "DeleteAgent", State: fmt.Sprintf("agent %s has task %s in its agent queue", agentID, e.t.ID), Want: "an empty agent queue"}
 		}
 	}
+	r.stage(Event{Type: EventAgentDeleted, AgentID: agentID, RoutingProfileID: a.RoutingProfileID, Status: a.Status})
 	if err := r.writeChange(ctx, "delete agent", &Change{DeleteAgents: []string{agentID}}); err != nil {
 		return err
 	}
@@ -290,7 +291,6 @@ func (r *Router) DeleteAgent(ctx context.Context, agentID string) error {
 		delete(a.profile.agents, agentID)
 	}
 	delete(r.agents, agentID)
-	r.emit(Event{Type: EventAgentDeleted, Time: r.clock.Now(), AgentID: agentID})
 	return nil
 }
 

@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 )
@@ -75,6 +77,14 @@ type Config struct {
 	NewID func() string
 	// Selector chooses among several eligible agents. Defaults to LongestIdle.
 	Selector AgentSelector
+	// Consumers receive every event exactly once, in Seq order, including
+	// the events NewRouter emits while it rebuilds from the store (see
+	// Consumer). Each runs on a goroutine the router owns until Close.
+	Consumers []Consumer
+	// Logger receives the router's own warnings: store writes of its own
+	// work that failed and will be retried, consumers that panicked. nil
+	// discards them.
+	Logger *slog.Logger
 	// Test holds knobs for tests.
 	Test TestConfig
 }
@@ -115,6 +125,10 @@ func (c *Config) withDefaults() (Config, error) {
 	if out.Selector == nil {
 		out.Selector = LongestIdle
 	}
+	if out.Logger == nil {
+		out.Logger = slog.New(slog.DiscardHandler)
+	}
+	out.Consumers = slices.Clone(out.Consumers)
 	switch {
 	case out.OfferTimeout < 0:
 		return out, invalid("Config.OfferTimeout", out.OfferTimeout.String(), "must be positive")

@@ -2,6 +2,8 @@ package switchboard
 
 import (
 	"context"
+	"iter"
+	"slices"
 	"sync"
 	"time"
 )
@@ -37,20 +39,36 @@ const (
 	EventError EventType = "router.error"
 )
 
-// Event is one lifecycle event. Seq increases by one per event of a router,
-// so gaps never occur and order is total.
+// Event is one lifecycle event. Seq increases by one per event for the life
+// of the data: it continues across restarts (the store keeps the highest
+// Seq written, Snapshot.LastEventSeq), so gaps never occur and order is
+// total.
+//
+// An event carries what a consumer needs without reading the task back. Task
+// events describe the task as the event left it; fields that do not apply are
+// zero.
 type Event struct {
-	Seq     uint64
-	Type    EventType
-	Time    time.Time
-	TaskID  string
-	AgentID string
-	QueueID string
-	State   TaskState   // the task's state after the event
-	Status  AgentStatus // for agent events
+	Seq    uint64
+	Type   EventType
+	Time   time.Time
+	TaskID string
+	// AgentID is the agent the event concerns: the one offered, holding,
+	// rejecting or missing the task, the agent whose agent queue holds it, or
+	// the agent of an agent event.
+	AgentID          string
+	QueueID          string // the task's queue ("" for a task in an agent queue)
+	Channel          Channel
+	RoutingProfileID string // the routing profile of AgentID, when there is one
+	InitiationMethod InitiationMethod
+	Priority         int       // the task's priority
+	PreviousState    TaskState // the task's state before the event ("" for a new task)
+	State            TaskState // the task's state after the event
+	Version          int64     // the task's Version after the event
+	OfferExpiresAt   time.Time // for EventTaskOffered: when the offer times out
+	Status           AgentStatus // for agent events: the agent's status
 	// RelatedTaskID is the new segment for EventTaskTransferred.
 	RelatedTaskID string
-	Err           error
+	Err           error // for EventError
 }
 
 // SubscribeOptions configures a Subscription.
@@ -59,6 +77,9 @@ type SubscribeOptions struct {
 	// Past it the subscription is cut off: Next returns ErrSubscriberTooSlow
 	// after the events already held. 0 means DefaultMaxPending; -1 unlimited.
 	MaxPending int
+	// Filter selects the events the subscription receives; nil: all.
+	// Filtered-out events do not count towards MaxPending.
+	Filter *EventFilter
 }
 
 // DefaultMaxPending is the default SubscribeOptions.MaxPending.
@@ -76,6 +97,7 @@ type Subscription struct {
 	cutSeq uint64        // Seq of the first event refused when cut off
 	signal chan struct{} // one wake-up per publish
 	done   chan struct{} // closed when the subscription ends: wakes every Next
+	filter *EventFilter
 	r      *Router
 }
 
@@ -84,12 +106,21 @@ func newSubscription(r *Router, opts *SubscribeOptions) *Subscription {
 	if opts != nil && opts.MaxPending != 0 {
 		max = opts.MaxPending
 	}
-	return &Subscription{max: max, signal: make(chan struct{}, 1), done: make(chan struct{}), r: r}
+	s := &Subscription{max: max, signal: make(chan struct{}, 1), done: make(chan struct{}), r: r}
+	if opts != nil && opts.Filter != nil {
+		f := *opts.Filter
+		f.Types = slices.Clone(f.Types)
+		s.filter = &f
+	}
+	return s
 }
 
 // publish delivers e; it reports false once the subscription has ended, so
 // the router can forget it.
-func (s *Subscription) publish(e Event) bool {
+func (s *Subscription) publish(e *Event) bool {
+	if !s.filter.Match(e) {
+		return true
+	}
 	s.mu.Lock()
 	if s.err != nil {
 		s.mu.Unlock()
@@ -109,7 +140,7 @@ func (s *Subscription) publish(e Event) bool {
 		clear(s.buf[n:])
 		s.buf, s.head = s.buf[:n], 0
 	}
-	s.buf = append(s.buf, e)
+	s.buf = append(s.buf, *e)
 	s.mu.Unlock()
 	select {
 	case s.signal <- struct{}{}:
@@ -150,6 +181,25 @@ func (s *Subscription) Next(ctx context.Context) (Event, error) {
 		case <-s.done:
 		case <-ctx.Done():
 			return Event{}, ctx.Err()
+		}
+	}
+}
+
+// Events returns an iterator over the subscription's events: each event with
+// a nil error, waiting for the next as Next does, until ctx ends or the
+// subscription ends; the error that ended it is then yielded once with a
+// zero Event. Breaking out of the loop leaves the subscription open.
+func (s *Subscription) Events(ctx context.Context) iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		for {
+			e, err := s.Next(ctx)
+			if err != nil {
+				yield(Event{}, err)
+				return
+			}
+			if !yield(e, nil) {
+				return
+			}
 		}
 	}
 }

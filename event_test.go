@@ -342,9 +342,9 @@ func TestSlowSubscriberNeverBlocksRouter(t *testing.T) {
 func TestSubscriptionBufferBoundedForLaggingReader(t *testing.T) {
 	s := newSubscription(nil, &SubscribeOptions{MaxPending: -1})
 	ctx := context.Background()
-	s.publish(Event{Seq: 0})
+	s.publish(&Event{Seq: 0})
 	for i := range 100_000 {
-		s.publish(Event{Seq: uint64(i + 1)})
+		s.publish(&Event{Seq: uint64(i + 1)})
 		e, err := s.Next(ctx)
 		if err != nil || e.Seq != uint64(i) {
 			t.Fatalf("Next = %d, %v; want %d", e.Seq, err, i)

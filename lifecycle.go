@@ -84,6 +84,12 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 		t.EnqueuedAt = now
 		t.CriteriaActivatedAt = now
 	}
+	r.stageTask(EventTaskCreated, "", t, now)
+	if scheduled {
+		r.stageTask(EventTaskScheduled, "", t, now)
+	} else {
+		r.stageTask(EventTaskQueued, "", t, now)
+	}
 	if err := r.write1(ctx, "create task", t); err != nil {
 		r.seq--
 		return nil, err
@@ -93,12 +99,6 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 	r.apply(e, t, now)
 	if t.ClientToken != "" {
 		r.rememberToken(t)
-	}
-	r.emitTask(EventTaskCreated, t, now)
-	if scheduled {
-		r.emitTask(EventTaskScheduled, t, now)
-	} else {
-		r.emitTask(EventTaskQueued, t, now)
 	}
 	return userCopy(t), nil
 }
@@ -273,11 +273,11 @@ func (r *Router) Accept(ctx context.Context, taskID, agentID string) error {
 	nt.State = StateConnected
 	nt.ConnectedAt = now
 	nt.OfferExpiresAt = time.Time{}
+	r.stageTask(EventTaskAccepted, e.t.State, nt, now)
 	if err := r.write1(ctx, "accept", nt); err != nil {
 		return err
 	}
 	r.apply(e, nt, now)
-	r.emitTask(EventTaskAccepted, nt, now)
 	return nil
 }
 
@@ -313,6 +313,13 @@ func (r *Router) missOrReject(ctx context.Context, e *taskEntry, why BlockReason
 	if r.cfg.MissedPolicy == BlockUntilCleared {
 		na.Blocked, na.BlockedTaskID = why, nt.ID
 	}
+	typ := EventTaskRejected
+	if why == BlockedMissed {
+		typ = EventTaskMissed
+	}
+	ev := r.taskEvent(typ, e.t.State, nt, now)
+	ev.AgentID, ev.RoutingProfileID = a.ID, a.RoutingProfileID
+	r.stage(ev)
 	if err := r.write1(ctx, "return offer", nt, na); err != nil {
 		return err
 	}
@@ -321,11 +328,6 @@ func (r *Router) missOrReject(ctx context.Context, e *taskEntry, why BlockReason
 	a.Agent = *na
 	r.indexAgent(a)
 	r.markAgent(a)
-	typ := EventTaskRejected
-	if why == BlockedMissed {
-		typ = EventTaskMissed
-	}
-	r.emit(Event{Type: typ, Time: now, TaskID: nt.ID, AgentID: a.ID, QueueID: nt.QueueID, State: nt.State})
 	return nil
 }
 
@@ -346,11 +348,11 @@ func (r *Router) Complete(ctx context.Context, taskID string) error {
 	}
 	now := r.clock.Now()
 	nt := r.toACW(e, DisconnectAgentCompleted, now)
+	r.stageTask(EventTaskAfterContactWork, e.t.State, nt, now)
 	if err := r.write1(ctx, "complete", nt); err != nil {
 		return err
 	}
 	r.apply(e, nt, now)
-	r.emitTask(EventTaskAfterContactWork, nt, now)
 	return nil
 }
 
@@ -401,6 +403,7 @@ func (r *Router) closeACW(ctx context.Context, e *taskEntry, now time.Time) erro
 // the holder's LastActivity in the same write.
 func (r *Router) release(ctx context.Context, e *taskEntry, nt *Task, now time.Time, op string, typ EventType) error {
 	a := e.holder
+	r.stageTask(typ, e.t.State, nt, now)
 	var err error
 	if a != nil {
 		na := &r.agentBuf
@@ -418,7 +421,6 @@ func (r *Router) release(ctx context.Context, e *taskEntry, nt *Task, now time.T
 		return err
 	}
 	r.apply(e, nt, now)
-	r.emitTask(typ, nt, now)
 	return nil
 }
 
@@ -491,11 +493,11 @@ func (r *Router) pauseResume(ctx context.Context, op, taskID string, to TaskStat
 		nt.PausedTotal += now.Sub(nt.LastPausedAt)
 		typ = EventTaskResumed
 	}
+	r.stageTask(typ, e.t.State, nt, now)
 	if err := r.write1(ctx, op, nt); err != nil {
 		return err
 	}
 	r.apply(e, nt, now)
-	r.emitTask(typ, nt, now)
 	return nil
 }
 
@@ -572,6 +574,11 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 		TransferCount: old.TransferCount + 1,
 		InitiatedAt:   now, EnqueuedAt: now, ExpiresAt: old.ExpiresAt,
 	}
+	tev := r.taskEvent(EventTaskTransferred, old.State, ended, now)
+	tev.RelatedTaskID = nt.ID
+	r.stage(tev)
+	r.stageTask(EventTaskCreated, "", nt, now)
+	r.stageTask(EventTaskQueued, "", nt, now)
 	if err := r.write(ctx, "transfer", []*Task{ended, nt}); err != nil {
 		r.seq--
 		return nil, err
@@ -580,9 +587,6 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 	ne := r.newEntry(nt.Channel)
 	r.tasks[nt.ID] = ne
 	r.apply(ne, nt, now)
-	r.emit(Event{Type: EventTaskTransferred, Time: now, TaskID: old.ID, AgentID: old.AgentID, QueueID: old.QueueID, State: ended.State, RelatedTaskID: nt.ID})
-	r.emitTask(EventTaskCreated, nt, now)
-	r.emitTask(EventTaskQueued, nt, now)
 	return userCopy(nt), nil
 }
 
@@ -641,11 +645,11 @@ func (r *Router) UpdateRouting(ctx context.Context, taskID string, u RoutingUpda
 	if u.ClearCriteria {
 		nt.RoutingCriteria = nil
 	}
+	r.stageTask(EventTaskUpdated, e.t.State, nt, now)
 	if err := r.write1(ctx, "update routing", nt); err != nil {
 		return err
 	}
 	r.apply(e, nt, now)
-	r.emitTask(EventTaskUpdated, nt, now)
 	return nil
 }
 
@@ -687,15 +691,17 @@ func (r *Router) UpdateAttributes(ctx context.Context, taskID string, attrs map[
 		}
 		updated = append(updated, nt)
 	}
+	now := r.clock.Now()
+	for _, nt := range updated {
+		r.stageTask(EventTaskUpdated, nt.State, nt, now)
+	}
 	if err := r.write(ctx, "update attributes", updated); err != nil {
 		return err
 	}
-	now := r.clock.Now()
 	for _, nt := range updated {
 		if e := r.tasks[nt.ID]; e != nil {
 			r.apply(e, nt, now)
 		}
-		r.emitTask(EventTaskUpdated, nt, now)
 	}
 	return nil
 }
@@ -734,11 +740,11 @@ func (r *Router) Reschedule(ctx context.Context, taskID string, at time.Time) er
 		nt.State, nt.EnqueuedAt, nt.CriteriaActivatedAt = StateQueued, now, now
 		typ = EventTaskQueued
 	}
+	r.stageTask(typ, e.t.State, nt, now)
 	if err := r.write1(ctx, "reschedule", nt); err != nil {
 		return err
 	}
 	r.apply(e, nt, now)
-	r.emitTask(typ, nt, now)
 	return nil
 }
 
@@ -749,10 +755,10 @@ func (r *Router) enqueueScheduled(ctx context.Context, e *taskEntry, now time.Ti
 	nt.State = StateQueued
 	nt.EnqueuedAt = now
 	nt.CriteriaActivatedAt = now
+	r.stageTask(EventTaskQueued, e.t.State, nt, now)
 	if err := r.write1(ctx, "enqueue scheduled task", nt); err != nil {
 		return err
 	}
 	r.apply(e, nt, now)
-	r.emitTask(EventTaskQueued, nt, now)
 	return nil
 }

@@ -30,6 +30,7 @@ type MemoryStore struct {
 	// task ID reaches earlier in a large change.
 	pending map[string]int64
 	lastSeq uint64 // highest Task.Sequence written
+	lastEvt uint64 // highest Event.Seq written
 	slab    []Task // unused task records, carved off one at a time
 	found   *Task  // scratch: the stored record checkTasks found last
 }
@@ -40,17 +41,23 @@ const memSlabSize = 64
 // earlier versions of the same ID in a map rather than by scanning the change.
 const memOverlayMin = 16
 
-// NewMemoryStore returns an empty MemoryStore.
+// NewMemoryStore returns an empty MemoryStore. The zero MemoryStore is
+// empty and ready to use too.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{
-		tasks:    make(map[string]*Task),
-		tokens:   make(map[string]string),
-		chains:   make(map[string][]string),
-		agents:   make(map[string]*Agent),
-		queues:   make(map[string]*Queue),
-		profiles: make(map[string]*RoutingProfile),
-		pending:  make(map[string]int64),
-	}
+	s := &MemoryStore{}
+	s.init()
+	return s
+}
+
+// init makes the maps of a zero MemoryStore. s.mu must be held for writing.
+func (s *MemoryStore) init() {
+	s.tasks = make(map[string]*Task)
+	s.tokens = make(map[string]string)
+	s.chains = make(map[string][]string)
+	s.agents = make(map[string]*Agent)
+	s.queues = make(map[string]*Queue)
+	s.profiles = make(map[string]*RoutingProfile)
+	s.pending = make(map[string]int64)
 }
 
 var (
@@ -91,8 +98,14 @@ func (s *MemoryStore) Write(ctx context.Context, c *Change) error {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.tasks == nil {
+		s.init()
+	}
 	if err := s.checkTasks(c.Tasks); err != nil {
 		return err
+	}
+	for i := range c.Events {
+		s.lastEvt = max(s.lastEvt, c.Events[i].Seq)
 	}
 	if len(c.Tasks) == 1 {
 		// The common case: checkTasks already looked the task up.
@@ -325,6 +338,7 @@ func (s *MemoryStore) Load(ctx context.Context) (*Snapshot, error) {
 		Agents:   memSortedByID(s.agents, func(a *Agent) string { return a.ID }, (*Agent).clone),
 
 		LastSequence: s.lastSeq,
+		LastEventSeq: s.lastEvt,
 	}
 	for _, t := range s.tasks {
 		if !t.State.Final() {

@@ -2,7 +2,9 @@ package switchboard
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"sync"
@@ -56,8 +58,17 @@ type Router struct {
 	free        []*taskEntry // entries to reuse (see newEntry)
 	agentBuf    Agent        // scratch for agent changes
 
+	// The event log. eventSeq is the Seq of the last event published;
+	// staged holds the events of the change being written (published only
+	// if the write succeeds); unstored holds published events no change
+	// carried (router.error, routing steps), whose Seqs reach the store with
+	// the next write or at Close.
 	eventSeq uint64
+	staged   []Event
+	unstored []Event
 	subs     []*Subscription
+	feeds    []*feed
+	logger   *slog.Logger
 }
 
 type tokenEntry struct {
@@ -82,6 +93,11 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 	if c.NewID == nil {
 		c.NewID = newUUIDSource()
 	}
+	for i, cons := range c.Consumers {
+		if cons == nil {
+			return nil, invalid(fmt.Sprintf("Config.Consumers[%d]", i), "", "must not be nil")
+		}
+	}
 	r := &Router{
 		cfg:      c,
 		clock:    c.Clock,
@@ -93,15 +109,24 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 
 		openByState: map[TaskState]int{},
 		tokens:      map[string]tokenEntry{},
+		logger:      c.Logger,
 	}
 	snap, err := store.Load(ctx)
 	if err != nil {
 		return nil, &StoreError{Op: "load", Err: err}
 	}
+	if snap == nil {
+		return nil, &StoreError{Op: "load", Err: errNilSnapshot}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := r.rebuild(snap); err != nil {
 		return nil, err
+	}
+	// Consumers start after a successful load, so that a failed NewRouter
+	// leaves no goroutine behind, and before the first event of the rebuild.
+	for i, cons := range c.Consumers {
+		r.feeds = append(r.feeds, newFeed(cons, i, r.logger))
 	}
 	bg := context.WithoutCancel(ctx)
 	r.fireDue(bg)
@@ -114,6 +139,7 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 func (r *Router) rebuild(snap *Snapshot) error {
 	now := r.clock.Now()
 	r.seq = snap.LastSequence
+	r.eventSeq = snap.LastEventSeq
 	for _, q := range snap.Queues {
 		r.queues[q.ID] = &queueEntry{Queue: *q}
 	}
@@ -173,26 +199,52 @@ func (r *Router) rebuild(snap *Snapshot) error {
 	return nil
 }
 
-// Close stops the router's timers and ends every subscription. It waits for a
-// timer callback in progress to finish, so no goroutine of the router outlives
-// it. Methods called after Close return ErrClosed. Close is idempotent.
+// Close stops the router: its timers stop, every subscription ends, and
+// methods called afterwards return ErrClosed. It waits for a timer callback
+// in progress to finish, then for every Consumer to take every event, until
+// ctx ends; no goroutine of the router outlives a Close that returned nil.
+// The Seq of events no change carried is written to the store, so a router
+// started over it continues the event log without reusing a Seq.
+//
+// Close reports what it could not finish: consumers still holding events
+// when ctx ended (their goroutines then finish on their own), or a refused
+// final write. Close is idempotent; a second Close waits again for what the
+// first left unfinished.
 func (r *Router) Close(ctx context.Context) error {
 	r.mu.Lock()
-	if r.closed {
-		r.mu.Unlock()
-		r.inflight.Wait() // a first Close may still be waiting for a callback
-		return nil
+	first := !r.closed
+	var errs []error
+	if first {
+		r.closed = true
+		r.disarm()
+		if len(r.unstored) > 0 {
+			c := &Change{Events: r.unstored}
+			if err := r.store.Write(context.WithoutCancel(ctx), c); err != nil {
+				errs = append(errs, &StoreError{Op: "close: store last event Seq", Err: err})
+			}
+			clear(r.unstored)
+			r.unstored = r.unstored[:0]
+		}
 	}
-	r.closed = true
-	r.disarm()
 	subs := r.subs
 	r.subs = nil
+	feeds := r.feeds
 	r.mu.Unlock()
 	for _, s := range subs {
 		s.end(ErrClosed)
 	}
 	r.inflight.Wait()
-	return nil
+	for _, f := range feeds {
+		f.close()
+	}
+	for _, f := range feeds {
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			errs = append(errs, fmt.Errorf("switchboard: close: consumer %d has %d events to take: %w", f.index, f.pending(), ctx.Err()))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // lock takes the router lock for one public operation.
@@ -220,6 +272,16 @@ func (r *Router) rlock() error {
 // are written with ctx's values but not its cancellation, so a caller that
 // gives up after its own change landed cannot leave routing half-done.
 func (r *Router) unlock(ctx context.Context) {
+	if len(r.staged) > 0 {
+		// Events are staged just before the write that carries them; an
+		// operation that staged and then gave up must not leak them into
+		// the next write.
+		r.dropStaged()
+		if r.cfg.Test.CheckInvariants {
+			r.mu.Unlock()
+			panic("switchboard: internal error: events staged without a write")
+		}
+	}
 	if len(r.dirtyTasks)+len(r.dirtyAgents) > 0 {
 		if ctx.Done() != nil {
 			ctx = context.WithoutCancel(ctx)
@@ -282,13 +344,29 @@ func (r *Router) write(ctx context.Context, op string, tasks []*Task, agents ...
 	return err
 }
 
-// writeChange stores c, wrapping a refusal in a *StoreError naming op. Every
-// store write of the router goes through here.
+// writeChange stores c together with the staged events, wrapping a refusal
+// in a *StoreError naming op, and publishes the events once the store has
+// them. Every store write of the router goes through here.
 func (r *Router) writeChange(ctx context.Context, op string, c *Change) error {
-	if err := r.store.Write(ctx, c); err != nil {
+	c.Events = r.staged
+	err := r.store.Write(ctx, c)
+	c.Events = nil
+	if err != nil {
+		r.dropStaged()
 		return &StoreError{Op: op, Err: err}
 	}
+	clear(r.unstored) // this write's Seqs cover theirs
+	r.unstored = r.unstored[:0]
+	for i := range r.staged {
+		r.publish(&r.staged[i])
+	}
+	r.dropStaged()
 	return nil
+}
+
+func (r *Router) dropStaged() {
+	clear(r.staged)
+	r.staged = r.staged[:0]
 }
 
 func (r *Router) write1(ctx context.Context, op string, t *Task, agents ...*Agent) error {
@@ -297,14 +375,68 @@ func (r *Router) write1(ctx context.Context, op string, t *Task, agents ...*Agen
 	return r.write(ctx, op, buf[:], agents...)
 }
 
-func (r *Router) emit(e Event) {
-	r.eventSeq++
-	if len(r.subs) == 0 {
-		return
-	}
-	e.Seq = r.eventSeq
+// stage numbers an event of the change about to be written; writeChange
+// publishes it if the write succeeds.
+func (r *Router) stage(e Event) {
+	e.Seq = r.eventSeq + uint64(len(r.staged)) + 1
 	if e.Time.IsZero() {
 		e.Time = r.clock.Now()
+	}
+	r.staged = append(r.staged, e)
+}
+
+// stageTask stages an event about task t, whose state before the change was
+// prev, as the change leaves it.
+func (r *Router) stageTask(typ EventType, prev TaskState, t *Task, now time.Time) {
+	r.stage(r.taskEvent(typ, prev, t, now))
+}
+
+// taskEvent describes task t after an event of type typ.
+func (r *Router) taskEvent(typ EventType, prev TaskState, t *Task, now time.Time) Event {
+	e := Event{
+		Type: typ, Time: now, TaskID: t.ID, AgentID: t.AgentID, QueueID: t.QueueID,
+		Channel: t.Channel, InitiationMethod: t.InitiationMethod, Priority: t.Priority,
+		PreviousState: prev, State: t.State, Version: t.Version, OfferExpiresAt: t.OfferExpiresAt,
+	}
+	if e.AgentID == "" {
+		e.AgentID = t.TargetAgentID
+	}
+	if a := r.agents[e.AgentID]; a != nil {
+		e.RoutingProfileID = a.RoutingProfileID
+	}
+	return e
+}
+
+// emit publishes an event that no store write carries (a routing step, a
+// router.error). Its Seq reaches the store with the next write's, or at
+// Close.
+func (r *Router) emit(e Event) {
+	e.Seq = r.eventSeq + 1
+	if e.Time.IsZero() {
+		e.Time = r.clock.Now()
+	}
+	r.publish(&e)
+	if len(r.unstored) == maxUnstored {
+		// Only the highest Seq matters to the store; keep the newest.
+		copy(r.unstored, r.unstored[1:])
+		r.unstored = r.unstored[:maxUnstored-1]
+	}
+	r.unstored = append(r.unstored, e)
+}
+
+// maxUnstored bounds the events kept for Close to write when no change
+// carried them (a store that keeps failing produces one per retry).
+const maxUnstored = 64
+
+// publish gives a numbered event to every subscription and consumer. It does
+// a constant amount of work per receiver and never waits on one.
+func (r *Router) publish(e *Event) {
+	r.eventSeq = e.Seq
+	for _, f := range r.feeds {
+		f.push(e)
+	}
+	if len(r.subs) == 0 {
+		return
 	}
 	ended := false
 	for _, s := range r.subs {
@@ -321,13 +453,11 @@ func (r *Router) emit(e Event) {
 	}
 }
 
-func (r *Router) emitTask(typ EventType, t *Task, now time.Time) {
-	r.emit(Event{Type: typ, Time: now, TaskID: t.ID, AgentID: t.AgentID, QueueID: t.QueueID, State: t.State})
-}
-
 // failed reports work the router started on its own that the store refused.
 func (r *Router) failed(op, taskID string, err error) {
-	r.emit(Event{Type: EventError, TaskID: taskID, Err: fmt.Errorf("switchboard: %s: %w", op, err)})
+	err = fmt.Errorf("switchboard: %s: %w", op, err)
+	r.logger.Warn("switchboard: store refused the router's own work; retrying", "op", op, "task", taskID, "err", err)
+	r.emit(Event{Type: EventError, TaskID: taskID, Err: err})
 }
 
 // Subscribe returns a subscription to every event from now on.
@@ -485,6 +615,16 @@ func (r *Router) offer(ctx context.Context, e *taskEntry, a *agentEntry) error {
 	na := &r.agentBuf
 	*na = a.Agent
 	na.LastActivity = now
+	ev := r.taskEvent(EventTaskOffered, e.t.State, nt, now)
+	if auto {
+		// The offer and the connection are one change: the offered event
+		// shows the offer as it would have been.
+		ev.State, ev.OfferExpiresAt = StateOffered, time.Time{}
+		r.stage(ev)
+		r.stageTask(EventTaskAccepted, StateOffered, nt, now)
+	} else {
+		r.stage(ev)
+	}
 	if err := r.write1(ctx, "offer", nt, na); err != nil {
 		return err
 	}
@@ -492,9 +632,5 @@ func (r *Router) offer(ctx context.Context, e *taskEntry, a *agentEntry) error {
 	a.Agent = *na
 	r.indexAgent(a)
 	r.apply(e, nt, now)
-	r.emit(Event{Type: EventTaskOffered, Time: now, TaskID: nt.ID, AgentID: a.ID, QueueID: nt.QueueID, State: StateOffered})
-	if auto {
-		r.emitTask(EventTaskAccepted, nt, now)
-	}
 	return nil
 }

@@ -1,6 +1,9 @@
 package switchboard
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // Store is where the router keeps its state. The host implements it over its
 // own database; NewMemoryStore is the in-memory default. Every change the
@@ -49,6 +52,16 @@ type Change struct {
 	DeleteAgents   []string
 	DeleteQueues   []string
 	DeleteProfiles []string
+
+	// Events are the events this change causes, numbered in Seq order, to be
+	// published once Write succeeds. A store must keep at least the highest
+	// Seq it was ever given (Snapshot.LastEventSeq), so that the event log
+	// continues without a repeated Seq after a restart; a store may also keep
+	// the events themselves, in the same transaction, as an outbox. A change
+	// may carry only Events (Close writes the Seqs of events no change
+	// carried). Like the rest of the change, the slice is valid only during
+	// Write.
+	Events []Event
 }
 
 func (c *Change) reset() {
@@ -68,4 +81,9 @@ type Snapshot struct {
 	// LastSequence is the highest Task.Sequence ever written, open or
 	// finished, so that a restarted router never hands one out twice.
 	LastSequence uint64
+	// LastEventSeq is the highest Event.Seq ever written with a Change, so
+	// that a restarted router continues the event log after it.
+	LastEventSeq uint64
 }
+
+var errNilSnapshot = errors.New("store returned no snapshot and no error")

@@ -128,7 +128,7 @@ func (r *Router) fire(ctx context.Context, e *taskEntry, kind timerKind, now, at
 		for i := 0; i < e.levels; i++ {
 			r.joinLevel(e, e.lane.levels[i])
 		}
-		r.emitTask(EventTaskRoutingStep, t, now)
+		r.emit(r.taskEvent(EventTaskRoutingStep, t.State, t, now))
 		r.markTask(e)
 		return nil
 	}
