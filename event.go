@@ -60,11 +60,11 @@ type Event struct {
 	Channel          Channel
 	RoutingProfileID string // the routing profile of AgentID, when there is one
 	InitiationMethod InitiationMethod
-	Priority         int       // the task's priority
-	PreviousState    TaskState // the task's state before the event ("" for a new task)
-	State            TaskState // the task's state after the event
-	Version          int64     // the task's Version after the event
-	OfferExpiresAt   time.Time // for EventTaskOffered: when the offer times out
+	Priority         int         // the task's priority
+	PreviousState    TaskState   // the task's state before the event ("" for a new task)
+	State            TaskState   // the task's state after the event
+	Version          int64       // the task's Version after the event
+	OfferExpiresAt   time.Time   // for EventTaskOffered: when the offer times out
 	Status           AgentStatus // for agent events: the agent's status
 	// RelatedTaskID is the new segment for EventTaskTransferred.
 	RelatedTaskID string
