@@ -1,0 +1,6 @@
+//go:build race
+
+package switchboard
+
+// raceEnabled is true under -race, where long tests run a smaller size.
+const raceEnabled = true
