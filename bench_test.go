@@ -37,6 +37,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -54,12 +55,13 @@ const (
 
 // worldSpec describes a steady-state world.
 type worldSpec struct {
-	agents   int                          // all Available on one profile serving one queue
-	tasks    int                          // waiting tasks, kept constant
-	skills   func(i int) []sb.Proficiency // agent i's proficiencies; nil for none
-	criteria *sb.RoutingCriteria          // carried by every task; nil for none
-	check    bool                         // switchboard: check invariants after every operation
-	newImpl  func(testing.TB, *sb.ManualClock, *worldSpec) routeImpl
+	agents    int                          // all Available on one profile serving one queue
+	tasks     int                          // waiting tasks, kept constant
+	skills    func(i int) []sb.Proficiency // agent i's proficiencies; nil for none
+	criteria  *sb.RoutingCriteria          // carried by every task; nil for none
+	check     bool                         // switchboard: check invariants after every operation
+	newImpl   func(testing.TB, *sb.ManualClock, *worldSpec) routeImpl
+	consumers []sb.Consumer // switchboard: lossless consumers attached
 }
 
 // routeImpl is one router under test, reduced to what the workload needs.
@@ -267,6 +269,15 @@ func newSwitchboard(tb testing.TB, clock *sb.ManualClock, spec *worldSpec) route
 	return newSwitchboardOver(tb, clock, spec, sb.NewMemoryStore())
 }
 
+// newSwitchboardConsumer is newSwitchboard with one lossless consumer
+// attached, which counts what it receives: the cost the event log adds for
+// metrics or records.
+func newSwitchboardConsumer(tb testing.TB, clock *sb.ManualClock, spec *worldSpec) routeImpl {
+	var n atomic.Uint64
+	spec.consumers = []sb.Consumer{sb.ConsumerFunc(func(sb.Event) { n.Add(1) })}
+	return newSwitchboardOver(tb, clock, spec, sb.NewMemoryStore())
+}
+
 // newSwitchboardNoStore runs the router over a store that keeps nothing: the
 // routing engine's own cost, without the durable copy of every change.
 func newSwitchboardNoStore(tb testing.TB, clock *sb.ManualClock, spec *worldSpec) routeImpl {
@@ -290,9 +301,10 @@ func newSwitchboardOver(tb testing.TB, clock *sb.ManualClock, spec *worldSpec, s
 	tb.Helper()
 	ctx := context.Background()
 	r, err := sb.NewRouter(ctx, store, &sb.Config{
-		Clock: clock,
-		NewID: counterIDs(),
-		Test:  sb.TestConfig{CheckInvariants: spec.check},
+		Clock:     clock,
+		NewID:     counterIDs(),
+		Consumers: spec.consumers,
+		Test:      sb.TestConfig{CheckInvariants: spec.check},
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -842,6 +854,9 @@ var impls = []struct {
 	// The engine alone, over a store that keeps nothing: how much of a
 	// lifecycle is the durable copy of five task versions.
 	{"switchboard-nostore", newSwitchboardNoStore},
+	// With one lossless consumer attached: must stay within 10 % of
+	// impl=switchboard.
+	{"switchboard-consumer", newSwitchboardConsumer},
 }
 
 func runLifecycles(b *testing.B, spec worldSpec) {

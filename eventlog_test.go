@@ -334,6 +334,7 @@ func TestSubscriptionFilterAndIterator(t *testing.T) {
 	b.create(TaskInput{QueueID: "sales"})
 	b.create(TaskInput{QueueID: "sales"})
 	ctx, cancel := context.WithCancel(b.ctx)
+	defer cancel()
 	var got []string
 	for e, err := range sub.Events(ctx) {
 		if err != nil {
