@@ -4,6 +4,20 @@ import (
 	"fmt"
 )
 
+// Check verifies the router's internal consistency: every index agrees with
+// the tasks and agents it indexes, no agent is over capacity, every open task
+// has the timers its state needs. It returns the first inconsistency found,
+// or nil; ErrClosed after Close. Tests call it after each scenario, as
+// bbolt's Tx.Check; it walks every task and agent under the router's lock,
+// so a production host calls it rarely, if at all.
+func (r *Router) Check() error {
+	if err := r.rlock(); err != nil {
+		return err
+	}
+	defer r.mu.Unlock()
+	return r.checkInvariants()
+}
+
 // checkInvariants verifies that the indexes agree with the tasks and agents
 // they index. Tests call it after every scenario (and Config.Test can make the
 // router call it after every operation). It must be called with r.mu held.
