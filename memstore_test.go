@@ -14,3 +14,8 @@ func TestMemoryStoreConformance(t *testing.T) {
 func BenchmarkMemoryStore(b *testing.B) {
 	storetest.Benchmark(b, func(*testing.B) switchboard.Store { return switchboard.NewMemoryStore() })
 }
+
+// The zero MemoryStore is ready to use and passes the same suite.
+func TestZeroMemoryStoreConformance(t *testing.T) {
+	storetest.Run(t, func(*testing.T) switchboard.Store { return &switchboard.MemoryStore{} })
+}

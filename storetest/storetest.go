@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) switchboard.Store) {
 		{"Chain", testChain},
 		{"Load", testLoad},
 		{"LastSequence", testLastSequence},
+		{"LastEventSeq", testLastEventSeq},
 		{"Ownership", testOwnership},
 		{"Delete", testDelete},
 		{"Upsert", testUpsert},
@@ -824,6 +825,42 @@ func testLastSequence(t *testing.T, s switchboard.Store) {
 	}
 	if len(snap.OpenTasks) != 1 || snap.OpenTasks[0].ID != "open" {
 		t.Errorf("OpenTasks = %v, want only \"open\"", snap.OpenTasks)
+	}
+}
+
+// testLastEventSeq checks that Load reports the highest Event.Seq ever
+// written: with tasks, alone (as Router.Close writes it), never lowered by a
+// later change with lower Seqs, and untouched by a refused change.
+func testLastEventSeq(t *testing.T, s switchboard.Store) {
+	ctx := t.Context()
+	last := func() uint64 {
+		t.Helper()
+		snap, err := s.Load(ctx)
+		if err != nil {
+			t.Fatalf("Load: %v", err)
+		}
+		return snap.LastEventSeq
+	}
+	if got := last(); got != 0 {
+		t.Fatalf("empty store: LastEventSeq = %d, want 0", got)
+	}
+	task := newTask("evt", 1)
+	write(t, s, &switchboard.Change{Tasks: []*switchboard.Task{task}, Events: []switchboard.Event{
+		{Seq: 1, Type: switchboard.EventTaskCreated, TaskID: "evt"},
+		{Seq: 2, Type: switchboard.EventTaskQueued, TaskID: "evt"},
+	}})
+	if got := last(); got != 2 {
+		t.Errorf("after events 1..2: LastEventSeq = %d, want 2", got)
+	}
+	write(t, s, &switchboard.Change{Events: []switchboard.Event{{Seq: 3, Type: switchboard.EventTaskRoutingStep, TaskID: "evt"}}})
+	if got := last(); got != 3 {
+		t.Errorf("after a change holding only event 3: LastEventSeq = %d, want 3", got)
+	}
+	stale := newTask("evt", 1) // version 1 again: a conflict
+	err := s.Write(ctx, &switchboard.Change{Tasks: []*switchboard.Task{stale}, Events: []switchboard.Event{{Seq: 9}}})
+	wantConflict(t, err, "a stale task with event 9")
+	if got := last(); got != 3 {
+		t.Errorf("after a refused change with event 9: LastEventSeq = %d, want 3", got)
 	}
 }
 
