@@ -26,8 +26,21 @@
 //
 // Every change is written to a Store before it is acknowledged; NewRouter over
 // a store that holds state rebuilds indexes and timers and continues exactly.
-// All time comes from a Clock; NewManualClock makes tests exact. Subscribe
-// delivers ordered events without ever blocking the router.
+// All time comes from a Clock; NewManualClock makes tests exact.
+//
+// Every state change emits an Event with a Seq that is gapless for the life
+// of the data: events travel to the store in the same Change as the state
+// they describe, so a restarted router continues the log. There are two ways
+// to receive them, and the router never waits on either:
+//
+//   - Config.Consumers (lossless): every event exactly once, in Seq order,
+//     including the events NewRouter emits while it rebuilds; never cut off.
+//     For metrics, contact records, rules and outboxes.
+//   - Router.Subscribe (best effort): ordered events from the moment of the
+//     call, cut off with ErrSubscriberTooSlow past SubscribeOptions.MaxPending.
+//     For UIs and logs.
+//
+// docs/events.md in the repository states the guarantees of each path.
 //
 // # Concurrency
 //
