@@ -92,7 +92,8 @@ func (c *ManualClock) Advance(d time.Duration) {
 	if d < 0 {
 		panic("switchboard: ManualClock.Advance with a negative duration")
 	}
-	c.Set(c.Now().Add(d))
+	c.mu.Lock()
+	c.runTo(c.now.Add(d)) // read and move under one lock: concurrent Advances add up
 }
 
 // Set moves the clock to t, firing every timer that falls due on the way.
@@ -105,6 +106,12 @@ func (c *ManualClock) Set(t time.Time) {
 		c.mu.Unlock()
 		panic("switchboard: ManualClock.Set moves time backwards")
 	}
+	c.runTo(t)
+}
+
+// runTo moves the clock to t, firing due timers; c.mu is held on entry and
+// released on return.
+func (c *ManualClock) runTo(t time.Time) {
 	for {
 		slices.SortFunc(c.timers, func(a, b *manualTimer) int {
 			if c := a.at.Compare(b.at); c != 0 {

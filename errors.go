@@ -53,14 +53,20 @@ func (e *ValidationError) Error() string {
 func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
 
 func invalid(field, value, limit string) *ValidationError {
-	if len(value) > 64 {
-		cut := 61
-		for cut > 0 && !utf8.RuneStart(value[cut]) {
-			cut--
-		}
-		value = value[:cut] + "..."
+	return &ValidationError{Field: field, Value: shorten(value), Limit: limit}
+}
+
+// shorten cuts a value quoted in an error message to at most 64 bytes, on a
+// rune boundary, so that a hostile 10 MB ID gives a short message.
+func shorten(value string) string {
+	if len(value) <= 64 {
+		return value
 	}
-	return &ValidationError{Field: field, Value: value, Limit: limit}
+	cut := 61
+	for cut > 0 && !utf8.RuneStart(value[cut]) {
+		cut--
+	}
+	return value[:cut] + "..."
 }
 
 // StateError reports an operation that is not legal in the current state.
@@ -83,14 +89,15 @@ func (e *StateError) Error() string {
 // Is makes errors.Is(err, ErrInvalidState) true.
 func (e *StateError) Is(target error) bool { return target == ErrInvalidState }
 
-// NotFoundError names the kind and ID of a missing object. It matches ErrNotFound.
+// NotFoundError names the kind and ID of a missing object. It matches
+// ErrNotFound. ID holds the whole ID; Error quotes at most 64 bytes of it.
 type NotFoundError struct {
 	Kind string // "task", "queue", "routing profile", "agent"
 	ID   string
 }
 
 func (e *NotFoundError) Error() string {
-	return fmt.Sprintf("switchboard: %s %q not found", e.Kind, e.ID)
+	return fmt.Sprintf("switchboard: %s %q not found", e.Kind, shorten(e.ID))
 }
 
 // Is makes errors.Is(err, ErrNotFound) true.
