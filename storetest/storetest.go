@@ -180,6 +180,7 @@ func fullAgent(id string) *switchboard.Agent {
 		LastActivity:          at(-5),
 		Blocked:               switchboard.BlockedMissed,
 		BlockedTaskID:         "task-missed",
+		Activity:              switchboard.ActivityMissed,
 	}
 }
 
