@@ -71,15 +71,17 @@ func newStatusSet(defs []AgentStatusDefinition) (statusSet, error) {
 		default:
 			return statusSet{}, invalid(f+".Type", string(d.Type), "must be ROUTABLE, CUSTOM or OFFLINE")
 		}
-		if t, builtin := s.types[d.Name]; builtin && folded[strings.ToLower(string(d.Name))] == -1 {
-			// Listing a built-in is allowed, but only with its own type.
+		key := strings.ToLower(string(d.Name))
+		j, seen := folded[key]
+		if t := s.types[d.Name]; seen && j == -1 && t != "" {
+			// A built-in, listed for the first time: allowed with its own type.
 			if d.Type != t {
 				return statusSet{}, invalid(f+".Type", string(d.Type), fmt.Sprintf("built-in status %s is %s and cannot be retyped", d.Name, t))
 			}
-			folded[strings.ToLower(string(d.Name))] = i
+			folded[key] = i
 			continue
 		}
-		if j, dup := folded[strings.ToLower(string(d.Name))]; dup {
+		if seen {
 			what := "the built-in status"
 			if j >= 0 {
 				what = fmt.Sprintf("Config.AgentStatuses[%d]", j)
@@ -89,12 +91,12 @@ func newStatusSet(defs []AgentStatusDefinition) (statusSet, error) {
 		if d.Type == StatusTypeRoutable {
 			return statusSet{}, invalid(f+".Type", string(d.Type), "only the built-in Available is ROUTABLE, as in Amazon Connect")
 		}
-		folded[strings.ToLower(string(d.Name))] = i
+		folded[key] = i
 		s.list = append(s.list, d)
 		s.types[d.Name] = d.Type
 	}
 	if len(s.list) > MaxAgentStatuses {
-		return statusSet{}, invalid("Config.AgentStatuses", fmt.Sprint(len(defs)),
+		return statusSet{}, invalid("Config.AgentStatuses", fmt.Sprintf("%d statuses", len(s.list)),
 			fmt.Sprintf("at most %d statuses, Available and Offline included", MaxAgentStatuses))
 	}
 	return s, nil
