@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-	"unicode/utf8"
 )
 
 // This file holds the Router's configuration operations: queues, routing
@@ -135,14 +134,16 @@ func (r *Router) profilesSorted() []*profileEntry {
 
 // PutAgent creates an agent or replaces its configuration (name, routing
 // profile, proficiencies, auto-accept, ACW limits). A new agent starts in
-// a.Status (Offline when empty); an existing agent keeps its status and
-// runtime state, which change only through SetAgentStatus and ClearAgent.
+// a.Status (Offline when empty), which must be a configured status; an
+// existing agent keeps its status and runtime state, which change only
+// through SetAgentStatus and ClearAgent (a.Status and the other runtime
+// fields, Activity included, are then ignored).
 func (r *Router) PutAgent(ctx context.Context, a Agent) error {
 	if err := a.validate(); err != nil {
 		return err
 	}
 	if a.Status != "" {
-		if err := checkStatus(a.Status); err != nil {
+		if err := checkStatusName("Status", a.Status); err != nil {
 			return err
 		}
 	}
@@ -156,6 +157,7 @@ func (r *Router) PutAgent(ctx context.Context, a Agent) error {
 	}
 	now := r.clock.Now()
 	na := *a.clone()
+	na.Activity = ""
 	ae := r.agents[a.ID]
 	if ae != nil {
 		na.Status, na.StatusSince, na.LastActivity = ae.Status, ae.StatusSince, ae.LastActivity
@@ -163,6 +165,9 @@ func (r *Router) PutAgent(ctx context.Context, a Agent) error {
 	} else {
 		if na.Status == "" {
 			na.Status = StatusOffline
+		}
+		if err := r.cfg.statuses.check("Status", na.Status); err != nil {
+			return err
 		}
 		na.StatusSince, na.LastActivity = now, now
 		na.Blocked, na.BlockedTaskID = NotBlocked, ""
@@ -188,26 +193,25 @@ func (r *Router) PutAgent(ctx context.Context, a Agent) error {
 	return nil
 }
 
-func checkStatus(s AgentStatus) error {
-	if n := utf8.RuneCountInString(string(s)); n < 1 || n > 127 || !utf8.ValidString(string(s)) {
-		return invalid("Status", string(s), "1..127 characters")
-	}
-	return nil
-}
-
-// SetAgentStatus sets an agent's status. Setting StatusAvailable makes the
-// agent routable (LastActivity restarts the idle clock); any other status
-// stops new offers but leaves current tasks and pending offers alone.
+// SetAgentStatus sets an agent's status, which must be one of the router's
+// configured statuses (Router.AgentStatuses; names are case-sensitive):
+// anything else is a *ValidationError naming Status and changes nothing.
+// A ROUTABLE status (Available) makes the agent routable (LastActivity
+// restarts the idle clock); a CUSTOM or OFFLINE status stops new offers at
+// once but leaves current tasks and pending offers alone. There is no
+// deferred "next status": the new status applies at once, also while the
+// agent holds tasks.
 func (r *Router) SetAgentStatus(ctx context.Context, agentID string, status AgentStatus) error {
-	if err := checkStatus(status); err != nil {
+	if err := r.cfg.statuses.check("Status", status); err != nil {
 		return err
 	}
+	routable := r.cfg.statuses.typeOf(status) == StatusTypeRoutable
 	return r.changeAgent(ctx, agentID, EventAgentStatusChanged, func(na *Agent, now time.Time) bool {
 		if na.Status == status {
 			return false
 		}
 		na.Status, na.StatusSince = status, now
-		if status.Routable() {
+		if routable {
 			na.LastActivity = now
 		}
 		return true

@@ -8,9 +8,12 @@ import (
 	"unicode/utf8"
 )
 
-// AgentStatus is an agent's chosen status. StatusAvailable is the only
-// routable status; StatusOffline is offline; any other value is a custom,
-// non-routable status such as "Break" or "Lunch".
+// AgentStatus is an agent's chosen status: the name of one of the router's
+// configured statuses (Config.AgentStatuses, Router.AgentStatuses). Its
+// AgentStatusType decides routing: StatusAvailable is the only ROUTABLE
+// status, StatusOffline is OFFLINE, and configured statuses such as "Break"
+// or "Lunch" are CUSTOM. Names are case-sensitive: "available" is not
+// Available.
 type AgentStatus string
 
 // Built-in agent statuses.
@@ -19,7 +22,9 @@ const (
 	StatusOffline   AgentStatus = "Offline"
 )
 
-// Routable reports whether agents in status s receive new work.
+// Routable reports whether agents in status s receive new work. Only the
+// built-in Available is of type ROUTABLE (as in Amazon Connect), so this is
+// s == StatusAvailable; the router itself decides by the status's type.
 func (s AgentStatus) Routable() bool { return s == StatusAvailable }
 
 // Proficiency is one skill of an agent: a predefined attribute value at a
@@ -59,6 +64,10 @@ type Agent struct {
 	Blocked BlockReason
 	// BlockedTaskID is the task that was missed or rejected.
 	BlockedTaskID string
+	// Activity is what the agent is doing (Amazon Connect's Agent
+	// Activity), computed by Router.Agent when read from the agent's tasks,
+	// Blocked and Status. It is never stored; PutAgent ignores it.
+	Activity AgentActivity
 }
 
 // BlockReason says why an agent receives no work until cleared.

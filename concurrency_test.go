@@ -310,7 +310,7 @@ func runStress(t *testing.T, o stressOpts) {
 	fs := newFaultStore() // counts writes; refuses none
 	var ids atomic.Int64
 	r, err := NewRouter(ctx, fs, &Config{
-		Clock: o.clock, OfferTimeout: o.offer, RetryInterval: time.Millisecond,
+		Clock: o.clock, AgentStatuses: testStatuses, OfferTimeout: o.offer, RetryInterval: time.Millisecond,
 		NewID: func() string { return fmt.Sprintf("s%d", ids.Add(1)) },
 		Test:  TestConfig{CheckInvariants: true},
 	})

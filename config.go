@@ -85,8 +85,17 @@ type Config struct {
 	// work that failed and will be retried, consumers that panicked. nil
 	// discards them.
 	Logger *slog.Logger
+	// AgentStatuses are the statuses agents may be set to besides the
+	// built-in Available (ROUTABLE) and Offline (OFFLINE), which always exist
+	// and may be listed only with their own type. As in Amazon Connect, only
+	// Available is ROUTABLE: the others are CUSTOM (e.g. "Break", "Lunch") or
+	// OFFLINE. Names are 1..127 characters of valid UTF-8 without control
+	// characters, unique ignoring case; at most 50 statuses in all.
+	AgentStatuses []AgentStatusDefinition
 	// Test holds knobs for tests.
 	Test TestConfig
+
+	statuses statusSet // AgentStatuses with the built-ins, set by withDefaults
 }
 
 // TestConfig holds knobs for tests.
@@ -145,6 +154,11 @@ func (c *Config) withDefaults() (Config, error) {
 	case out.MissedPolicy != BlockUntilCleared && out.MissedPolicy != StayAvailable:
 		return out, invalid("Config.MissedPolicy", fmt.Sprint(out.MissedPolicy), "unknown policy")
 	}
+	st, err := newStatusSet(out.AgentStatuses)
+	if err != nil {
+		return out, err
+	}
+	out.statuses = st
 	return out, nil
 }
 

@@ -165,7 +165,7 @@ func TestRoutingCriteriaClone(t *testing.T) {
 // Steps relax in the router as activeStep says: a French expert for 30 s,
 // then any French speaker for 30 s, then anyone.
 func TestRoutingCriteriaStepsInRouter(t *testing.T) {
-	b := newBench(t, nil)
+	b := newBench(t, &Config{AgentStatuses: testStatuses})
 	b.queue("q")
 	b.profile("p", 1, "q")
 	b.agent("zoe", "p") // no skills: only once every step expired

@@ -71,7 +71,7 @@ func runSeeds(t *testing.T, test, replayFlag string, replay uint64, size simSize
 func runDifferential(t *testing.T, seed uint64, nops int, verbose bool) {
 	rng := rand.New(rand.NewPCG(seed, 0x5b0a4d))
 	w := simRandomWorld(rng)
-	b := newBench(t, &Config{MissedPolicy: w.policy})
+	b := newBench(t, &Config{MissedPolicy: w.policy, AgentStatuses: testStatuses})
 	w.install(b)
 	b.sub.Drain()
 	ref := newRefRouter(w, b.clock.Now())
@@ -147,7 +147,7 @@ func TestDifferentialResumeOfferedTask(t *testing.T) {
 // runDifferential does.
 func simRunScript(t *testing.T, w *simWorld, ops []simOp) {
 	t.Helper()
-	b := newBench(t, &Config{MissedPolicy: w.policy})
+	b := newBench(t, &Config{MissedPolicy: w.policy, AgentStatuses: testStatuses})
 	w.install(b)
 	b.sub.Drain()
 	ref := newRefRouter(w, b.clock.Now())

@@ -100,6 +100,7 @@ type agentEntry struct {
 	queue   [numChannels]*btree.BTreeG[taskKey] // agent queue per channel
 	queued  int                                 // tasks waiting in the agent queue
 	mark    uint64                              // dedup scratch for candidate scans
+	routes  bool                                // Status is of type ROUTABLE (set by indexAgent)
 }
 
 func agentLess(a, b *agentEntry) bool {
@@ -111,7 +112,7 @@ func agentLess(a, b *agentEntry) bool {
 
 // ready reports whether the agent may receive a task on channel ch now.
 func (a *agentEntry) ready(ch int) bool {
-	if !a.Status.Routable() || a.Blocked != NotBlocked || a.profile == nil {
+	if !a.routes || a.Blocked != NotBlocked || a.profile == nil {
 		return false
 	}
 	p := a.profile
@@ -246,6 +247,7 @@ func (r *Router) unindexAgent(a *agentEntry) {
 }
 
 func (r *Router) indexAgent(a *agentEntry) {
+	a.routes = r.cfg.statuses.typeOf(a.Status) == StatusTypeRoutable
 	p := a.profile
 	if p == nil {
 		return

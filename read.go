@@ -41,7 +41,7 @@ func (r *Router) Agent(id string) (*Agent, error) {
 	if a == nil {
 		return nil, notFound("agent", id)
 	}
-	return a.Agent.clone(), nil
+	return r.agentView(a), nil
 }
 
 // AgentTasks returns copies of the tasks an agent holds (offered, connected,

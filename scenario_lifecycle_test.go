@@ -358,7 +358,7 @@ func TestScenarioTransferWaitingTaskToQueue(t *testing.T) {
 // after-contact work (TRANSFERRED), keeping her slot; the new one waits in
 // Ben's agent queue and is offered to him.
 func TestScenarioTransferConnectedTaskToAgent(t *testing.T) {
-	b := newBench(t, nil)
+	b := newBench(t, &Config{AgentStatuses: testStatuses})
 	b.queue("billing")
 	b.profile("desk", 1, "billing")
 	b.agent("ana", "desk")

@@ -305,7 +305,7 @@ func TestRestartCloseLeavesNoGoroutine(t *testing.T) {
 // After Close every method returns ErrClosed (errors.go, Router.Close), and
 // Close itself may be called again.
 func TestRestartMethodsAfterCloseReturnErrClosed(t *testing.T) {
-	b := newBench(t, nil)
+	b := newBench(t, &Config{AgentStatuses: testStatuses})
 	b.queue("billing")
 	b.profile("desk", 1, "billing")
 	b.agent("ana", "desk")

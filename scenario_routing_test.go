@@ -46,7 +46,7 @@ func scnOffersIn(evs []Event) []string {
 // waits; when Ben becomes Available he pulls it, and when Ana comes back from
 // lunch she pulls the next one.
 func TestScenarioOnlyAvailableAgentsReceiveWork(t *testing.T) {
-	b := newBench(t, nil)
+	b := newBench(t, &Config{AgentStatuses: testStatuses})
 	b.queue("billing")
 	b.profile("desk", 1, "billing")
 	b.put(Agent{ID: "ana", RoutingProfileID: "desk", Status: "Lunch"})
@@ -365,7 +365,7 @@ func TestScenarioUpdateRoutingMovesTaskInLine(t *testing.T) {
 // agent is given a task, when it becomes Available again, and when it frees a
 // slot.
 func TestScenarioLongestIdleAgentFirst(t *testing.T) {
-	b := newBench(t, nil)
+	b := newBench(t, &Config{AgentStatuses: testStatuses})
 	b.queue("billing")
 	b.profile("desk", 2, "billing")
 	for _, id := range []string{"ana", "ben", "cara"} { // available at 0m, 1m, 2m

@@ -421,7 +421,7 @@ func TestStoreFailureLiveContextFollowUpLands(t *testing.T) {
 // both are ready and t1 waits: it must go to bob.
 func TestStoreFailureRetryKeepsRejecterLast(t *testing.T) {
 	const retry = 3 * time.Second
-	b, fs := newFaultBenchChecked(t, &Config{RetryInterval: retry, MissedPolicy: StayAvailable}, false)
+	b, fs := newFaultBenchChecked(t, &Config{RetryInterval: retry, MissedPolicy: StayAvailable, AgentStatuses: testStatuses}, false)
 	failureWorld(b)
 	b.agent("ana", "desk")
 	b.clock.Advance(time.Second)

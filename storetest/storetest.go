@@ -300,12 +300,19 @@ func describeAll(ts []*switchboard.Task) string {
 	return "[" + strings.Join(parts, " ") + "]"
 }
 
-// checkAllSet fails when a field of the struct v points to is its zero
-// value, so that the round-trip fixtures keep covering every field.
+// computedFields are filled by the router when it answers a read and are
+// never stored: a store need not keep them.
+var computedFields = map[string]bool{"Agent.Activity": true}
+
+// checkAllSet fails when a stored field of the struct v points to is its
+// zero value, so that the round-trip fixtures keep covering every field.
 func checkAllSet(t *testing.T, v any) {
 	t.Helper()
 	rv := reflect.ValueOf(v).Elem()
 	for i := range rv.NumField() {
+		if computedFields[rv.Type().Name()+"."+rv.Type().Field(i).Name] {
+			continue
+		}
 		if rv.Field(i).IsZero() {
 			t.Errorf("storetest fixture: %s.%s is not set", rv.Type().Name(), rv.Type().Field(i).Name)
 		}
