@@ -147,6 +147,10 @@ func (r *Router) rebuild(snap *Snapshot) error {
 		r.installProfile(p, now)
 	}
 	for _, a := range snap.Agents {
+		if r.cfg.statuses.typeOf(a.Status) == "" {
+			r.logger.Warn("switchboard: agent has a status that is not configured; it gets no work until set to one that is",
+				"agent", a.ID, "status", string(a.Status))
+		}
 		ae := &agentEntry{Agent: *a, held: map[*taskEntry]struct{}{}}
 		ae.profile = r.profiles[a.RoutingProfileID]
 		if ae.profile != nil {
