@@ -394,3 +394,30 @@ func TestNewRouterRefusesANilSnapshot(t *testing.T) {
 		t.Fatalf("NewRouter = %v, want a *StoreError", err)
 	}
 }
+
+// snapshotStore returns a fixed snapshot from Load.
+type snapshotStore struct {
+	*MemoryStore
+	snap *Snapshot
+}
+
+func (s snapshotStore) Load(context.Context) (*Snapshot, error) { return s.snap, nil }
+
+func TestNewRouterRefusesACorruptSnapshot(t *testing.T) {
+	for name, snap := range map[string]*Snapshot{
+		"nil task":        {OpenTasks: []*Task{nil}},
+		"nil queue":       {Queues: []*Queue{nil}},
+		"nil agent":       {Agents: []*Agent{nil}},
+		"nil profile":     {Profiles: []*RoutingProfile{nil}},
+		"task without ID": {OpenTasks: []*Task{{State: StateQueued}}},
+		"task twice":      {Queues: []*Queue{{ID: "q", Name: "q"}}, OpenTasks: []*Task{{ID: "t", State: StateQueued, QueueID: "q"}, {ID: "t", State: StateQueued, QueueID: "q"}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := NewRouter(context.Background(), snapshotStore{NewMemoryStore(), snap}, &Config{Clock: NewManualClock(t0)})
+			var se *StoreError
+			if !errors.As(err, &se) {
+				t.Fatalf("NewRouter = %v, want a *StoreError", err)
+			}
+		})
+	}
+}

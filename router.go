@@ -137,6 +137,9 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 
 // rebuild loads a snapshot into empty indexes.
 func (r *Router) rebuild(snap *Snapshot) error {
+	if err := checkSnapshot(snap); err != nil {
+		return &StoreError{Op: "load", Err: err}
+	}
 	now := r.clock.Now()
 	r.seq = snap.LastSequence
 	r.eventSeq = snap.LastEventSeq
@@ -199,6 +202,48 @@ func (r *Router) rebuild(snap *Snapshot) error {
 	for _, a := range r.agents {
 		r.indexAgent(a)
 		r.markAgent(a)
+	}
+	return nil
+}
+
+// checkSnapshot refuses a snapshot a buggy store returned: nil records,
+// records without an ID, the same ID twice. The router would otherwise crash
+// or index two tasks under one ID.
+func checkSnapshot(snap *Snapshot) error {
+	seen := map[string]bool{}
+	check := func(kind string, i int, isNil bool, id func() string) error {
+		if isNil {
+			return fmt.Errorf("snapshot holds a nil %s at index %d", kind, i)
+		}
+		k := kind + "\x00" + id()
+		if id() == "" {
+			return fmt.Errorf("snapshot holds a %s without an ID at index %d", kind, i)
+		}
+		if seen[k] {
+			return fmt.Errorf("snapshot holds %s %q twice", kind, shorten(id()))
+		}
+		seen[k] = true
+		return nil
+	}
+	for i, q := range snap.Queues {
+		if err := check("queue", i, q == nil, func() string { return q.ID }); err != nil {
+			return err
+		}
+	}
+	for i, p := range snap.Profiles {
+		if err := check("routing profile", i, p == nil, func() string { return p.ID }); err != nil {
+			return err
+		}
+	}
+	for i, a := range snap.Agents {
+		if err := check("agent", i, a == nil, func() string { return a.ID }); err != nil {
+			return err
+		}
+	}
+	for i, t := range snap.OpenTasks {
+		if err := check("task", i, t == nil, func() string { return t.ID }); err != nil {
+			return err
+		}
 	}
 	return nil
 }
