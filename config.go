@@ -35,6 +35,10 @@ const (
 	MaxAttributeSize = 32 * 1024 // bytes of all attribute keys and values
 	MaxReferences    = 25
 	MaxReferenceLen  = 4096
+	// MaxIDLen bounds every ID: of tasks (Config.NewID), queues, routing
+	// profiles, agents. Connect's are 36-character UUIDs or ARNs of at most
+	// 256 characters.
+	MaxIDLen = 256
 )
 
 // MissedPolicy decides what happens to an agent who rejects an offer or lets

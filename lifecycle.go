@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"time"
+	"unicode/utf8"
 )
 
 // This file holds the task operations of the Router: create, accept, reject,
@@ -69,9 +70,12 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 	if err := r.link(ctx, t); err != nil {
 		return nil, err
 	}
-	r.seq++
-	t.Sequence = r.seq
-	t.ID = r.cfg.NewID()
+	t.Sequence = r.seq + 1
+	id, err := r.newTaskID()
+	if err != nil {
+		return nil, err
+	}
+	t.ID = id
 	if t.InitialTaskID == "" {
 		t.InitialTaskID = t.ID
 	}
@@ -91,9 +95,9 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 		r.stageTask(EventTaskQueued, "", t, now)
 	}
 	if err := r.write1(ctx, "create task", t); err != nil {
-		r.seq--
-		return nil, err
+		return nil, r.explainNewIDConflict(t.ID, err)
 	}
+	r.seq = t.Sequence
 	e := r.newEntry(t.Channel)
 	r.tasks[t.ID] = e
 	r.apply(e, t, now)
@@ -101,6 +105,28 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 		r.rememberToken(t)
 	}
 	return userCopy(t), nil
+}
+
+// newTaskID asks Config.NewID for the ID of a new task and refuses one that
+// cannot be right: empty, not valid UTF-8, too long, or the ID of an open task.
+func (r *Router) newTaskID() (string, error) {
+	id := r.cfg.NewID()
+	switch {
+	case id == "" || len(id) > MaxIDLen || !utf8.ValidString(id):
+		return "", fmt.Errorf("switchboard: Config.NewID returned %q: want 1..%d bytes of UTF-8", shorten(id), MaxIDLen)
+	case r.tasks[id] != nil:
+		return "", fmt.Errorf("switchboard: Config.NewID returned %q, the ID of an open task: IDs must be unique", shorten(id))
+	}
+	return id, nil
+}
+
+// explainNewIDConflict says what a version conflict on a new task means: the
+// store already holds a task with the ID Config.NewID returned.
+func (r *Router) explainNewIDConflict(id string, err error) error {
+	if errors.Is(err, ErrConflict) {
+		return fmt.Errorf("switchboard: Config.NewID returned %q, an ID the store already holds (IDs must be unique): %w", shorten(id), err)
+	}
+	return err
 }
 
 // DefaultPriority is a task's priority when none is given. Lower routes first.
@@ -561,9 +587,12 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 	if to.AgentID != "" {
 		method = InitiatedByTransfer
 	}
-	r.seq++
+	id, err := r.newTaskID()
+	if err != nil {
+		return nil, err
+	}
 	nt := &Task{
-		ID: r.cfg.NewID(), Sequence: r.seq, Version: 1,
+		ID: id, Sequence: r.seq + 1, Version: 1,
 		Name: old.Name, Description: old.Description, Channel: old.Channel,
 		Attributes: old.Attributes, References: old.References,
 		State: StateQueued, QueueID: to.QueueID, TargetAgentID: to.AgentID,
@@ -580,9 +609,9 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 	r.stageTask(EventTaskCreated, "", nt, now)
 	r.stageTask(EventTaskQueued, "", nt, now)
 	if err := r.write(ctx, "transfer", []*Task{ended, nt}); err != nil {
-		r.seq--
-		return nil, err
+		return nil, r.explainNewIDConflict(nt.ID, err)
 	}
+	r.seq = nt.Sequence
 	r.apply(e, ended, now)
 	ne := r.newEntry(nt.Channel)
 	r.tasks[nt.ID] = ne
