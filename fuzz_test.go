@@ -61,6 +61,7 @@ func FuzzValidateTaskInput(f *testing.F) {
 		{name: "n", expiry: 90 * d},
 		{name: "n", expiry: 90*d + 1},
 		{name: "n", sched: math.MaxInt64, expiry: math.MinInt64},
+		{name: "0", sched: 24, expiry: 90 * d}, // expiry counts from ScheduledAt, not from now
 	} {
 		f.Add(s.name, s.desc, s.key, s.val, s.refType, s.refVal, s.prio, s.sched, s.expiry)
 	}
@@ -147,8 +148,15 @@ func FuzzValidateTaskInput(f *testing.F) {
 			if x.Priority != wantPrio {
 				t.Fatalf("Priority = %d, want %d", x.Priority, wantPrio)
 			}
-			if !x.ExpiresAt.After(t0) || x.ExpiresAt.Sub(t0) > MaxTaskDuration {
-				t.Fatalf("ExpiresAt = %v, not within (now, now+90d]", x.ExpiresAt)
+			// The rule (TaskInput.ExpiresAt): a task lives at most 90 days
+			// from its start, which is ScheduledAt for a scheduled task and
+			// creation otherwise; it always expires after its start.
+			start := t0
+			if in.ScheduledAt.After(t0) {
+				start = in.ScheduledAt
+			}
+			if !x.ExpiresAt.After(start) || x.ExpiresAt.Sub(start) > MaxTaskDuration {
+				t.Fatalf("ExpiresAt = %v, not within (start, start+90d] for start %v", x.ExpiresAt, start)
 			}
 		}
 		wantState := StateOffered
