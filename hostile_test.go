@@ -78,3 +78,23 @@ func TestStorePanicInCreateTaskConsumesNoSequence(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestUpdateAttributesWithNothingNewWritesNothing(t *testing.T) {
+	b := newBench(t, nil)
+	b.queue("q")
+	task := b.create(TaskInput{QueueID: "q", Attributes: map[string]string{"tier": "gold"}})
+	b.sub.Drain()
+	for _, attrs := range []map[string]string{nil, {}, {"tier": "gold"}} {
+		b.must(b.r.UpdateAttributes(b.ctx, task.ID, attrs))
+	}
+	if got := b.task(task.ID).Version; got != task.Version {
+		t.Errorf("Version %d after updates that change nothing, want %d", got, task.Version)
+	}
+	if evs := b.sub.Drain(); len(evs) != 0 {
+		t.Errorf("events %v for updates that change nothing", evs)
+	}
+	b.must(b.r.UpdateAttributes(b.ctx, task.ID, map[string]string{"tier": "platinum"}))
+	if got := b.task(task.ID).Version; got != task.Version+1 {
+		t.Errorf("Version %d after a real update, want %d", got, task.Version+1)
+	}
+}

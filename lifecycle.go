@@ -709,6 +709,9 @@ func (r *Router) UpdateAttributes(ctx context.Context, taskID string, attrs map[
 		if e := r.tasks[c.ID]; e != nil {
 			c = e.t // the live value
 		}
+		if holdsAll(c.Attributes, attrs) {
+			continue // nothing to change: no new version, no event
+		}
 		nt := next(c)
 		nt.Attributes = maps.Clone(c.Attributes)
 		if nt.Attributes == nil {
@@ -719,6 +722,9 @@ func (r *Router) UpdateAttributes(ctx context.Context, taskID string, attrs map[
 			return fmt.Errorf("task %q: %w", c.ID, err)
 		}
 		updated = append(updated, nt)
+	}
+	if len(updated) == 0 {
+		return nil
 	}
 	now := r.clock.Now()
 	for _, nt := range updated {
@@ -733,6 +739,16 @@ func (r *Router) UpdateAttributes(ctx context.Context, taskID string, attrs map[
 		}
 	}
 	return nil
+}
+
+// holdsAll reports whether attrs already holds every pair of update.
+func holdsAll(attrs, update map[string]string) bool {
+	for k, v := range update {
+		if cur, ok := attrs[k]; !ok || cur != v {
+			return false
+		}
+	}
+	return true
 }
 
 // Reschedule moves a scheduled task to a new time (at most MaxReschedules
