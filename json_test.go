@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -64,6 +68,75 @@ func TestJSONCoversEveryField(t *testing.T) {
 		if c.fields != c.keys {
 			t.Errorf("%T has %d fields but %d JSON keys: add the new field to its jsonFields in json.go and to docs/json.md", c.value, c.fields, c.keys)
 		}
+	}
+}
+
+// TestJSONEnumsComplete fails when a constant of a closed enum, declared in
+// the package's sources, does not decode: add it to its list in json.go.
+func TestJSONEnumsComplete(t *testing.T) {
+	decoders := map[string]func([]byte) error{
+		"Channel":          decodes(channelC),
+		"TaskState":        decodes(taskStateC),
+		"InitiationMethod": decodes(initiationMethodC),
+		"DisconnectReason": decodes(disconnectReasonC),
+		"ReferenceType":    decodes(referenceTypeC),
+		"CrossChannel":     decodes(crossChannelC),
+		"OverrideType":     decodes(overrideTypeC),
+		"BlockReason":      decodes(blockReasonC),
+		"EventType":        decodes(eventTypeC),
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok || g.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range g.Specs {
+				vs := spec.(*ast.ValueSpec)
+				typ, ok := vs.Type.(*ast.Ident)
+				if !ok || decoders[typ.Name] == nil {
+					continue
+				}
+				for _, v := range vs.Values {
+					lit, ok := v.(*ast.BasicLit)
+					if !ok || lit.Kind != token.STRING {
+						continue
+					}
+					seen[typ.Name]++
+					if err := decoders[typ.Name]([]byte(lit.Value)); err != nil {
+						t.Errorf("%s: %s %s does not decode (%v): add it to its list in json.go", fset.Position(lit.Pos()), typ.Name, lit.Value, err)
+					}
+				}
+			}
+		}
+	}
+	for name := range decoders {
+		if seen[name] == 0 {
+			t.Errorf("found no constants of %s", name)
+		}
+	}
+}
+
+func decodes[T any](c codec[T]) func([]byte) error {
+	return func(raw []byte) error {
+		if s, err := strconv.Unquote(string(raw)); err == nil {
+			raw, _ = json.Marshal(s)
+		}
+		_, err := c.dec(raw)
+		return err
 	}
 }
 
