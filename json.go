@@ -223,6 +223,9 @@ func (a *Agent) jsonFields() []field {
 		fld("lastActivity", &a.LastActivity, timeC),
 		fld("blocked", &a.Blocked, blockReasonC),
 		fld("blockedTaskId", &a.BlockedTaskID, stringC),
+		// Coming: fld("activity", &a.Activity, agentActivityC), with
+		// agentActivityC = strC(enumOf("agent activity", <its constants>...))
+		// among the enums above.
 	}
 }
 
@@ -246,6 +249,14 @@ func (e *Event) jsonFields() []field {
 		fld("status", &e.Status, agentStatusC),
 		fld("relatedTaskId", &e.RelatedTaskID, stringC),
 		fld("error", &e.Err, errorC),
+		// Coming fields, one line each where they stand in the struct:
+		//   fld("channel", &e.Channel, channelC),
+		//   fld("routingProfileId", &e.RoutingProfileID, stringC),
+		//   fld("initiationMethod", &e.InitiationMethod, initiationMethodC),
+		//   fld("priority", &e.Priority, intOf),
+		//   fld("previousState", &e.PreviousState, taskStateC),
+		//   fld("version", &e.Version, intC[int64]()),
+		//   fld("offerExpiresAt", &e.OfferExpiresAt, timeC),
 	}
 }
 
