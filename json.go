@@ -24,6 +24,8 @@ var (
 		EventTaskRoutingStep, EventAgentUpdated, EventAgentDeleted, EventAgentStatusChanged, EventAgentCleared,
 		EventError))
 	agentStatusC = strC(anyString[AgentStatus])
+	// Open: a custom status shows as its own name.
+	agentActivityC = strC(anyString[AgentActivity])
 )
 
 // Plain values and the nested types.
@@ -223,9 +225,7 @@ func (a *Agent) jsonFields() []field {
 		fld("lastActivity", &a.LastActivity, timeC),
 		fld("blocked", &a.Blocked, blockReasonC),
 		fld("blockedTaskId", &a.BlockedTaskID, stringC),
-		// Coming: fld("activity", &a.Activity, agentActivityC), with
-		// agentActivityC = strC(enumOf("agent activity", <its constants>...))
-		// among the enums above.
+		fld("activity", &a.Activity, agentActivityC),
 	}
 }
 
@@ -245,18 +245,17 @@ func (e *Event) jsonFields() []field {
 		fld("taskId", &e.TaskID, stringC),
 		fld("agentId", &e.AgentID, stringC),
 		fld("queueId", &e.QueueID, stringC),
+		fld("channel", &e.Channel, channelC),
+		fld("routingProfileId", &e.RoutingProfileID, stringC),
+		fld("initiationMethod", &e.InitiationMethod, initiationMethodC),
+		fld("priority", &e.Priority, intOf),
+		fld("previousState", &e.PreviousState, taskStateC),
 		fld("state", &e.State, taskStateC),
+		fld("version", &e.Version, intC[int64]()),
+		fld("offerExpiresAt", &e.OfferExpiresAt, timeC),
 		fld("status", &e.Status, agentStatusC),
 		fld("relatedTaskId", &e.RelatedTaskID, stringC),
 		fld("error", &e.Err, errorC),
-		// Coming fields, one line each where they stand in the struct:
-		//   fld("channel", &e.Channel, channelC),
-		//   fld("routingProfileId", &e.RoutingProfileID, stringC),
-		//   fld("initiationMethod", &e.InitiationMethod, initiationMethodC),
-		//   fld("priority", &e.Priority, intOf),
-		//   fld("previousState", &e.PreviousState, taskStateC),
-		//   fld("version", &e.Version, intC[int64]()),
-		//   fld("offerExpiresAt", &e.OfferExpiresAt, timeC),
 	}
 }
 

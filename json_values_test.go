@@ -121,7 +121,7 @@ func goldenAgent() Agent {
 		AutoAccept:            []Channel{ChannelTask, ChannelChat},
 		AfterContactWorkLimit: map[Channel]time.Duration{ChannelTask: 2 * time.Minute, ChannelVoice: 45 * time.Second},
 		Status:                "Break", StatusSince: goldenTime, LastActivity: goldenTime.Add(-time.Hour),
-		Blocked: BlockedMissed, BlockedTaskID: "task-9",
+		Blocked: BlockedMissed, BlockedTaskID: "task-9", Activity: ActivityMissed,
 	}
 }
 
@@ -158,7 +158,12 @@ func jsonCases() []jsonCase {
 		jcase("queue_config", profile.Queues[1]),
 		jcase("agent", agent),
 		jcase("proficiency", agent.Proficiencies[0]),
-		jcase("event", Event{Seq: 42, Type: EventTaskTransferred, Time: goldenTime, TaskID: "task-2", AgentID: "ana", QueueID: "billing", State: StateCompleted, Status: StatusAvailable, RelatedTaskID: "task-3"}),
+		jcase("event", Event{Seq: 42, Type: EventTaskTransferred, Time: goldenTime, TaskID: "task-2", AgentID: "ana", QueueID: "billing",
+			Channel: ChannelTask, RoutingProfileID: "billing-fr", InitiationMethod: InitiatedByAPI, Priority: 3,
+			PreviousState: StateConnected, State: StateCompleted, Version: 7, Status: StatusAvailable, RelatedTaskID: "task-3"}),
+		jcase("event_offered", Event{Seq: 41, Type: EventTaskOffered, Time: goldenTime, TaskID: "task-2", AgentID: "ana", QueueID: "billing",
+			Channel: ChannelTask, RoutingProfileID: "billing-fr", InitiationMethod: InitiatedByRule, Priority: 5,
+			PreviousState: StateQueued, State: StateOffered, Version: 3, OfferExpiresAt: goldenTime.Add(20 * time.Second)}),
 		jcase("event_error", Event{Seq: 43, Type: EventError, Time: goldenTime, TaskID: "task-2", Err: errors.New("store: connection refused")}),
 		jcase("stats", Stats{
 			TasksByState:   map[TaskState]int{StateQueued: 12, StateConnected: 3, StateScheduled: 1},
@@ -369,13 +374,16 @@ func (g jsonGen) agent() Agent {
 		AutoAccept: list(g, g.channel), AfterContactWorkLimit: dict(g, g.channel, g.dur),
 		Status: AgentStatus(g.str()), StatusSince: g.time(), LastActivity: g.time(),
 		Blocked: pick(g, NotBlocked, BlockedMissed, BlockedRejected), BlockedTaskID: g.str(),
+		Activity: AgentActivity(g.str()),
 	}
 }
 
 func (g jsonGen) event() Event {
 	e := Event{
 		Seq: g.r.Uint64(), Type: pick(g, "", EventTaskCreated, EventTaskOffered, EventTaskRoutingStep, EventAgentCleared, EventError),
-		Time: g.time(), TaskID: g.str(), AgentID: g.str(), QueueID: g.str(), State: g.state(),
+		Time: g.time(), TaskID: g.str(), AgentID: g.str(), QueueID: g.str(),
+		Channel: g.channel(), RoutingProfileID: g.str(), InitiationMethod: pick(g, "", InitiatedByAPI, InitiatedByTransfer),
+		Priority: g.int(), PreviousState: g.state(), State: g.state(), Version: int64(g.int()), OfferExpiresAt: g.time(),
 		Status: AgentStatus(g.str()), RelatedTaskID: g.str(),
 	}
 	if g.maybe(3) {
