@@ -2,6 +2,7 @@ package switchboard
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -58,14 +59,9 @@ func TestStorePanicInCreateTaskConsumesNoSequence(t *testing.T) {
 		t.Fatal(err)
 	}
 	ps.armed.Store(true)
-	func() {
-		defer func() {
-			if recover() == nil {
-				t.Fatal("the store's panic did not reach the caller")
-			}
-		}()
-		r.CreateTask(ctx, TaskInput{Name: "x", QueueID: "q"})
-	}()
+	if _, err := r.CreateTask(ctx, TaskInput{Name: "x", QueueID: "q"}); !errors.Is(err, ErrStorePanicked) {
+		t.Fatalf("CreateTask over a panicking store = %v, want ErrStorePanicked", err)
+	}
 	ps.armed.Store(false)
 	task, err := r.CreateTask(ctx, TaskInput{Name: "x", QueueID: "q"})
 	if err != nil {

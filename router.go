@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -268,7 +269,7 @@ func (r *Router) Close(ctx context.Context) error {
 		r.disarm()
 		if len(r.unstored) > 0 {
 			c := &Change{Events: r.unstored}
-			if err := r.store.Write(context.WithoutCancel(ctx), c); err != nil {
+			if err := r.storeWrite(context.WithoutCancel(ctx), c); err != nil {
 				errs = append(errs, &StoreError{Op: "close: store last event Seq", Err: err})
 			}
 			clear(r.unstored)
@@ -391,7 +392,7 @@ func (r *Router) write(ctx context.Context, op string, tasks []*Task, agents ...
 // them. Every store write of the router goes through here.
 func (r *Router) writeChange(ctx context.Context, op string, c *Change) error {
 	c.Events = r.staged
-	err := r.store.Write(ctx, c)
+	err := r.storeWrite(ctx, c)
 	c.Events = nil
 	if err != nil {
 		r.dropStaged()
@@ -404,6 +405,20 @@ func (r *Router) writeChange(ctx context.Context, op string, c *Change) error {
 	}
 	r.dropStaged()
 	return nil
+}
+
+// storeWrite calls Store.Write, turning a panic into an error that matches
+// ErrStorePanicked: host code must not take the router down or leave its lock
+// held. The change counts as refused; a store that panicked after committing
+// it will report a version conflict on the next write of those tasks.
+func (r *Router) storeWrite(ctx context.Context, c *Change) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.logger.Error("switchboard: Store.Write panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = fmt.Errorf("%w: %v", ErrStorePanicked, p)
+		}
+	}()
+	return r.store.Write(ctx, c)
 }
 
 func (r *Router) dropStaged() {
