@@ -161,11 +161,14 @@ func walkSorted[E any, T any](r *Router, m func() map[string]E, copyOf func(E) T
 
 // ---- open tasks ----
 
-// Page sizes of ListTasks: Amazon Connect's search APIs return at most 100
-// results per page.
+// Page sizes of ListTasks.
 const (
+	// DefaultTaskPageSize is the page size of ListTasks when TaskQuery.PageSize
+	// is 0: small enough that a page copies quickly under the router lock.
 	DefaultTaskPageSize = 50
-	MaxTaskPageSize     = 100
+	// MaxTaskPageSize is the largest TaskQuery.PageSize, Amazon Connect's
+	// search page limit; it bounds the copying one call does under the lock.
+	MaxTaskPageSize = 100
 )
 
 // TaskQuery selects open tasks (every state but COMPLETED, EXPIRED and
