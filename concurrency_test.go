@@ -294,6 +294,20 @@ func (s *stressRun) read(rng *rand.Rand) {
 	}
 	_, err = r.QueueOpen(q)
 	s.allow("QueueOpen", err)
+	for _, lq := range []TaskQuery{{QueueID: q, PageSize: 7}, {AgentID: agent, PageSize: 2}} {
+		var last uint64
+		for t, err := range r.Tasks(lq) {
+			s.allow("Tasks", err)
+			if err != nil {
+				break
+			}
+			if t.State.Final() || t.Sequence <= last || (lq.QueueID != "" && t.QueueID != lq.QueueID) ||
+				(lq.AgentID != "" && t.AgentID != agent && t.TargetAgentID != agent) {
+				s.t.Errorf("Tasks(%+v) lists %s #%d, %s in %q for %q after #%d", lq, t.ID, t.Sequence, t.State, t.QueueID, t.AgentID, last)
+			}
+			last = t.Sequence
+		}
+	}
 	st := mustStats(r)
 	for state, n := range st.TasksByState {
 		if n < 0 || state.Final() {

@@ -46,4 +46,15 @@
 //
 // Router, MemoryStore, ManualClock and Subscription are safe for concurrent
 // use. Values returned by the Router are copies.
+//
+// # Reads
+//
+// A Router method takes a ctx exactly when it may wait on the Store. Among
+// the reads that is only Task (a finished task is read from the Store).
+// Every other read is answered from memory, takes no ctx and never blocks on
+// I/O: Agent, Queue, RoutingProfile, AgentTasks, QueuedTasks, QueueOpen,
+// Stats, ListAgents, ListQueues, ListRoutingProfiles and ListTasks, and the
+// iterators Agents, Queues, RoutingProfiles and Tasks, which copy a page at
+// a time under the router lock and yield with it released. After Close
+// every read returns ErrClosed.
 package switchboard

@@ -6,9 +6,14 @@ import (
 	"slices"
 )
 
-// This file holds the Router's read-only methods.
+// This file holds the Router's read-only methods. Only Task takes a ctx: it
+// is the one read that may wait on the Store (for a finished task). Every
+// other read is answered from memory under the router lock and never blocks
+// on I/O; list.go holds the listings.
 
-// Task returns a copy of the task with id, open or finished.
+// Task returns a copy of the task with id, open or finished. An open task
+// is answered from memory; a finished one is read from the Store, which is
+// why Task alone among the reads takes a ctx.
 func (r *Router) Task(ctx context.Context, id string) (*Task, error) {
 	if err := r.lock(ctx); err != nil {
 		return nil, err
@@ -31,7 +36,8 @@ func (r *Router) Task(ctx context.Context, id string) (*Task, error) {
 	return st, nil // the store's copy is the caller's
 }
 
-// Agent returns a copy of the agent with id, runtime fields included.
+// Agent returns a copy of the agent with id, runtime fields included. It is
+// answered from memory and never waits on the Store.
 func (r *Router) Agent(id string) (*Agent, error) {
 	if err := r.rlock(); err != nil {
 		return nil, err
@@ -45,7 +51,8 @@ func (r *Router) Agent(id string) (*Agent, error) {
 }
 
 // AgentTasks returns copies of the tasks an agent holds (offered, connected,
-// paused or in after-contact work), in Sequence order.
+// paused or in after-contact work), in Sequence order. It is answered from
+// memory and never waits on the Store; O(h log h) for the h tasks held.
 func (r *Router) AgentTasks(agentID string) ([]*Task, error) {
 	if err := r.rlock(); err != nil {
 		return nil, err
@@ -63,25 +70,38 @@ func (r *Router) AgentTasks(agentID string) ([]*Task, error) {
 	return out, nil
 }
 
-// QueuedTasks returns copies of the tasks waiting in a queue (state QUEUED),
-// in the order agents would take them when no delay or criteria apply.
-func (r *Router) QueuedTasks(queueID string) ([]*Task, error) {
+// QueuedTasks returns copies of the tasks waiting (state QUEUED) in a queue,
+// in the order agents would take them when no delay or criteria apply. When
+// id names no queue but an agent, it returns the tasks waiting in that
+// agent's own agent queue, in the order the agent will be offered them (a
+// queue and an agent with the same ID: the queue wins). It is answered from
+// memory and never waits on the Store; it costs O(w log w) for the w waiting
+// tasks, under the router lock.
+func (r *Router) QueuedTasks(id string) ([]*Task, error) {
 	if err := r.rlock(); err != nil {
 		return nil, err
 	}
 	defer r.mu.Unlock()
-	q := r.queues[queueID]
-	if q == nil {
-		return nil, notFound("queue", queueID)
-	}
 	var es []*taskEntry
-	for _, l := range q.lanes {
-		if l == nil {
-			continue
+	collect := func(k taskKey) bool { es = append(es, k.e); return true }
+	if q := r.queues[id]; q != nil {
+		for _, l := range q.lanes {
+			if l == nil {
+				continue
+			}
+			for _, cl := range l.levels[0].classes {
+				cl.tree.Ascend(collect)
+			}
 		}
-		for _, cl := range l.levels[0].classes {
-			cl.tree.Ascend(func(k taskKey) bool { es = append(es, k.e); return true })
+	} else if a := r.agents[id]; a != nil {
+		// bestTask takes the smallest head over the agent's channel trees.
+		for _, tree := range a.queue {
+			if tree != nil {
+				tree.Ascend(collect)
+			}
 		}
+	} else {
+		return nil, notFound("queue", id)
 	}
 	slices.SortFunc(es, func(a, b *taskEntry) int {
 		if taskLess(a, b) {
@@ -97,7 +117,8 @@ func (r *Router) QueuedTasks(queueID string) ([]*Task, error) {
 }
 
 // QueueOpen reports whether a queue is inside its hours of operation now
-// (always true for a queue without hours).
+// (always true for a queue without hours). It is answered from memory and
+// never waits on the Store.
 func (r *Router) QueueOpen(queueID string) (bool, error) {
 	if err := r.rlock(); err != nil {
 		return false, err
