@@ -20,6 +20,10 @@ func newExampleRouter() (*switchboard.Router, *switchboard.ManualClock) {
 	r, err := switchboard.NewRouter(context.Background(), nil, &switchboard.Config{
 		Clock: clock,
 		NewID: func() string { n++; return fmt.Sprintf("task-%d", n) },
+		AgentStatuses: []switchboard.AgentStatusDefinition{
+			{Name: "Lunch", Type: switchboard.StatusTypeCustom},
+			{Name: "Break", Type: switchboard.StatusTypeCustom},
+		},
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -55,7 +55,7 @@ func (r *Router) RoutingProfile(id string) (*RoutingProfile, error) {
 // copies and sorts every agent: O(agents · log agents); for a large staff
 // walk Agents instead, which lets routing run between pages.
 func (r *Router) ListAgents() ([]*Agent, error) {
-	return listSorted(r, r.agents, func(a *agentEntry) *Agent { return a.Agent.clone() })
+	return listSorted(r, r.agents, r.agentView)
 }
 
 // ListQueues returns copies of every queue sorted by ID. It is answered from
@@ -82,7 +82,7 @@ func (r *Router) ListRoutingProfiles() ([]*RoutingProfile, error) {
 // and stops. It never waits on the Store. Total cost O(agents · log agents).
 func (r *Router) Agents() iter.Seq2[*Agent, error] {
 	return walkSorted(r, func() map[string]*agentEntry { return r.agents },
-		func(a *agentEntry) *Agent { return a.Agent.clone() })
+		r.agentView)
 }
 
 // Queues returns an iterator over copies of every queue in ID order, with
