@@ -54,7 +54,8 @@ const DefaultIDPrefix = "task-"
 
 // EventWait bounds how long an assertion waits for the recorder to catch up
 // with the router before it fails the test. Events are delivered to the
-// recorder on a goroutine of its own, normally within microseconds.
+// recorder on a goroutine of its own, normally within microseconds. Change it
+// only before tests start (in TestMain), not from parallel tests.
 var EventWait = 5 * time.Second
 
 // Options configures New. A nil *Options means every default.
