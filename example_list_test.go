@@ -117,3 +117,60 @@ func ExampleRouter_Tasks() {
 	// next for ana: Send the contract
 	// next for ana: Call Mrs Smith back
 }
+
+// The configuration reads: one queue or routing profile by ID, every queue
+// and profile in ID order, and iterators that walk agents, queues and
+// profiles a page at a time without holding the router while the loop runs.
+func ExampleRouter_Queues() {
+	ctx := context.Background()
+	r, _ := newExampleRouter()
+	defer r.Close(ctx)
+	exampleBilling(r)
+	if err := r.PutQueue(ctx, switchboard.Queue{ID: "appointments", Name: "Appointments", MaxContacts: 20}); err != nil {
+		log.Fatal(err)
+	}
+	if err := r.PutAgent(ctx, switchboard.Agent{ID: "ana", RoutingProfileID: "billing-desk"}); err != nil {
+		log.Fatal(err)
+	}
+
+	q, err := r.Queue("appointments")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("queue:", q.Name, q.MaxContacts)
+	p, err := r.RoutingProfile("billing-desk")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("profile:", p.ID, len(p.Queues), "queue(s)")
+	queues, _ := r.ListQueues()
+	profiles, _ := r.ListRoutingProfiles()
+	fmt.Println(len(queues), "queues,", len(profiles), "profile(s)")
+
+	for q, err := range r.Queues() {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("walk queue", q.ID)
+	}
+	for p, err := range r.RoutingProfiles() {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("walk profile", p.ID)
+	}
+	for a, err := range r.Agents() {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("walk agent", a.ID, a.Activity)
+	}
+	// Output:
+	// queue: Appointments 20
+	// profile: billing-desk 1 queue(s)
+	// 2 queues, 1 profile(s)
+	// walk queue appointments
+	// walk queue billing
+	// walk profile billing-desk
+	// walk agent ana Offline
+}
