@@ -100,9 +100,15 @@ func (e *StateError) Is(target error) bool { return target == ErrInvalidState }
 type NotFoundError struct {
 	Kind string // "task", "queue", "routing profile", "agent"
 	ID   string
+	// Reason, when set, says why the object may be missing (a store that
+	// prunes finished tasks says so).
+	Reason string
 }
 
 func (e *NotFoundError) Error() string {
+	if e.Reason != "" {
+		return fmt.Sprintf("switchboard: %s %q not found: %s", e.Kind, shorten(e.ID), e.Reason)
+	}
 	return fmt.Sprintf("switchboard: %s %q not found", e.Kind, shorten(e.ID))
 }
 

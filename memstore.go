@@ -7,18 +7,30 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 )
 
 // MemoryStore is the in-memory Store: the default when the host has no
-// database. It keeps every task it is given, open or finished, for its
-// lifetime, and loses everything when the process ends. It is safe for
-// concurrent use.
+// database. It keeps every open task, and finished tasks as its retention
+// policy allows (MaxFinished, FinishedTTL: by default the last 10,000), so
+// that a process running for months does not grow without bound. It loses
+// everything when the process ends. It is safe for concurrent use; set its
+// exported fields before its first use.
 //
 // A MemoryStore copies what it is given and returns copies: Write keeps a
 // shallow copy (as the Store contract allows) and reuses the memory of a
 // task's earlier version, so updating a stored task allocates nothing; reads
 // return deep copies that the caller may change freely.
 type MemoryStore struct {
+	// MaxFinished is how many finished tasks (completed, stopped, expired,
+	// transferred) the store keeps; the oldest finished go first. 0 means
+	// DefaultMaxFinished; a negative value keeps every task forever.
+	MaxFinished int
+	// FinishedTTL, when positive, also drops finished tasks that finished
+	// longer than this before the newest finish the store has seen (the
+	// store has no clock of its own).
+	FinishedTTL time.Duration
+
 	mu       sync.RWMutex
 	tasks    map[string]*Task
 	tokens   map[string]string   // ClientToken → ID of the newest task with it
@@ -33,6 +45,7 @@ type MemoryStore struct {
 	lastEvt uint64 // highest Event.Seq written
 	slab    []Task // unused task records, carved off one at a time
 	found   *Task  // scratch: the stored record checkTasks found last
+	keep    retention
 }
 
 const memSlabSize = 64
@@ -134,6 +147,7 @@ func (s *MemoryStore) Write(ctx context.Context, c *Change) error {
 	for _, id := range c.DeleteProfiles {
 		delete(s.profiles, id)
 	}
+	s.prune()
 	return nil
 }
 
@@ -199,6 +213,9 @@ func (s *MemoryStore) checkTasks(tasks []*Task) error {
 // than their own ID); Chain answers for an unlinked task from s.tasks.
 func (s *MemoryStore) putTask(t *Task, old *Task) {
 	s.lastSeq = max(s.lastSeq, t.Sequence)
+	if t.State.Final() && (old == nil || !old.State.Final()) {
+		s.keep.finished(t)
+	}
 	if old != nil {
 		if old.InitialTaskID != t.InitialTaskID {
 			if old.InitialTaskID != old.ID {
@@ -212,13 +229,16 @@ func (s *MemoryStore) putTask(t *Task, old *Task) {
 			s.retoken(oldToken)
 		}
 	} else {
-		// Tasks are never deleted, so carving them from chunks wastes nothing
-		// and spares the allocator one large object per task.
-		if len(s.slab) == 0 {
-			s.slab = make([]Task, memSlabSize)
+		// Records come from pruned tasks or are carved from chunks: that
+		// spares the allocator one large object per task.
+		cp := s.keep.reuse()
+		if cp == nil {
+			if len(s.slab) == 0 {
+				s.slab = make([]Task, memSlabSize)
+			}
+			cp = &s.slab[0]
+			s.slab = s.slab[1:]
 		}
-		cp := &s.slab[0]
-		s.slab = s.slab[1:]
 		*cp = *t
 		s.tasks[t.ID] = cp
 		s.chain(t)
@@ -274,7 +294,7 @@ func (s *MemoryStore) Task(ctx context.Context, id string) (*Task, error) {
 	defer s.mu.RUnlock()
 	t := s.tasks[id]
 	if t == nil {
-		return nil, notFound("task", id)
+		return nil, s.taskNotFound(id)
 	}
 	return memClone(t), nil
 }

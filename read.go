@@ -29,7 +29,11 @@ func (r *Router) Task(ctx context.Context, id string) (*Task, error) {
 	st, err := r.store.Task(ctx, id)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
-			return nil, notFound("task", id)
+			nf := &NotFoundError{Kind: "task", ID: id}
+			if se := (*NotFoundError)(nil); errors.As(err, &se) {
+				nf.Reason = se.Reason // e.g. pruned by the memory store's retention
+			}
+			return nil, nf
 		}
 		return nil, &StoreError{Op: "get task", Err: err}
 	}
