@@ -5,7 +5,6 @@ import (
 	"maps"
 	"slices"
 	"time"
-	"unicode/utf8"
 )
 
 // AgentStatus is an agent's chosen status: the name of one of the router's
@@ -84,14 +83,14 @@ const (
 const MaxAfterContactWorkLimit = 2_000_000 * time.Second
 
 func (a *Agent) validate() error {
-	if a.ID == "" {
-		return invalid("Agent.ID", "", "required")
+	if err := checkID("Agent.ID", a.ID); err != nil {
+		return err
 	}
-	if utf8.RuneCountInString(a.Name) > 256 {
-		return invalid("Agent.Name", a.Name, "at most 256 characters")
+	if err := checkText("Agent.Name", a.Name, 0, MaxAgentNameLen); err != nil {
+		return err
 	}
-	if a.RoutingProfileID == "" {
-		return invalid("Agent.RoutingProfileID", "", "required")
+	if err := checkID("Agent.RoutingProfileID", a.RoutingProfileID); err != nil {
+		return err
 	}
 	if len(a.Proficiencies) > MaxProficiencies {
 		return invalid("Agent.Proficiencies", fmt.Sprint(len(a.Proficiencies)), fmt.Sprintf("at most %d", MaxProficiencies))

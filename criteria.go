@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-	"unicode/utf8"
 )
 
 // RoutingCriteria restricts which agents may take a task, in steps that relax
@@ -172,11 +171,11 @@ func (e *Requirement) validate(p fieldPath, depth int, leaves *int) error {
 	case e.Attribute != nil:
 		*leaves++
 		a := e.Attribute
-		if n := utf8.RuneCountInString(a.Name); n < 1 || n > 100 {
-			return invalid(p.String()+".Attribute.Name", a.Name, "1..100 characters")
+		if err := checkAttrName(p.String()+".Attribute.Name", a.Name); err != nil {
+			return err
 		}
-		if n := utf8.RuneCountInString(a.Value); n < 1 || n > 128 {
-			return invalid(p.String()+".Attribute.Value", a.Value, "1..128 characters")
+		if err := checkAttrValue(p.String()+".Attribute.Value", a.Value); err != nil {
+			return err
 		}
 		if a.MinLevel < 1 || a.MinLevel > 5 {
 			return invalid(p.String()+".Attribute.MinLevel", fmt.Sprint(a.MinLevel), "must be 1..5")
@@ -187,8 +186,8 @@ func (e *Requirement) validate(p fieldPath, depth int, leaves *int) error {
 			return invalid(p.String()+".Preferred", fmt.Sprint(len(e.Preferred)), fmt.Sprintf("1..%d agent IDs", MaxPreferredAgents))
 		}
 		for i, id := range e.Preferred {
-			if id == "" {
-				return invalid(fmt.Sprintf("%s.Preferred[%d]", p, i), "", "empty agent ID")
+			if err := checkID(fmt.Sprintf("%s.Preferred[%d]", p, i), id); err != nil {
+				return err
 			}
 		}
 	default:
@@ -296,16 +295,6 @@ func (c *RoutingCriteria) activeStep(start, now time.Time) (int, time.Time) {
 	return -1, time.Time{}
 }
 
-func checkAttrName(field, s string) error {
-	if n := utf8.RuneCountInString(s); n < 1 || n > 100 {
-		return invalid(field, s, "1..100 characters")
-	}
-	return nil
-}
+func checkAttrName(field, s string) error { return checkText(field, s, 1, 100) }
 
-func checkAttrValue(field, s string) error {
-	if n := utf8.RuneCountInString(s); n < 1 || n > 128 {
-		return invalid(field, s, "1..128 characters")
-	}
-	return nil
-}
+func checkAttrValue(field, s string) error { return checkText(field, s, 1, 128) }

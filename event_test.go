@@ -256,7 +256,7 @@ func TestSubscriptionConcurrentReader(t *testing.T) {
 	}
 	defer r.Close(context.Background())
 	ctx := context.Background()
-	if err := r.PutQueue(ctx, Queue{ID: "q"}); err != nil {
+	if err := r.PutQueue(ctx, Queue{ID: "q", Name: "q"}); err != nil {
 		t.Fatal(err)
 	}
 	sub := r.Subscribe(nil)
@@ -296,7 +296,7 @@ func TestSlowSubscriberNeverBlocksRouter(t *testing.T) {
 	}
 	defer r.Close(context.Background())
 	ctx := context.Background()
-	if err := r.PutQueue(ctx, Queue{ID: "q"}); err != nil {
+	if err := r.PutQueue(ctx, Queue{ID: "q", Name: "q"}); err != nil {
 		t.Fatal(err)
 	}
 	sub := r.Subscribe(&SubscribeOptions{MaxPending: -1})

@@ -19,7 +19,7 @@ func ExampleNewRouter_restart() {
 	cfg := &sb.Config{Clock: clock, NewID: func() string { n++; return fmt.Sprintf("task-%d", n) }}
 
 	r, _ := sb.NewRouter(ctx, store, cfg)
-	r.PutQueue(ctx, sb.Queue{ID: "q"})
+	r.PutQueue(ctx, sb.Queue{ID: "q", Name: "q"})
 	r.PutRoutingProfile(ctx, sb.RoutingProfile{ID: "p",
 		Concurrency: []sb.MediaConcurrency{{Channel: sb.ChannelTask, Concurrency: 1}},
 		Queues:      []sb.QueueConfig{{QueueID: "q", Priority: 1}}})

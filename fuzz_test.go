@@ -92,7 +92,7 @@ func FuzzValidateTaskInput(f *testing.F) {
 		}
 		defer r.Close(context.Background())
 		for _, err := range []error{
-			r.PutQueue(ctx, Queue{ID: "q"}),
+			r.PutQueue(ctx, Queue{ID: "q", Name: "q"}),
 			r.PutRoutingProfile(ctx, RoutingProfile{ID: "p", Concurrency: []MediaConcurrency{{Channel: ChannelTask, Concurrency: 1}},
 				Queues: []QueueConfig{{QueueID: "q", Priority: 1}}}),
 			r.PutAgent(ctx, Agent{ID: "ana", RoutingProfileID: "p", Status: StatusAvailable}),

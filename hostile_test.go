@@ -94,3 +94,99 @@ func TestUpdateAttributesWithNothingNewWritesNothing(t *testing.T) {
 		t.Errorf("Version %d after a real update, want %d", got, task.Version+1)
 	}
 }
+
+// TestHostileConfigurationIsRefused puts every configuration object with
+// hostile values: control characters, 10 MB strings, invalid UTF-8, limits
+// ±1. Each is a *ValidationError naming the field, with a short message, and
+// the store is unchanged.
+func TestHostileConfigurationIsRefused(t *testing.T) {
+	huge := strings.Repeat("x", 10<<20)
+	pref := func(ids ...string) *RoutingCriteria {
+		return &RoutingCriteria{Steps: []RoutingStep{{Requirement: PreferredAgents(ids...)}}}
+	}
+	type tc struct {
+		name  string
+		put   func(b *bench) error
+		field string
+	}
+	q := func(mod func(*Queue)) func(b *bench) error {
+		return func(b *bench) error {
+			x := Queue{ID: "new", Name: "New"}
+			mod(&x)
+			return b.r.PutQueue(b.ctx, x)
+		}
+	}
+	p := func(mod func(*RoutingProfile)) func(b *bench) error {
+		return func(b *bench) error {
+			x := RoutingProfile{ID: "new", Concurrency: []MediaConcurrency{{Channel: ChannelTask, Concurrency: 1}}}
+			mod(&x)
+			return b.r.PutRoutingProfile(b.ctx, x)
+		}
+	}
+	a := func(mod func(*Agent)) func(b *bench) error {
+		return func(b *bench) error {
+			x := Agent{ID: "new", RoutingProfileID: "p"}
+			mod(&x)
+			return b.r.PutAgent(b.ctx, x)
+		}
+	}
+	cases := []tc{
+		{"queue ID with NUL and newline", q(func(x *Queue) { x.ID = "q\x00\n1" }), "Queue.ID"},
+		{"queue ID 10 MB", q(func(x *Queue) { x.ID = huge }), "Queue.ID"},
+		{"queue ID 257 bytes", q(func(x *Queue) { x.ID = strings.Repeat("q", 257) }), "Queue.ID"},
+		{"queue ID invalid UTF-8", q(func(x *Queue) { x.ID = "q\xff" }), "Queue.ID"},
+		{"queue ID padded", q(func(x *Queue) { x.ID = " q" }), "Queue.ID"},
+		{"queue name empty", q(func(x *Queue) { x.Name = "" }), "Queue.Name"},
+		{"queue name 128", q(func(x *Queue) { x.Name = strings.Repeat("n", 128) }), "Queue.Name"},
+		{"queue name invalid UTF-8", q(func(x *Queue) { x.Name = "caf\xe9" }), "Queue.Name"},
+		{"queue name 10 MB", q(func(x *Queue) { x.Name = huge }), "Queue.Name"},
+		{"queue description 251", q(func(x *Queue) { x.Description = strings.Repeat("d", 251) }), "Queue.Description"},
+		{"queue description with NUL", q(func(x *Queue) { x.Description = "a\x00b" }), "Queue.Description"},
+		{"profile ID with control", p(func(x *RoutingProfile) { x.ID = "p\x1b" }), "RoutingProfile.ID"},
+		{"profile ID 10 MB", p(func(x *RoutingProfile) { x.ID = huge }), "RoutingProfile.ID"},
+		{"profile name 128", p(func(x *RoutingProfile) { x.Name = strings.Repeat("n", 128) }), "RoutingProfile.Name"},
+		{"profile name invalid UTF-8", p(func(x *RoutingProfile) { x.Name = "\xc3" }), "RoutingProfile.Name"},
+		{"agent ID 10 MB", a(func(x *Agent) { x.ID = huge }), "Agent.ID"},
+		{"agent ID with newline", a(func(x *Agent) { x.ID = "ana\nben" }), "Agent.ID"},
+		{"agent name invalid UTF-8", a(func(x *Agent) { x.Name = "An\xffa" }), "Agent.Name"},
+		{"agent name 257", a(func(x *Agent) { x.Name = strings.Repeat("n", 257) }), "Agent.Name"},
+		{"agent profile ID 10 MB", a(func(x *Agent) { x.RoutingProfileID = huge }), "Agent.RoutingProfileID"},
+		{"proficiency name invalid UTF-8", a(func(x *Agent) { x.Proficiencies = []Proficiency{{Name: "L\xff", Value: "v", Level: 1}} }), "Agent.Proficiencies[0].Name"},
+		{"proficiency name 101", a(func(x *Agent) { x.Proficiencies = []Proficiency{{Name: strings.Repeat("n", 101), Value: "v", Level: 1}} }), "Agent.Proficiencies[0].Name"},
+		{"proficiency value 129", a(func(x *Agent) { x.Proficiencies = []Proficiency{{Name: "n", Value: strings.Repeat("v", 129), Level: 1}} }), "Agent.Proficiencies[0].Value"},
+		{"proficiency level 6", a(func(x *Agent) { x.Proficiencies = []Proficiency{{Name: "n", Value: "v", Level: 6}} }), "Agent.Proficiencies[0].Level"},
+		{"preferred agent ID 10 MB", func(b *bench) error {
+			_, err := b.r.CreateTask(b.ctx, TaskInput{Name: "x", QueueID: "q", RoutingCriteria: pref("ana", huge)})
+			return err
+		}, "RoutingCriteria.Steps[0].Requirement.Preferred[1]"},
+		{"preferred agent ID with NUL", func(b *bench) error {
+			_, err := b.r.CreateTask(b.ctx, TaskInput{Name: "x", QueueID: "q", RoutingCriteria: pref("a\x00")})
+			return err
+		}, "RoutingCriteria.Steps[0].Requirement.Preferred[0]"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b := newBench(t, nil)
+			b.queue("q")
+			b.profile("p", 1, "q")
+			before, err := b.store.Load(b.ctx)
+			b.must(err)
+			err = c.put(b)
+			var ve *ValidationError
+			if !errors.As(err, &ve) || ve.Field != c.field {
+				t.Fatalf("got %v, want a *ValidationError naming %s", err, c.field)
+			}
+			if len(err.Error()) > 200 {
+				t.Errorf("the message has %d bytes; values must be shortened", len(err.Error()))
+			}
+			after, err := b.store.Load(b.ctx)
+			b.must(err)
+			if len(after.Queues) != len(before.Queues) || len(after.Profiles) != len(before.Profiles) ||
+				len(after.Agents) != len(before.Agents) || len(after.OpenTasks) != len(before.OpenTasks) {
+				t.Errorf("the store changed: %d/%d/%d/%d records, had %d/%d/%d/%d",
+					len(after.Queues), len(after.Profiles), len(after.Agents), len(after.OpenTasks),
+					len(before.Queues), len(before.Profiles), len(before.Agents), len(before.OpenTasks))
+			}
+		})
+	}
+}

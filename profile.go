@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-	"unicode/utf8"
 )
 
 // CrossChannel says whether an agent handling a contact on one channel may
@@ -61,11 +60,11 @@ func maxConcurrency(c Channel) int {
 }
 
 func (p *RoutingProfile) validate() error {
-	if p.ID == "" {
-		return invalid("RoutingProfile.ID", "", "required")
+	if err := checkID("RoutingProfile.ID", p.ID); err != nil {
+		return err
 	}
-	if utf8.RuneCountInString(p.Name) > 127 {
-		return invalid("RoutingProfile.Name", p.Name, "at most 127 characters")
+	if err := checkText("RoutingProfile.Name", p.Name, 0, MaxProfileNameLen); err != nil {
+		return err
 	}
 	if len(p.Concurrency) == 0 {
 		return invalid("RoutingProfile.Concurrency", "", "at least one channel required")

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"sync"
 	"time"
-	"unicode/utf8"
 )
 
 // locations caches time zones: time.LoadLocation reads the zone database on
@@ -44,14 +43,14 @@ type Queue struct {
 }
 
 func (q *Queue) validate() error {
-	if q.ID == "" {
-		return invalid("Queue.ID", "", "required")
+	if err := checkID("Queue.ID", q.ID); err != nil {
+		return err
 	}
-	if n := utf8.RuneCountInString(q.Name); n > 127 {
-		return invalid("Queue.Name", q.Name, "at most 127 characters")
+	if err := checkText("Queue.Name", q.Name, 1, MaxQueueNameLen); err != nil {
+		return err
 	}
-	if utf8.RuneCountInString(q.Description) > 250 {
-		return invalid("Queue.Description", q.Description, "at most 250 characters")
+	if err := checkText("Queue.Description", q.Description, 0, MaxQueueDescriptionLen); err != nil {
+		return err
 	}
 	if q.MaxContacts < 0 {
 		return invalid("Queue.MaxContacts", fmt.Sprint(q.MaxContacts), "must be 0 (unlimited) or more")

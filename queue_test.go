@@ -108,9 +108,9 @@ func TestHoursOfOperationOpen(t *testing.T) {
 func TestRouterQueueOpen(t *testing.T) {
 	b := newBench(t, nil) // t0 is Tuesday 09:00 UTC
 	tuesday := &HoursOfOperation{Ranges: []HoursRange{{Day: time.Tuesday, Start: hm(9, 0), End: hm(17, 0)}}}
-	b.must(b.r.PutQueue(b.ctx, Queue{ID: "day", Hours: tuesday}))
-	b.must(b.r.PutQueue(b.ctx, Queue{ID: "always"}))
-	b.must(b.r.PutQueue(b.ctx, Queue{ID: "ny", Hours: &HoursOfOperation{TimeZone: "America/New_York", Ranges: tuesday.Ranges}}))
+	b.must(b.r.PutQueue(b.ctx, Queue{ID: "day", Name: "day", Hours: tuesday}))
+	b.must(b.r.PutQueue(b.ctx, Queue{ID: "always", Name: "always"}))
+	b.must(b.r.PutQueue(b.ctx, Queue{ID: "ny", Name: "ny", Hours: &HoursOfOperation{TimeZone: "America/New_York", Ranges: tuesday.Ranges}}))
 
 	want := func(id string, open bool) {
 		t.Helper()
@@ -139,9 +139,9 @@ func TestRouterQueueOpen(t *testing.T) {
 	want("ny", false)
 
 	// Replacing the queue replaces its hours; removing them opens it.
-	b.must(b.r.PutQueue(b.ctx, Queue{ID: "day", Hours: &HoursOfOperation{Ranges: []HoursRange{{Day: time.Tuesday, Start: hm(21, 0), End: hm(1, 0)}}}}))
+	b.must(b.r.PutQueue(b.ctx, Queue{ID: "day", Name: "day", Hours: &HoursOfOperation{Ranges: []HoursRange{{Day: time.Tuesday, Start: hm(21, 0), End: hm(1, 0)}}}}))
 	want("day", true)
-	b.must(b.r.PutQueue(b.ctx, Queue{ID: "ny"}))
+	b.must(b.r.PutQueue(b.ctx, Queue{ID: "ny", Name: "ny"}))
 	want("ny", true)
 
 	if _, err := b.r.QueueOpen("nope"); !errors.Is(err, ErrNotFound) {
@@ -168,7 +168,7 @@ func TestPutQueueCopiesOverrides(t *testing.T) {
 		Ranges:    []HoursRange{{Day: time.Tuesday, Start: hm(9, 0), End: hm(17, 0)}},
 		Overrides: []HoursOverride{{Name: "closed today", Type: OverrideClosed, From: "2026-11-24", Till: "2026-11-24"}},
 	}
-	b.must(b.r.PutQueue(b.ctx, Queue{ID: "q", Hours: h}))
+	b.must(b.r.PutQueue(b.ctx, Queue{ID: "q", Name: "q", Hours: h}))
 	if open, err := b.r.QueueOpen("q"); err != nil || open {
 		t.Fatalf("QueueOpen = %v, %v; want closed by the override", open, err)
 	}

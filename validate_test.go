@@ -305,7 +305,7 @@ func validateCases() []validateCase {
 			in.RoutingCriteria = vCriteria(PreferredAgents(strings.Split(s("a,", 100)+"a", ",")...))
 		}, crit + ".Preferred", "1..100 agent IDs"},
 		{"criteria/empty agent ID", nil, func(in *TaskInput) { in.RoutingCriteria = vCriteria(PreferredAgents("a", "")) },
-			crit + ".Preferred[1]", "empty agent ID"},
+			crit + ".Preferred[1]", "required"},
 		{"criteria/50 conditions", nil, func(in *TaskInput) { in.RoutingCriteria = vCriteria(vLeaves(50)) }, "", ""},
 		{"criteria/51 conditions", nil, func(in *TaskInput) { in.RoutingCriteria = vCriteria(vLeaves(51)) },
 			crit + ".And[50]", "at most 50 conditions"},
@@ -609,21 +609,21 @@ func TestPutQueueValidation(t *testing.T) {
 		limit string
 	}{
 		{"no ID", Queue{}, "Queue.ID", "required"},
-		{"name 128", Queue{ID: "q", Name: strings.Repeat("é", 128)}, "Queue.Name", "at most 127 characters"},
-		{"description 251", Queue{ID: "q", Description: strings.Repeat("d", 251)}, "Queue.Description", "at most 250 characters"},
-		{"negative MaxContacts", Queue{ID: "q", MaxContacts: -1}, "Queue.MaxContacts", "0 (unlimited) or more"},
-		{"unknown zone", Queue{ID: "q", Hours: &HoursOfOperation{TimeZone: "Mars/Olympus"}}, "Queue.Hours.TimeZone", "unknown time zone"},
-		{"day 7", Queue{ID: "q", Hours: hours(HoursRange{Day: 7})}, "Queue.Hours.Ranges[0].Day", "Sunday..Saturday"},
-		{"start 24h", Queue{ID: "q", Hours: hours(HoursRange{Day: time.Monday, Start: 24 * time.Hour, End: time.Hour})},
+		{"name 128", Queue{ID: "q", Name: strings.Repeat("é", 128)}, "Queue.Name", "1..127 characters"},
+		{"description 251", Queue{ID: "q", Name: "q", Description: strings.Repeat("d", 251)}, "Queue.Description", "at most 250 characters"},
+		{"negative MaxContacts", Queue{ID: "q", Name: "q", MaxContacts: -1}, "Queue.MaxContacts", "0 (unlimited) or more"},
+		{"unknown zone", Queue{ID: "q", Name: "q", Hours: &HoursOfOperation{TimeZone: "Mars/Olympus"}}, "Queue.Hours.TimeZone", "unknown time zone"},
+		{"day 7", Queue{ID: "q", Name: "q", Hours: hours(HoursRange{Day: 7})}, "Queue.Hours.Ranges[0].Day", "Sunday..Saturday"},
+		{"start 24h", Queue{ID: "q", Name: "q", Hours: hours(HoursRange{Day: time.Monday, Start: 24 * time.Hour, End: time.Hour})},
 			"Queue.Hours.Ranges[0].Start", "whole minutes within 0:00..23:59"},
-		{"end seconds", Queue{ID: "q", Hours: hours(HoursRange{Day: time.Monday, End: 9*time.Hour + time.Second})},
+		{"end seconds", Queue{ID: "q", Name: "q", Hours: hours(HoursRange{Day: time.Monday, End: 9*time.Hour + time.Second})},
 			"Queue.Hours.Ranges[0].End", "whole minutes"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newBench(t, nil)
 			// The queue exists and is closed on Tuesday mornings.
-			b.must(b.r.PutQueue(b.ctx, Queue{ID: "q", Hours: hours(HoursRange{Day: time.Monday, Start: 0, End: 0})}))
+			b.must(b.r.PutQueue(b.ctx, Queue{ID: "q", Name: "q", Hours: hours(HoursRange{Day: time.Monday, Start: 0, End: 0})}))
 			wantValidation(t, b.r.PutQueue(b.ctx, tc.q), tc.field, tc.limit)
 			if open, err := b.r.QueueOpen("q"); err != nil || open {
 				t.Errorf("QueueOpen(q) = %v, %v after a refused put, want false, nil", open, err)
