@@ -152,8 +152,12 @@ func TestHostileConfigurationIsRefused(t *testing.T) {
 		{"agent name 257", a(func(x *Agent) { x.Name = strings.Repeat("n", 257) }), "Agent.Name"},
 		{"agent profile ID 10 MB", a(func(x *Agent) { x.RoutingProfileID = huge }), "Agent.RoutingProfileID"},
 		{"proficiency name invalid UTF-8", a(func(x *Agent) { x.Proficiencies = []Proficiency{{Name: "L\xff", Value: "v", Level: 1}} }), "Agent.Proficiencies[0].Name"},
-		{"proficiency name 101", a(func(x *Agent) { x.Proficiencies = []Proficiency{{Name: strings.Repeat("n", 101), Value: "v", Level: 1}} }), "Agent.Proficiencies[0].Name"},
-		{"proficiency value 129", a(func(x *Agent) { x.Proficiencies = []Proficiency{{Name: "n", Value: strings.Repeat("v", 129), Level: 1}} }), "Agent.Proficiencies[0].Value"},
+		{"proficiency name 101", a(func(x *Agent) {
+			x.Proficiencies = []Proficiency{{Name: strings.Repeat("n", 101), Value: "v", Level: 1}}
+		}), "Agent.Proficiencies[0].Name"},
+		{"proficiency value 129", a(func(x *Agent) {
+			x.Proficiencies = []Proficiency{{Name: "n", Value: strings.Repeat("v", 129), Level: 1}}
+		}), "Agent.Proficiencies[0].Value"},
 		{"proficiency level 6", a(func(x *Agent) { x.Proficiencies = []Proficiency{{Name: "n", Value: "v", Level: 6}} }), "Agent.Proficiencies[0].Level"},
 		{"preferred agent ID 10 MB", func(b *bench) error {
 			_, err := b.r.CreateTask(b.ctx, TaskInput{Name: "x", QueueID: "q", RoutingCriteria: pref("ana", huge)})
