@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Tests of host code that misbehaves: an ID source that repeats itself or
@@ -192,5 +193,36 @@ func TestHostileConfigurationIsRefused(t *testing.T) {
 					len(before.Queues), len(before.Profiles), len(before.Agents), len(before.OpenTasks))
 			}
 		})
+	}
+}
+
+func TestPanickingSelectorFallsBackToLongestIdle(t *testing.T) {
+	calls := 0
+	b := newBench(t, &Config{Selector: AgentSelectorFunc(func(*Selection) int { calls++; panic("selector bug") })})
+	b.queue("q")
+	b.profile("p", 1, "q")
+	b.agent("ana", "p")
+	b.clock.Advance(time.Second)
+	b.agent("ben", "p")
+	b.sub.Drain()
+	b.create(TaskInput{QueueID: "q"})
+	if calls != 1 {
+		t.Fatalf("selector called %d times, want 1", calls)
+	}
+	var sawError bool
+	var offers []string
+	for _, e := range b.sub.Drain() {
+		switch e.Type {
+		case EventError:
+			sawError = strings.Contains(e.Err.Error(), "selector bug")
+		case EventTaskOffered:
+			offers = append(offers, e.AgentID)
+		}
+	}
+	if !sawError || len(offers) != 1 || offers[0] != "ana" {
+		t.Errorf("router.error seen %v, offers %v; want the error reported and the offer to ana (idle longest)", sawError, offers)
+	}
+	if _, err := b.r.Stats(); err != nil {
+		t.Fatalf("the router does not answer after a selector panic: %v", err)
 	}
 }

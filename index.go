@@ -3,6 +3,8 @@ package switchboard
 import (
 	"cmp"
 	"context"
+	"fmt"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -483,11 +485,27 @@ func (r *Router) findAgent(e *taskEntry) *agentEntry {
 	for i, a := range cands {
 		sel.Candidates[i] = Candidate{Agent: &a.Agent, Active: a.load[e.ch], Capacity: a.profile.conc[e.ch]}
 	}
-	i := r.cfg.Selector.Select(sel)
+	i := r.selectAgent(sel)
 	if i < 0 || i >= len(cands) {
 		i = 0
 	}
 	return cands[i]
+}
+
+// selectAgent asks Config.Selector to choose. A selector that panics is
+// host code failing: the router logs it, reports a router.error event, and
+// gives the task to the first candidate (the longest idle), so routing goes
+// on.
+func (r *Router) selectAgent(sel *Selection) (i int) {
+	defer func() {
+		if p := recover(); p != nil {
+			err := fmt.Errorf("switchboard: AgentSelector panicked: %v; chose the longest-idle agent", p)
+			r.logger.Error("switchboard: AgentSelector panicked", "task", sel.Task.ID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			r.emit(Event{Type: EventError, TaskID: sel.Task.ID, Err: err})
+			i = 0
+		}
+	}()
+	return r.cfg.Selector.Select(sel)
 }
 
 func rejected(t *Task, agentID string) bool {
