@@ -27,6 +27,7 @@ const (
 	EventTaskExpired          EventType = "task.expired"
 	EventTaskUpdated          EventType = "task.updated" // attributes, priority, age or criteria changed
 	EventTaskRoutingStep      EventType = "task.routing_step"
+	EventTaskPriorityAged     EventType = "task.priority_aged"
 	EventAgentUpdated         EventType = "agent.updated" // created or configuration replaced (PutAgent)
 	EventAgentDeleted         EventType = "agent.deleted"
 	EventAgentStatusChanged   EventType = "agent.status_changed"

@@ -463,6 +463,7 @@ func userCopy(t *Task) *Task {
 	t.References = maps.Clone(t.References)
 	t.RoutingCriteria = t.RoutingCriteria.Clone()
 	t.RejectedBy = slices.Clone(t.RejectedBy)
+	t.RejectedAt = slices.Clone(t.RejectedAt)
 	return t
 }
 
