@@ -112,11 +112,11 @@ func (r *Router) cooldownOf(t *Task) time.Duration {
 	return r.cfg.ReofferCooldown
 }
 
-// setAgeing sets e's key priority to its effective priority as of now and
-// arms its next ageing step. e must not be in any tree (its key changes).
-func (r *Router) setAgeing(e *taskEntry, now time.Time) {
+// setAgeing sets e's key priority to its effective priority as of now under
+// rule a (its queue's; nil for none) and arms its next ageing step. e must
+// not be in any tree (its key changes).
+func (r *Router) setAgeing(e *taskEntry, a *PriorityAgeing, now time.Time) {
 	t := e.t
-	a := r.ageingOf(t)
 	e.prio = agedPriority(a, t.Priority, t.EnqueuedAt, now)
 	t.EffectivePriority = e.prio
 	if at, ok := nextAgeing(a, t.Priority, e.prio, t.EnqueuedAt); ok {
@@ -134,7 +134,7 @@ func (r *Router) fireAgeing(e *taskEntry, now time.Time) {
 	for i := 0; i < e.levels; i++ {
 		r.leaveLevel(e, e.lane.levels[i])
 	}
-	r.setAgeing(e, now)
+	r.setAgeing(e, e.lane.q.PriorityAgeing, now)
 	for i := 0; i < e.levels; i++ {
 		r.joinLevel(e, e.lane.levels[i])
 	}
@@ -147,6 +147,10 @@ func (r *Router) fireAgeing(e *taskEntry, now time.Time) {
 // it walks RejectedBy, which is short.
 func (r *Router) armCooldown(e *taskEntry, now time.Time) {
 	t := e.t
+	if len(t.RejectedAt) == 0 {
+		r.cancel(e, timerCooldown)
+		return
+	}
 	cd := r.cooldownOf(t)
 	var next time.Time
 	if cd > 0 {

@@ -301,15 +301,16 @@ func (r *Router) laneFor(q *queueEntry, ch int) *lane {
 	return l
 }
 
-// placeQueued puts a QUEUED task into its lane (or agent queue) and arms its
-// level and routing-step timers, as of now.
+// placeQueued puts a QUEUED task into its lane (or agent queue) at its
+// effective priority and arms its level, routing-step, ageing and cool-down
+// timers, as of now.
 func (r *Router) placeQueued(e *taskEntry, now time.Time) {
 	t := e.t
-	r.setAgeing(e, now)
 	r.armCooldown(e, now)
 	e.age = t.RoutingAge().UnixNano()
 	e.queued = true
 	if t.QueueID == "" {
+		r.setAgeing(e, nil, now)
 		a := r.agents[t.TargetAgentID]
 		e.target = a
 		if a.queue[e.ch] == nil {
@@ -320,6 +321,7 @@ func (r *Router) placeQueued(e *taskEntry, now time.Time) {
 		return
 	}
 	q := r.queues[t.QueueID]
+	r.setAgeing(e, q.PriorityAgeing, now)
 	e.lane = r.laneFor(q, e.ch)
 	r.activateStep(e, now)
 	waited := now.Sub(t.EnqueuedAt)
@@ -351,8 +353,8 @@ func (r *Router) leaveLevel(e *taskEntry, lv *level) {
 	}
 }
 
-// unplace removes a task from its lane or agent queue and cancels its level
-// and step timers.
+// unplace removes a task from its lane or agent queue and cancels its level,
+// step, ageing and cool-down timers.
 func (r *Router) unplace(e *taskEntry) {
 	if !e.queued {
 		return
