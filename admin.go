@@ -10,7 +10,11 @@ import (
 // This file holds the Router's configuration operations: queues, routing
 // profiles and agents.
 
-// PutQueue creates or replaces a queue.
+// PutQueue creates or replaces a queue. Replacing a queue's PriorityAgeing or
+// ReofferCooldown with a different rule re-places every task waiting in it
+// as of now (effective priorities and timers re-derived; each task looks for
+// an agent again): O(n log n) in the queue's waiting tasks, for this call
+// only. Other changes cost O(1).
 func (r *Router) PutQueue(ctx context.Context, q Queue) error {
 	if err := q.validate(); err != nil {
 		return err
@@ -24,7 +28,16 @@ func (r *Router) PutQueue(ctx context.Context, q Queue) error {
 		return err
 	}
 	if qe := r.queues[q.ID]; qe != nil {
+		rerule := !sameRules(&qe.Queue, &q)
 		qe.Queue = q
+		if rerule {
+			now := r.clock.Now()
+			for _, l := range qe.lanes {
+				if l != nil {
+					r.rebuildLane(l, now)
+				}
+			}
+		}
 		return nil
 	}
 	r.queues[q.ID] = &queueEntry{Queue: q}

@@ -96,6 +96,16 @@ type Config struct {
 	// OFFLINE. Names are 1..127 characters of valid UTF-8 without control
 	// characters, unique ignoring case; at most 50 statuses in all.
 	AgentStatuses []AgentStatusDefinition
+	// ReofferCooldown is how long an agent who rejected or missed a task is
+	// not offered that task again, even when it is the only agent who can
+	// take it: the task waits, and becomes offerable to the agent at exactly
+	// the end (a timer, not a sweep). Queue.ReofferCooldown overrides it per
+	// queue. Defaults to 0, no cool-down: Amazon Connect has none, and under
+	// the default BlockUntilCleared the agent receives nothing until
+	// ClearAgent anyway. Set it (30 s is a fair start) with StayAvailable,
+	// where a lone agent would otherwise get the task straight back. At most
+	// 90 days. Costs one timer per task turned down while it runs.
+	ReofferCooldown time.Duration
 	// Test holds knobs for tests.
 	Test TestConfig
 
@@ -155,6 +165,8 @@ func (c *Config) withDefaults() (Config, error) {
 		return out, invalid("Config.AgentQueueCapacity", fmt.Sprint(out.AgentQueueCapacity), "must be positive")
 	case out.RetryInterval < 0:
 		return out, invalid("Config.RetryInterval", out.RetryInterval.String(), "must be positive")
+	case out.ReofferCooldown < 0 || out.ReofferCooldown > MaxReofferCooldown:
+		return out, invalid("Config.ReofferCooldown", out.ReofferCooldown.String(), "within 0..90 days")
 	case out.MissedPolicy != BlockUntilCleared && out.MissedPolicy != StayAvailable:
 		return out, invalid("Config.MissedPolicy", fmt.Sprint(out.MissedPolicy), "unknown policy")
 	}

@@ -71,7 +71,7 @@ func runSeeds(t *testing.T, test, replayFlag string, replay uint64, size simSize
 func runDifferential(t *testing.T, seed uint64, nops int, verbose bool) {
 	rng := rand.New(rand.NewPCG(seed, 0x5b0a4d))
 	w := simRandomWorld(rng)
-	b := newBench(t, &Config{MissedPolicy: w.policy, AgentStatuses: testStatuses})
+	b := newBench(t, w.config())
 	w.install(b)
 	b.sub.Drain()
 	ref := newRefRouter(w, b.clock.Now())
@@ -147,7 +147,7 @@ func TestDifferentialResumeOfferedTask(t *testing.T) {
 // runDifferential does.
 func simRunScript(t *testing.T, w *simWorld, ops []simOp) {
 	t.Helper()
-	b := newBench(t, &Config{MissedPolicy: w.policy, AgentStatuses: testStatuses})
+	b := newBench(t, w.config())
 	w.install(b)
 	b.sub.Drain()
 	ref := newRefRouter(w, b.clock.Now())
@@ -204,8 +204,11 @@ func simIsPanic(err error) bool { _, ok := err.(simPanic); return ok }
 // simWorld is the fixed setup of one seed.
 type simWorld struct {
 	policy   MissedPolicy
+	cooldown time.Duration // Config.ReofferCooldown
 	queues   []string
-	capacity map[string]int // MaxContacts of queues that have one
+	capacity map[string]int             // MaxContacts of queues that have one
+	ageing   map[string]*PriorityAgeing // Queue.PriorityAgeing of queues that have one
+	qcool    map[string]*time.Duration  // Queue.ReofferCooldown of queues that set one
 	profiles []RoutingProfile
 	agents   []Agent
 	skills   []Proficiency // name/value pairs used by agents and criteria
@@ -213,7 +216,12 @@ type simWorld struct {
 
 func (w *simWorld) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "world: policy=%d queues=%v capacity=%v\n", w.policy, w.queues, w.capacity)
+	fmt.Fprintf(&b, "world: policy=%d cooldown=%s queues=%v capacity=%v\n", w.policy, w.cooldown, w.queues, w.capacity)
+	for _, q := range w.queues {
+		if w.ageing[q] != nil || w.qcool[q] != nil {
+			fmt.Fprintf(&b, "  queue %s %s\n", q, simRules(w.ageing[q], w.qcool[q]))
+		}
+	}
 	for _, p := range w.profiles {
 		fmt.Fprintf(&b, "  profile %s conc=%v queues=%v\n", p.ID, p.Concurrency, p.Queues)
 	}
@@ -241,6 +249,11 @@ func simRandomWorld(rng *rand.Rand) *simWorld {
 	w.capacity = map[string]int{}
 	if rng.IntN(2) == 0 {
 		w.capacity[w.queues[nq-1]] = 2 + rng.IntN(5)
+	}
+	w.cooldown = []time.Duration{0, 0, 10 * time.Second, 30 * time.Second}[rng.IntN(4)]
+	w.ageing, w.qcool = map[string]*PriorityAgeing{}, map[string]*time.Duration{}
+	for _, q := range w.queues {
+		w.ageing[q], w.qcool[q] = w.rules(rng)
 	}
 	cross := func() CrossChannel {
 		if rng.IntN(2) == 0 {
@@ -276,6 +289,37 @@ func simRandomWorld(rng *rand.Rand) *simWorld {
 	return w
 }
 
+// rules draws a queue's ageing rule and cool-down override, either of them
+// often nil.
+func (w *simWorld) rules(rng *rand.Rand) (*PriorityAgeing, *time.Duration) {
+	var a *PriorityAgeing
+	var c *time.Duration
+	if rng.IntN(2) == 0 {
+		a = &PriorityAgeing{Every: time.Duration(5+rng.IntN(36)) * time.Second, Floor: 1 + rng.IntN(3)}
+	}
+	if rng.IntN(4) == 0 {
+		d := []time.Duration{0, 15 * time.Second, 45 * time.Second}[rng.IntN(3)]
+		c = &d
+	}
+	return a, c
+}
+
+func simRules(a *PriorityAgeing, c *time.Duration) string {
+	s := "ageing=none"
+	if a != nil {
+		s = fmt.Sprintf("ageing=every %s floor %d", a.Every, a.Floor)
+	}
+	if c != nil {
+		s += fmt.Sprintf(" cooldown=%s", *c)
+	}
+	return s
+}
+
+// config returns the router configuration of the world.
+func (w *simWorld) config() *Config {
+	return &Config{MissedPolicy: w.policy, ReofferCooldown: w.cooldown, AgentStatuses: testStatuses}
+}
+
 // queueConfigs draws the queue configs of a profile: TASK lanes, and CHAT
 // lanes when chat.
 func (w *simWorld) queueConfigs(rng *rand.Rand, chat bool) []QueueConfig {
@@ -307,7 +351,7 @@ func (w *simWorld) proficiencies(rng *rand.Rand) []Proficiency {
 func (w *simWorld) install(b *bench) {
 	b.t.Helper()
 	for _, q := range w.queues {
-		b.must(b.r.PutQueue(b.ctx, Queue{ID: q, Name: q, MaxContacts: w.capacity[q]}))
+		b.must(b.r.PutQueue(b.ctx, Queue{ID: q, Name: q, MaxContacts: w.capacity[q], PriorityAgeing: w.ageing[q], ReofferCooldown: w.qcool[q]}))
 	}
 	for _, p := range w.profiles {
 		b.must(b.r.PutRoutingProfile(b.ctx, p))
@@ -426,6 +470,7 @@ const (
 	simAdvance
 	simProfile // re-put a routing profile with new queue configs
 	simSkills  // re-put an agent with new proficiencies
+	simQueue   // re-put a queue with new ageing and cool-down rules
 )
 
 type simOp struct {
@@ -441,6 +486,7 @@ type simOp struct {
 	// and simSkills.
 	profile RoutingProfile
 	put     Agent
+	queue   Queue
 }
 
 func (o simOp) String() string {
@@ -508,6 +554,8 @@ func (o simOp) String() string {
 		return fmt.Sprintf("profile %s queues=%v", o.profile.ID, o.profile.Queues)
 	case simSkills:
 		return fmt.Sprintf("skills %s %v", o.put.ID, o.put.Proficiencies)
+	case simQueue:
+		return fmt.Sprintf("queue %s %s", o.queue.ID, simRules(o.queue.PriorityAgeing, o.queue.ReofferCooldown))
 	}
 	return "?"
 }
@@ -557,7 +605,7 @@ func (g *simGen) target(states ...TaskState) *simTask {
 var simWeights = [...]int{
 	simCreate: 22, simStatus: 10, simAccept: 14, simReject: 5, simComplete: 10, simCloseACW: 9,
 	simPause: 3, simResume: 3, simTransfer: 4, simStop: 3, simClear: 5, simUpdate: 6, simAdvance: 16,
-	simProfile: 1, simSkills: 1,
+	simProfile: 1, simSkills: 1, simQueue: 1,
 }
 
 func (g *simGen) next() simOp {
@@ -633,6 +681,11 @@ func (g *simGen) next() simOp {
 		o.put = g.w.agents[g.rng.IntN(len(g.w.agents))]
 		o.put.Status = ""
 		o.put.Proficiencies = g.w.proficiencies(g.rng)
+	case simQueue:
+		// The world keeps the original rules; the routers follow the op.
+		q := g.w.queues[g.rng.IntN(len(g.w.queues))]
+		o.queue = Queue{ID: q, Name: q, MaxContacts: g.w.capacity[q]}
+		o.queue.PriorityAgeing, o.queue.ReofferCooldown = g.w.rules(g.rng)
 	}
 	return o
 }
@@ -737,6 +790,8 @@ func (o simOp) runEngine(b *bench) (nt *Task, err error) {
 		return nil, r.PutRoutingProfile(ctx, o.profile)
 	case simSkills:
 		return nil, r.PutAgent(ctx, o.put)
+	case simQueue:
+		return nil, r.PutQueue(ctx, o.queue)
 	}
 	return nil, nil
 }
@@ -776,6 +831,8 @@ func (o simOp) runRef(r *refRouter) (id string, err error) {
 		return "", r.putProfile(o.profile)
 	case simSkills:
 		return "", r.putSkills(o.put.ID, o.put.Proficiencies)
+	case simQueue:
+		return "", r.putQueue(o.queue)
 	}
 	return "", nil
 }

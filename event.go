@@ -29,6 +29,7 @@ const (
 	EventTaskExpired          EventType = "task.expired"
 	EventTaskUpdated          EventType = "task.updated" // attributes, priority, age or criteria changed
 	EventTaskRoutingStep      EventType = "task.routing_step"
+	EventTaskPriorityAged     EventType = "task.priority_aged"
 	EventAgentUpdated         EventType = "agent.updated" // created or configuration replaced (PutAgent)
 	EventAgentDeleted         EventType = "agent.deleted"
 	EventAgentStatusChanged   EventType = "agent.status_changed"
@@ -60,7 +61,7 @@ type Event struct {
 	Channel          Channel
 	RoutingProfileID string // the routing profile of AgentID, when there is one
 	InitiationMethod InitiationMethod
-	Priority         int         // the task's priority
+	Priority         int         // the priority the task routes with (Task.EffectivePriority)
 	PreviousState    TaskState   // the task's state before the event ("" for a new task)
 	State            TaskState   // the task's state after the event
 	Version          int64       // the task's Version after the event

@@ -46,6 +46,9 @@ func (b *bench) open(cfg *Config) *Router {
 	}
 	c.Clock = b.clock
 	c.Test.CheckInvariants = true
+	if c.AgentStatuses == nil {
+		c.AgentStatuses = testStatuses // Break, Lunch, ...: the custom statuses stories use
+	}
 	if c.NewID == nil {
 		c.NewID = func() string { b.ids++; return fmt.Sprintf("t%d", b.ids) }
 	}

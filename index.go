@@ -35,12 +35,17 @@ const btreeDegree = 16
 type timerKind uint8
 
 const (
-	timerExpiry timerKind = iota // ExpiresAt
-	timerStage                   // ScheduledAt, OfferExpiresAt or AfterContactWorkEnd
-	timerLevel                   // the next lane level the task joins
-	timerStep                    // the active routing step expires
-	timerRetry                   // the router retries routing after a failed store write
+	timerExpiry   timerKind = iota // ExpiresAt
+	timerStage                     // ScheduledAt, OfferExpiresAt or AfterContactWorkEnd
+	timerLevel                     // the next lane level the task joins
+	timerStep                      // the active routing step expires
+	timerAge                       // the next priority-ageing step (ageing.go)
+	timerCooldown                  // a re-offer cool-down ends (ageing.go)
+	timerRetry                     // the router retries routing after a failed store write
 )
+
+// numTaskTimers is the number of timer kinds a task carries.
+const numTaskTimers = int(timerRetry)
 
 type timerRef struct {
 	kind timerKind
@@ -57,13 +62,13 @@ type taskEntry struct {
 	lane     *lane       // standard queue lane, or nil
 	target   *agentEntry // agent queue owner, or nil
 	queued   bool        // in the trees of lane/target
-	prio     int         // key fields, fixed while queued
+	prio     int         // key fields: effective priority (changed only by ageing while queued)
 	age      int64
 	levels   int          // lane levels the task is in (a prefix)
 	stepExpr *Requirement // the active routing step, nil when none applies
 	classSig string       // stepExpr in canonical form: its class in each level
 	holder   *agentEntry  // agent whose slot it occupies
-	timers   [4]deadline.Item[timerRef]
+	timers   [numTaskTimers]deadline.Item[timerRef]
 }
 
 // taskKey is a waiting task's place in line, stored by value in the trees so
@@ -300,14 +305,16 @@ func (r *Router) laneFor(q *queueEntry, ch int) *lane {
 	return l
 }
 
-// placeQueued puts a QUEUED task into its lane (or agent queue) and arms its
-// level and routing-step timers, as of now.
+// placeQueued puts a QUEUED task into its lane (or agent queue) at its
+// effective priority and arms its level, routing-step, ageing and cool-down
+// timers, as of now.
 func (r *Router) placeQueued(e *taskEntry, now time.Time) {
 	t := e.t
-	e.prio = t.Priority
+	r.armCooldown(e, now)
 	e.age = t.RoutingAge().UnixNano()
 	e.queued = true
 	if t.QueueID == "" {
+		r.setAgeing(e, nil, now)
 		a := r.agents[t.TargetAgentID]
 		e.target = a
 		if a.queue[e.ch] == nil {
@@ -318,6 +325,7 @@ func (r *Router) placeQueued(e *taskEntry, now time.Time) {
 		return
 	}
 	q := r.queues[t.QueueID]
+	r.setAgeing(e, q.PriorityAgeing, now)
 	e.lane = r.laneFor(q, e.ch)
 	r.activateStep(e, now)
 	waited := now.Sub(t.EnqueuedAt)
@@ -349,8 +357,8 @@ func (r *Router) leaveLevel(e *taskEntry, lv *level) {
 	}
 }
 
-// unplace removes a task from its lane or agent queue and cancels its level
-// and step timers.
+// unplace removes a task from its lane or agent queue and cancels its level,
+// step, ageing and cool-down timers.
 func (r *Router) unplace(e *taskEntry) {
 	if !e.queued {
 		return
@@ -369,6 +377,8 @@ func (r *Router) unplace(e *taskEntry) {
 	}
 	r.cancel(e, timerLevel)
 	r.cancel(e, timerStep)
+	r.cancel(e, timerAge)
+	r.cancel(e, timerCooldown)
 }
 
 // rebuildLane recomputes a lane's levels from the profiles that serve it and
@@ -417,12 +427,13 @@ func (r *Router) rebuildLane(l *lane, now time.Time) {
 
 // findAgent returns the agent that should receive the queued task e now, or
 // nil. Among ready agents of every profile that sees the task (delay passed)
-// and that match its active routing step, it prefers agents that have not
-// rejected or missed the task, then asks the selector (longest idle by
-// default).
+// and that match its active routing step, it leaves out agents cooling for
+// the task, prefers agents that have not rejected or missed it, then asks
+// the selector (longest idle by default).
 func (r *Router) findAgent(e *taskEntry) *agentEntry {
+	var now time.Time // read from the clock only if a cool-down runs
 	if e.target != nil {
-		if a := e.target; a.indexed[e.ch] {
+		if a := e.target; a.indexed[e.ch] && !r.cooling(e, a.ID, &now) {
 			return a
 		}
 		return nil
@@ -441,6 +452,9 @@ func (r *Router) findAgent(e *taskEntry) *agentEntry {
 			return true
 		}
 		if rejected(e.t, a.ID) {
+			if r.cooling(e, a.ID, &now) {
+				return true
+			}
 			if longest {
 				if fb == nil || agentLess(a, fb) {
 					fb = a
@@ -603,11 +617,12 @@ func (r *Router) exprSize(p *profileEntry, ch int, expr *Requirement) int {
 // task priority, routing age, sequence).
 func (r *Router) bestTask(a *agentEntry) *taskEntry {
 	var best *taskEntry
+	var now time.Time // read from the clock only if a cool-down runs
 	for ch := 0; ch < numChannels; ch++ {
 		if !a.indexed[ch] || a.queue[ch] == nil {
 			continue
 		}
-		if head, ok := a.queue[ch].Min(); ok && (best == nil || taskLess(head.e, best)) {
+		if head, ok := r.head(a.queue[ch], a, &now); ok && (best == nil || taskLess(head.e, best)) {
 			best = head.e
 		}
 	}
@@ -627,7 +642,7 @@ func (r *Router) bestTask(a *agentEntry) *taskEntry {
 			if cl.expr != nil && !cl.expr.Matches(&a.Agent) {
 				continue
 			}
-			head, ok := cl.tree.Min()
+			head, ok := r.head(cl.tree, a, &now)
 			if !ok {
 				continue
 			}
@@ -637,6 +652,25 @@ func (r *Router) bestTask(a *agentEntry) *taskEntry {
 		}
 	}
 	return best
+}
+
+// head returns the first task of tree that agent a is not cooling for. Only
+// tasks a turned down recently are skipped, so this is the tree's minimum
+// unless a cool-down of a runs.
+func (r *Router) head(tree *btree.BTreeG[taskKey], a *agentEntry, now *time.Time) (taskKey, bool) {
+	k, ok := tree.Min()
+	if !ok || !r.cooling(k.e, a.ID, now) {
+		return k, ok
+	}
+	ok = false
+	tree.Ascend(func(x taskKey) bool {
+		if r.cooling(x.e, a.ID, now) {
+			return true
+		}
+		k, ok = x, true
+		return false
+	})
+	return k, ok
 }
 
 // ---- dirty sets and settling ----

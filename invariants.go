@@ -42,6 +42,9 @@ func (r *Router) checkInvariants() error {
 		if isWaiting(t) && t.QueueID != "" {
 			waiting[t.QueueID]++
 		}
+		if err := r.checkAgeing(e); err != nil {
+			return fmt.Errorf("task %q: %w", id, err)
+		}
 		if e.queued {
 			if e.target != nil {
 				agentQueued[e.target]++
@@ -155,4 +158,46 @@ func sum(xs [numChannels]int) int {
 		s += x
 	}
 	return s
+}
+
+// checkAgeing verifies a task's ageing and cool-down timers (ageing.go): only
+// a queued task has them; its key priority is its EffectivePriority, between
+// Floor and Priority, and its ageing timer is set for exactly the next step;
+// its cool-down timer is set for the end of one of its cool-downs.
+func (r *Router) checkAgeing(e *taskEntry) error {
+	t := e.t
+	age, cool := &e.timers[timerAge], &e.timers[timerCooldown]
+	if !e.queued {
+		if age.Scheduled() || cool.Scheduled() {
+			return fmt.Errorf("%s but has an ageing (%v) or cool-down (%v) timer", t.State, age.Scheduled(), cool.Scheduled())
+		}
+		return nil
+	}
+	if e.prio != t.EffectivePriority {
+		return fmt.Errorf("keyed at priority %d, EffectivePriority %d", e.prio, t.EffectivePriority)
+	}
+	a := r.ageingOf(t)
+	switch {
+	case a == nil || t.Priority <= a.Floor:
+		if e.prio != t.Priority {
+			return fmt.Errorf("does not age but has effective priority %d, priority %d", e.prio, t.Priority)
+		}
+	case e.prio < a.Floor || e.prio > t.Priority:
+		return fmt.Errorf("effective priority %d outside floor %d..priority %d", e.prio, a.Floor, t.Priority)
+	}
+	next, ok := nextAgeing(a, t.Priority, e.prio, t.EnqueuedAt)
+	if age.Scheduled() != ok || ok && age.At != next.UnixNano() {
+		return fmt.Errorf("ageing timer scheduled=%v at %d, want %v at %s", age.Scheduled(), age.At, ok, next)
+	}
+	if cool.Scheduled() {
+		cd := r.cooldownOf(t)
+		found := false
+		for _, at := range t.RejectedAt {
+			found = found || at.Add(cd).UnixNano() == cool.At
+		}
+		if !found || len(t.RejectedAt) != len(t.RejectedBy) {
+			return fmt.Errorf("cool-down timer at %d matches no RejectedAt %v + %s (RejectedBy %v)", cool.At, t.RejectedAt, cd, t.RejectedBy)
+		}
+	}
+	return nil
 }

@@ -21,7 +21,7 @@ var (
 		EventTaskCreated, EventTaskScheduled, EventTaskQueued, EventTaskOffered, EventTaskAccepted,
 		EventTaskRejected, EventTaskMissed, EventTaskPaused, EventTaskResumed, EventTaskAfterContactWork,
 		EventTaskCompleted, EventTaskTransferred, EventTaskStopped, EventTaskExpired, EventTaskUpdated,
-		EventTaskRoutingStep, EventAgentUpdated, EventAgentDeleted, EventAgentStatusChanged, EventAgentCleared,
+		EventTaskRoutingStep, EventTaskPriorityAged, EventAgentUpdated, EventAgentDeleted, EventAgentStatusChanged, EventAgentCleared,
 		EventError))
 	agentStatusC = strC(anyString[AgentStatus])
 	// Open: a custom status shows as its own name.
@@ -84,6 +84,7 @@ func (t *Task) jsonFields() []field {
 		fld("targetAgentId", &t.TargetAgentID, stringC),
 		fld("agentId", &t.AgentID, stringC),
 		fld("priority", &t.Priority, intOf),
+		fld("effectivePriority", &t.EffectivePriority, intOf),
 		fld("queueTimeAdjustment", &t.QueueTimeAdjustment, durationC),
 		fld("routingCriteria", &t.RoutingCriteria, criteriaC),
 		fld("criteriaActivatedAt", &t.CriteriaActivatedAt, timeC),
@@ -99,6 +100,7 @@ func (t *Task) jsonFields() []field {
 		fld("rescheduleCount", &t.RescheduleCount, intOf),
 		fld("pauseCount", &t.PauseCount, intOf),
 		fld("rejectedBy", &t.RejectedBy, stringsC),
+		fld("rejectedAt", &t.RejectedAt, sliceC(timeC, false)),
 		fld("initiatedAt", &t.InitiatedAt, timeC),
 		fld("scheduledAt", &t.ScheduledAt, timeC),
 		fld("expiresAt", &t.ExpiresAt, timeC),
@@ -155,6 +157,15 @@ func (q *Queue) jsonFields() []field {
 		fld("maxContacts", &q.MaxContacts, intOf),
 		fld("disabled", &q.Disabled, boolC),
 		fld("hours", &q.Hours, ptrC(objC[HoursOfOperation]())),
+		fld("reofferCooldown", &q.ReofferCooldown, ptrC(durationC)),
+		fld("priorityAgeing", &q.PriorityAgeing, ptrC(objC[PriorityAgeing]())),
+	}
+}
+
+func (a *PriorityAgeing) jsonFields() []field {
+	return []field{
+		fld("every", &a.Every, durationC),
+		fld("floor", &a.Floor, intOf),
 	}
 }
 
@@ -321,6 +332,12 @@ func (q Queue) MarshalJSON() ([]byte, error) { return marshalObject(&q) }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (q *Queue) UnmarshalJSON(b []byte) error { return unmarshalObject(b, q) }
+
+// MarshalJSON implements json.Marshaler.
+func (a PriorityAgeing) MarshalJSON() ([]byte, error) { return marshalObject(&a) }
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (a *PriorityAgeing) UnmarshalJSON(b []byte) error { return unmarshalObject(b, a) }
 
 // MarshalJSON implements json.Marshaler.
 func (h HoursOfOperation) MarshalJSON() ([]byte, error) { return marshalObject(&h) }

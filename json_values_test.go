@@ -100,12 +100,13 @@ func goldenTask() Task {
 		ID: "task-2", Sequence: 2, Version: 7, Name: in.Name, Description: in.Description, Channel: ChannelTask,
 		Attributes: in.Attributes, References: in.References,
 		State: StateCompleted, QueueID: "billing", TargetAgentID: "ana", AgentID: "ana",
-		Priority: 2, QueueTimeAdjustment: in.QueueTimeAdjustment, RoutingCriteria: in.RoutingCriteria,
+		Priority: 2, EffectivePriority: 1, QueueTimeAdjustment: in.QueueTimeAdjustment, RoutingCriteria: in.RoutingCriteria,
 		CriteriaActivatedAt: at.Add(time.Minute),
 		PreviousTaskID:      "task-1", RelatedTaskID: "task-0", InitialTaskID: "task-1",
 		InitiationMethod: InitiatedByTransfer, DisconnectReason: DisconnectAgentCompleted,
 		TemplateID: in.TemplateID, CreatedBy: in.CreatedBy, ClientToken: in.ClientToken,
 		TransferCount: 1, RescheduleCount: 1, PauseCount: 2, RejectedBy: []string{"bo", "cy"},
+		RejectedAt:  []time.Time{at.Add(70 * time.Second), at.Add(100 * time.Second)},
 		InitiatedAt: at, ScheduledAt: at.Add(30 * time.Second), ExpiresAt: at.Add(7 * 24 * time.Hour),
 		EnqueuedAt: at.Add(time.Minute), OfferedAt: at.Add(2 * time.Minute), OfferExpiresAt: at.Add(2*time.Minute + 20*time.Second),
 		ConnectedAt: at.Add(3 * time.Minute), LastPausedAt: at.Add(4 * time.Minute), LastResumedAt: at.Add(5 * time.Minute),
@@ -139,6 +140,7 @@ func jsonCases() []jsonCase {
 	hours := goldenHours()
 	profile := goldenProfile()
 	agent := goldenAgent()
+	cooldown := 30 * time.Second
 	return []jsonCase{
 		jcase("task_input", goldenTaskInput()),
 		jcase("task_input_minimal", TaskInput{Name: "Review", QueueID: "support"}),
@@ -149,7 +151,9 @@ func jsonCases() []jsonCase {
 		jcase("routing_step", crit.Steps[0]),
 		jcase("requirement", crit.Steps[1].Requirement),
 		jcase("attribute_condition", *crit.Steps[2].Requirement.Attribute),
-		jcase("queue", Queue{ID: "billing", Name: "Billing", Description: "Invoices and refunds", MaxContacts: 500, Disabled: true, Hours: hours}),
+		jcase("queue", Queue{ID: "billing", Name: "Billing", Description: "Invoices and refunds", MaxContacts: 500, Disabled: true, Hours: hours,
+			ReofferCooldown: &cooldown, PriorityAgeing: &PriorityAgeing{Every: 2 * time.Minute, Floor: 2}}),
+		jcase("priority_ageing", PriorityAgeing{Every: 90 * time.Second, Floor: 1}),
 		jcase("hours_of_operation", *hours),
 		jcase("hours_range", hours.Ranges[1]),
 		jcase("hours_override", hours.Overrides[0]),
@@ -320,11 +324,11 @@ func (g jsonGen) task() Task {
 	return Task{
 		ID: g.str(), Sequence: g.r.Uint64(), Version: g.r.Int64(), Name: g.str(), Description: g.str(), Channel: g.channel(),
 		Attributes: g.attrs(), References: g.refs(), State: g.state(), QueueID: g.str(), TargetAgentID: g.str(), AgentID: g.str(),
-		Priority: g.int(), QueueTimeAdjustment: g.dur(), RoutingCriteria: g.criteria(), CriteriaActivatedAt: g.time(),
+		Priority: g.int(), EffectivePriority: g.int(), QueueTimeAdjustment: g.dur(), RoutingCriteria: g.criteria(), CriteriaActivatedAt: g.time(),
 		PreviousTaskID: g.str(), RelatedTaskID: g.str(), InitialTaskID: g.str(), InitiationMethod: g.initiation(),
 		DisconnectReason: pick(g, "", DisconnectAgentCompleted, DisconnectExpired, DisconnectFlow, DisconnectAPIStopped, DisconnectTransferred),
 		TemplateID:       g.str(), CreatedBy: g.str(), ClientToken: g.str(),
-		TransferCount: g.int(), RescheduleCount: g.int(), PauseCount: g.int(), RejectedBy: list(g, g.str),
+		TransferCount: g.int(), RescheduleCount: g.int(), PauseCount: g.int(), RejectedBy: list(g, g.str), RejectedAt: list(g, g.time),
 		InitiatedAt: g.time(), ScheduledAt: g.time(), ExpiresAt: g.time(), EnqueuedAt: g.time(), OfferedAt: g.time(),
 		OfferExpiresAt: g.time(), ConnectedAt: g.time(), LastPausedAt: g.time(), LastResumedAt: g.time(), PausedTotal: g.dur(),
 		AfterContactWorkAt: g.time(), AfterContactWorkEnd: g.time(), DisconnectedAt: g.time(),
@@ -348,6 +352,13 @@ func (g jsonGen) queue() Queue {
 	if !g.maybe(3) {
 		h := g.hours()
 		q.Hours = &h
+	}
+	if g.maybe(2) {
+		d := g.dur()
+		q.ReofferCooldown = &d
+	}
+	if g.maybe(2) {
+		q.PriorityAgeing = &PriorityAgeing{Every: g.dur(), Floor: g.int()}
 	}
 	return q
 }

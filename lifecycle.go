@@ -60,6 +60,7 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 	if t.Priority == 0 {
 		t.Priority = DefaultPriority
 	}
+	t.EffectivePriority = t.Priority
 	if t.InitiationMethod == "" {
 		t.InitiationMethod = InitiatedByAPI
 	}
@@ -330,9 +331,8 @@ func (r *Router) missOrReject(ctx context.Context, e *taskEntry, why BlockReason
 	nt.State = StateQueued
 	nt.AgentID = ""
 	nt.OfferExpiresAt = time.Time{}
-	if !rejected(nt, a.ID) {
-		nt.RejectedBy = append(slices.Clip(nt.RejectedBy), a.ID)
-	}
+	rejectedAt(nt, a.ID, now)
+	nt.EffectivePriority = r.effectiveAt(nt, now)
 	na := &r.agentBuf
 	*na = a.Agent
 	na.LastActivity = now
@@ -596,7 +596,7 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 		Name: old.Name, Description: old.Description, Channel: old.Channel,
 		Attributes: old.Attributes, References: old.References,
 		State: StateQueued, QueueID: to.QueueID, TargetAgentID: to.AgentID,
-		Priority: old.Priority, QueueTimeAdjustment: old.QueueTimeAdjustment,
+		Priority: old.Priority, EffectivePriority: old.Priority, QueueTimeAdjustment: old.QueueTimeAdjustment,
 		RoutingCriteria: old.RoutingCriteria, CriteriaActivatedAt: now,
 		PreviousTaskID: old.ID, InitialTaskID: old.InitialTaskID,
 		InitiationMethod: method, TemplateID: old.TemplateID, CreatedBy: old.CreatedBy,
@@ -663,6 +663,7 @@ func (r *Router) UpdateRouting(ctx context.Context, taskID string, u RoutingUpda
 	nt := r.edit(e)
 	if u.Priority > 0 {
 		nt.Priority = u.Priority
+		nt.EffectivePriority = r.effectiveAt(nt, now)
 	}
 	if u.QueueTimeAdjustment != nil {
 		nt.QueueTimeAdjustment = *u.QueueTimeAdjustment

@@ -28,7 +28,7 @@ func TestPropertyRouting(t *testing.T) {
 func runProperty(t *testing.T, seed uint64, nops int, verbose bool) {
 	rng := rand.New(rand.NewPCG(seed, 0x70a0e7))
 	w := simRandomWorld(rng)
-	cfg := &Config{MissedPolicy: w.policy}
+	cfg := w.config()
 	selName := "LongestIdle"
 	switch rng.IntN(5) {
 	case 0:

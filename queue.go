@@ -40,6 +40,16 @@ type Queue struct {
 	// Router.QueueOpen. They do not stop routing of tasks already queued, as in
 	// Amazon Connect, where flows check them before transferring to the queue.
 	Hours *HoursOfOperation
+	// ReofferCooldown, when set, replaces Config.ReofferCooldown for tasks
+	// waiting in this queue: how long an agent who rejected or missed a task
+	// is not offered it again, even when no other agent can take it. Set to
+	// 0 for no cool-down here whatever the router default.
+	ReofferCooldown *time.Duration
+	// PriorityAgeing, when set, improves the effective priority of waiting
+	// tasks with time (see PriorityAgeing). Changing it (or ReofferCooldown)
+	// with PutQueue re-places every task waiting in the queue: O(n log n) in
+	// those tasks, for that call only.
+	PriorityAgeing *PriorityAgeing
 }
 
 func (q *Queue) validate() error {
@@ -57,6 +67,16 @@ func (q *Queue) validate() error {
 	}
 	if q.Hours != nil {
 		if err := q.Hours.validate("Queue.Hours"); err != nil {
+			return err
+		}
+	}
+	if q.ReofferCooldown != nil {
+		if err := validateCooldown("Queue.ReofferCooldown", *q.ReofferCooldown); err != nil {
+			return err
+		}
+	}
+	if q.PriorityAgeing != nil {
+		if err := q.PriorityAgeing.validate("Queue.PriorityAgeing"); err != nil {
 			return err
 		}
 	}
@@ -238,6 +258,14 @@ func (q *Queue) clone() *Queue {
 			h.Overrides[i].Ranges = slices.Clone(h.Overrides[i].Ranges)
 		}
 		c.Hours = &h
+	}
+	if q.ReofferCooldown != nil {
+		d := *q.ReofferCooldown
+		c.ReofferCooldown = &d
+	}
+	if q.PriorityAgeing != nil {
+		a := *q.PriorityAgeing
+		c.PriorityAgeing = &a
 	}
 	return &c
 }

@@ -15,14 +15,21 @@ import (
 // random test drives: standard and agent queues, routing profiles with
 // concurrency, cross-channel behaviour, priorities and delays, routing
 // criteria, the LongestIdle selector, both missed-offer policies, offer
-// timeouts, ACW limits, scheduled tasks and expiry. There is no store.
+// timeouts, ACW limits, scheduled tasks, expiry, priority ageing and the
+// re-offer cool-down. There is no store.
 //
-// Timers. A task has four timers: expiry, stage (ScheduledAt,
+// Timers. A task has six timers: expiry, stage (ScheduledAt,
 // OfferExpiresAt or the ACW limit, whichever its state has), level (the next
-// lane delay it reaches) and step (its active routing step expires). As the
-// Timers section of the contract says, they fire in order of deadline, then
-// of kind (expiry, stage, level, step: the order of the constants below),
-// then of task Sequence; each is followed by settling.
+// lane delay it reaches), step (its active routing step expires), age (its
+// next ageing step) and cool (a cool-down ends). As the Timers section of
+// the contract says, they fire in order of deadline, then of kind (the order
+// of the constants below), then of task Sequence; each is followed by
+// settling.
+//
+// Effective priority, like visibility, changes when the age timer fires and
+// is computed from the clock when the task is placed in line. Cooling is read
+// from the clock at every decision, as the contract says; the cool timer only
+// makes the task look for an agent.
 //
 // Visibility and the active step. Following the Timers section of the
 // contract ("a delay reached (the task becomes visible to more profiles)",
@@ -37,7 +44,9 @@ const refOfferTimeout = OfferTimeoutDefault
 type refRouter struct {
 	now      time.Time
 	policy   MissedPolicy
-	capacity map[string]int // MaxContacts per queue, 0 for none
+	cooldown time.Duration            // Config.ReofferCooldown
+	rules    map[string]refQueueRules // per queue
+	capacity map[string]int           // MaxContacts per queue, 0 for none
 	profiles map[string]*refProfile
 	agents   []*refAgent // any order; agentOrder sorts
 	tasks    []*refTask  // creation order, final ones included
@@ -47,6 +56,12 @@ type refRouter struct {
 	dirtyT   []*refTask
 	dirtyA   []*refAgent
 	offers   []refOffer
+}
+
+// refQueueRules are a queue's ageing rule and cool-down override.
+type refQueueRules struct {
+	ageing *PriorityAgeing
+	cool   *time.Duration
 }
 
 type refOffer struct {
@@ -90,6 +105,9 @@ const (
 	refStage
 	refLevel
 	refStep
+	refAge
+	refCool
+	refTimers // the number of kinds
 )
 
 type refTimer struct {
@@ -106,11 +124,13 @@ type refTask struct {
 	target     string // agent queue owner, or ""
 	agent      string // holder while OFFERED, CONNECTED, PAUSED, ACW
 	prio       int
+	eff        int // effective priority while QUEUED in a standard queue
 	qta        time.Duration
 	enq        time.Time
 	crit       *RoutingCriteria
 	critAt     time.Time
 	rejectedBy []string
+	rejectedAt []time.Time // parallel to rejectedBy: the last turn-down
 	expires    time.Time
 	schedAt    time.Time
 	offerExp   time.Time
@@ -122,13 +142,17 @@ type refTask struct {
 	// active routing step (-1 for none).
 	seen   time.Duration
 	step   int
-	timers [4]refTimer
+	timers [refTimers]refTimer
 }
 
 var errRef = errors.New("refused by the reference")
 
 func newRefRouter(w *simWorld, now time.Time) *refRouter {
-	r := &refRouter{now: now, policy: w.policy, capacity: w.capacity, profiles: map[string]*refProfile{}, byID: map[string]*refTask{}}
+	r := &refRouter{now: now, policy: w.policy, cooldown: w.cooldown, rules: map[string]refQueueRules{},
+		capacity: w.capacity, profiles: map[string]*refProfile{}, byID: map[string]*refTask{}}
+	for _, q := range w.queues {
+		r.rules[q] = refQueueRules{w.ageing[q], w.qcool[q]}
+	}
 	for _, p := range w.profiles {
 		r.profiles[p.ID] = newRefProfile(p)
 	}
@@ -247,9 +271,24 @@ func refActiveStep(c *RoutingCriteria, from, now time.Time) (int, time.Time) {
 	return -1, time.Time{}
 }
 
+// coolFor returns t's re-offer cool-down: its queue's override, else the
+// router's.
+func (r *refRouter) coolFor(t *refTask) time.Duration {
+	if t.queue != "" && r.rules[t.queue].cool != nil {
+		return *r.rules[t.queue].cool
+	}
+	return r.cooldown
+}
+
+// cooling reports whether a turned t down less than its cool-down ago.
+func (r *refRouter) cooling(a *refAgent, t *refTask) bool {
+	i := slices.Index(t.rejectedBy, a.id)
+	return i >= 0 && r.now.Before(t.rejectedAt[i].Add(r.coolFor(t)))
+}
+
 // canTake reports whether a can take t, with rdy = a is ready on t's channel.
 func (r *refRouter) canTake(a *refAgent, t *refTask, rdy bool) bool {
-	if t.state != StateQueued || !rdy {
+	if t.state != StateQueued || !rdy || r.cooling(a, t) {
 		return false
 	}
 	if t.target != "" {
@@ -262,10 +301,10 @@ func (r *refRouter) canTake(a *refAgent, t *refTask, rdy bool) bool {
 	return t.step < 0 || refMatches(&t.crit.Steps[t.step].Requirement, a)
 }
 
-// keyLess orders waiting tasks by (Priority, routing age, Sequence).
+// keyLess orders waiting tasks by (effective priority, routing age, Sequence).
 func refKeyLess(a, b *refTask) bool {
-	if a.prio != b.prio {
-		return a.prio < b.prio
+	if a.eff != b.eff {
+		return a.eff < b.eff
 	}
 	ra, rb := a.enq.Add(-a.qta), b.enq.Add(-b.qta)
 	if !ra.Equal(rb) {
@@ -387,8 +426,10 @@ func (r *refRouter) laneDelays(t *refTask) []time.Duration {
 // in line, and arms its step and level timers.
 func (r *refRouter) place(t *refTask) {
 	t.seen, t.step = 0, -1
+	r.armCool(t)
+	r.age(t)
 	if t.target != "" {
-		return // criteria and delays do not apply in agent queues
+		return // criteria, delays and ageing do not apply in agent queues
 	}
 	var until time.Time
 	t.step, until = refActiveStep(t.crit, t.critAt, r.now)
@@ -396,6 +437,39 @@ func (r *refRouter) place(t *refTask) {
 		r.arm(t, refStep, until)
 	}
 	r.armNextLevel(t, r.now.Sub(t.enq))
+}
+
+// age sets t's effective priority as of now: Priority − ⌊waited / Every⌋,
+// not below Floor, for a task above Floor in a queue that ages; and arms the
+// age timer for the next step.
+func (r *refRouter) age(t *refTask) {
+	t.eff = t.prio
+	var a *PriorityAgeing
+	if t.queue != "" {
+		a = r.rules[t.queue].ageing
+	}
+	if a == nil || t.prio <= a.Floor {
+		return
+	}
+	steps := int(r.now.Sub(t.enq) / a.Every)
+	t.eff = max(a.Floor, t.prio-steps)
+	if t.eff > a.Floor {
+		r.arm(t, refAge, t.enq.Add(time.Duration(t.prio-t.eff+1)*a.Every))
+	}
+}
+
+// armCool arms the cool timer for the first end of a cool-down after now.
+func (r *refRouter) armCool(t *refTask) {
+	cd := r.coolFor(t)
+	var next time.Time
+	for _, at := range t.rejectedAt {
+		if end := at.Add(cd); cd > 0 && end.After(r.now) && (next.IsZero() || end.Before(next)) {
+			next = end
+		}
+	}
+	if !next.IsZero() {
+		r.arm(t, refCool, next)
+	}
 }
 
 // armNextLevel records that t has reached every lane delay ≤ waited and arms
@@ -415,6 +489,7 @@ func (r *refRouter) armNextLevel(t *refTask, waited time.Duration) {
 func (r *refRouter) changed(t *refTask, requeued bool) {
 	if t.state != StateQueued || requeued {
 		t.timers[refLevel].on, t.timers[refStep].on = false, false
+		t.timers[refAge].on, t.timers[refCool].on = false, false
 	}
 	if requeued {
 		r.place(t)
@@ -431,7 +506,7 @@ func (r *refRouter) changed(t *refTask, requeued bool) {
 		t.timers[refStage].on = false
 	}
 	if t.state.Final() {
-		t.timers = [4]refTimer{}
+		t.timers = [refTimers]refTimer{}
 	}
 }
 
@@ -442,7 +517,7 @@ func (r *refRouter) advance(d time.Duration) {
 	for {
 		var next *refTask
 		kind := 0
-		for k := range 4 {
+		for k := range refTimers {
 			for _, t := range r.tasks { // in Sequence order
 				tm := t.timers[k]
 				if tm.on && !tm.at.After(end) && (next == nil || tm.at.Before(next.timers[kind].at)) {
@@ -467,6 +542,12 @@ func (r *refRouter) fire(t *refTask, kind int) {
 		r.end(t, StateExpired)
 	case refLevel:
 		r.armNextLevel(t, r.now.Sub(t.enq))
+		r.markTask(t)
+	case refAge:
+		r.age(t)
+		r.markTask(t)
+	case refCool:
+		r.armCool(t)
 		r.markTask(t)
 	case refStep:
 		var until time.Time
@@ -494,7 +575,9 @@ func (r *refRouter) returnOffer(t *refTask) {
 	t.state, t.agent = StateQueued, ""
 	if !slices.Contains(t.rejectedBy, a.id) {
 		t.rejectedBy = append(t.rejectedBy, a.id)
+		t.rejectedAt = append(t.rejectedAt, time.Time{})
 	}
+	t.rejectedAt[slices.Index(t.rejectedBy, a.id)] = r.now
 	a.last = r.now
 	if r.policy == BlockUntilCleared {
 		a.blocked = true
@@ -764,6 +847,28 @@ func (r *refRouter) putProfile(p RoutingProfile) error {
 	for _, a := range r.agents {
 		if a.profile == p.ID {
 			r.markAgent(a)
+		}
+	}
+	return nil
+}
+
+// putQueue replaces a queue's rules. If its ageing rule or cool-down
+// changed, each task waiting in one of its lanes is placed in line afresh
+// and becomes routable, lanes by channel (as in Channels), tasks by
+// Sequence.
+func (r *refRouter) putQueue(q Queue) error {
+	old := r.rules[q.ID]
+	r.rules[q.ID] = refQueueRules{q.PriorityAgeing, q.ReofferCooldown}
+	same := func(a, b *time.Duration) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
+	sameA := old.ageing == nil && q.PriorityAgeing == nil || old.ageing != nil && q.PriorityAgeing != nil && *old.ageing == *q.PriorityAgeing
+	if sameA && same(old.cool, q.ReofferCooldown) {
+		return nil
+	}
+	for _, ch := range Channels {
+		for _, t := range r.tasks {
+			if t.state == StateQueued && t.queue == q.ID && t.ch == ch {
+				r.changed(t, true)
+			}
 		}
 	}
 	return nil

@@ -452,7 +452,7 @@ func (r *Router) stageTask(typ EventType, prev TaskState, t *Task, now time.Time
 func (r *Router) taskEvent(typ EventType, prev TaskState, t *Task, now time.Time) Event {
 	e := Event{
 		Type: typ, Time: now, TaskID: t.ID, AgentID: t.AgentID, QueueID: t.QueueID,
-		Channel: t.Channel, InitiationMethod: t.InitiationMethod, Priority: t.Priority,
+		Channel: t.Channel, InitiationMethod: t.InitiationMethod, Priority: t.EffectivePriority,
 		PreviousState: prev, State: t.State, Version: t.Version, OfferExpiresAt: t.OfferExpiresAt,
 	}
 	if e.AgentID == "" {
@@ -650,6 +650,7 @@ func userCopy(t *Task) *Task {
 	t.References = maps.Clone(t.References)
 	t.RoutingCriteria = t.RoutingCriteria.Clone()
 	t.RejectedBy = slices.Clone(t.RejectedBy)
+	t.RejectedAt = slices.Clone(t.RejectedAt)
 	return t
 }
 

@@ -132,7 +132,15 @@ type Task struct {
 	// AgentID is the agent the task is offered to or connected with.
 	AgentID string
 
-	Priority            int
+	Priority int
+	// EffectivePriority is the priority the task routes with: Priority,
+	// improved by its queue's PriorityAgeing while it waits. The router sets it
+	// when the task is placed in line and at each ageing step; outside QUEUED
+	// it keeps its last value (the priority the task was offered at). It is
+	// derived from EnqueuedAt, Priority, the queue's rule and the time, never
+	// read back: a restart recomputes it, and the stored value is only what it
+	// was at the task's last write.
+	EffectivePriority   int
 	QueueTimeAdjustment time.Duration
 	RoutingCriteria     *RoutingCriteria
 	// CriteriaActivatedAt is when the current routing criteria started to
@@ -154,6 +162,10 @@ type Task struct {
 	PauseCount      int
 	// RejectedBy lists agents that rejected or missed this task, oldest first.
 	RejectedBy []string
+	// RejectedAt[i] is when RejectedBy[i] last rejected or missed the task
+	// (zero for entries stored before the field existed). It times the
+	// re-offer cool-down (Config.ReofferCooldown), so a restart rebuilds it.
+	RejectedAt []time.Time
 
 	InitiatedAt         time.Time
 	ScheduledAt         time.Time // zero when not scheduled
@@ -182,5 +194,6 @@ func (t *Task) Clone() *Task {
 	c.References = maps.Clone(t.References)
 	c.RoutingCriteria = t.RoutingCriteria.Clone()
 	c.RejectedBy = append([]string(nil), t.RejectedBy...)
+	c.RejectedAt = append([]time.Time(nil), t.RejectedAt...)
 	return &c
 }

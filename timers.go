@@ -7,7 +7,8 @@ import (
 
 // schedule arms one of a task's timers. Deadlines that coincide fire in the
 // order of timer kind (expiry, then schedule/offer/ACW, then queue delay,
-// then routing step) and then task Sequence: an order rebuilt exactly from
+// then routing step, then ageing step, then cool-down end) and then task
+// Sequence: an order rebuilt exactly from
 // the store after a restart.
 func (r *Router) schedule(e *taskEntry, kind timerKind, at time.Time) {
 	it := &e.timers[kind]
@@ -129,6 +130,15 @@ func (r *Router) fire(ctx context.Context, e *taskEntry, kind timerKind, now, at
 			r.joinLevel(e, e.lane.levels[i])
 		}
 		r.emit(r.taskEvent(EventTaskRoutingStep, t.State, t, now))
+		r.markTask(e)
+		return nil
+	case timerAge:
+		r.fireAgeing(e, now)
+		return nil
+	case timerCooldown:
+		// The agent whose cool-down ended can take the task again: the task
+		// looks for an agent at this instant.
+		r.armCooldown(e, now)
 		r.markTask(e)
 		return nil
 	}

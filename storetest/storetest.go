@@ -122,6 +122,7 @@ func fullTask(id string, seq uint64) *switchboard.Task {
 		TargetAgentID:       "agent-ana",
 		AgentID:             "agent-ana",
 		Priority:            3,
+		EffectivePriority:   2,
 		QueueTimeAdjustment: 90 * time.Second,
 		RoutingCriteria: &switchboard.RoutingCriteria{Steps: []switchboard.RoutingStep{
 			{
@@ -149,6 +150,7 @@ func fullTask(id string, seq uint64) *switchboard.Task {
 		RescheduleCount:     1,
 		PauseCount:          1,
 		RejectedBy:          []string{"agent-di", "agent-ed"},
+		RejectedAt:          []time.Time{at(3), at(4)},
 		InitiatedAt:         at(0),
 		ScheduledAt:         at(1),
 		ExpiresAt:           at(7 * 24 * 60),
@@ -191,6 +193,11 @@ func fullQueue(id string) *switchboard.Queue {
 		Description: "Everything about " + id,
 		MaxContacts: 100,
 		Disabled:    true,
+		ReofferCooldown: func() *time.Duration {
+			d := 45 * time.Second
+			return &d
+		}(),
+		PriorityAgeing: &switchboard.PriorityAgeing{Every: 2 * time.Minute, Floor: 2},
 		Hours: &switchboard.HoursOfOperation{
 			TimeZone: "Europe/Paris",
 			Ranges: []switchboard.HoursRange{
