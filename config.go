@@ -22,6 +22,7 @@ const (
 	ClientTokenTTLDefault      = 7 * 24 * time.Hour
 	AgentQueueCapacityDefault  = 10
 	RetryIntervalDefault       = time.Second
+	StoreTimeoutDefault        = 10 * time.Second
 )
 
 // Per-task quotas of Amazon Connect.
@@ -74,6 +75,12 @@ type Config struct {
 	ClientTokenTTL time.Duration
 	// AgentQueueCapacity caps the tasks waiting in one agent queue. Defaults to 10.
 	AgentQueueCapacity int
+	// StoreTimeout bounds each round of timer work the router does on its own
+	// (an offer timing out, an expiry, a retry), which has no caller's ctx:
+	// a store that blocks is given up on after it, reported as router.error,
+	// and retried. A call's own ctx bounds the work the call causes.
+	// Defaults to 10 s.
+	StoreTimeout time.Duration
 	// RetryInterval is how long the router waits before retrying a timer whose
 	// Store write failed. Defaults to 1 s.
 	RetryInterval time.Duration
@@ -145,6 +152,9 @@ func (c *Config) withDefaults() (Config, error) {
 	if out.RetryInterval == 0 {
 		out.RetryInterval = RetryIntervalDefault
 	}
+	if out.StoreTimeout == 0 {
+		out.StoreTimeout = StoreTimeoutDefault
+	}
 	if out.Selector == nil {
 		out.Selector = LongestIdle
 	}
@@ -163,6 +173,8 @@ func (c *Config) withDefaults() (Config, error) {
 		return out, invalid("Config.ClientTokenTTL", out.ClientTokenTTL.String(), "must be positive")
 	case out.AgentQueueCapacity < 0:
 		return out, invalid("Config.AgentQueueCapacity", fmt.Sprint(out.AgentQueueCapacity), "must be positive")
+	case out.StoreTimeout < 0:
+		return out, invalid("Config.StoreTimeout", out.StoreTimeout.String(), "must be positive")
 	case out.RetryInterval < 0:
 		return out, invalid("Config.RetryInterval", out.RetryInterval.String(), "must be positive")
 	case out.ReofferCooldown < 0 || out.ReofferCooldown > MaxReofferCooldown:

@@ -129,9 +129,10 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 	for i, cons := range c.Consumers {
 		r.feeds = append(r.feeds, newFeed(cons, i, r.logger))
 	}
-	bg := context.WithoutCancel(ctx)
-	r.fireDue(bg)
-	r.settle(bg)
+	// The rebuild's own routing is bounded by ctx: what a done ctx stops is
+	// reported as router.error and retried, like any refused own work.
+	r.fireDue(ctx)
+	r.settle(ctx)
 	r.arm()
 	return r, nil
 }
@@ -269,7 +270,7 @@ func (r *Router) Close(ctx context.Context) error {
 		r.disarm()
 		if len(r.unstored) > 0 {
 			c := &Change{Events: r.unstored}
-			if err := r.storeWrite(context.WithoutCancel(ctx), c); err != nil {
+			if err := r.storeWrite(ctx, c); err != nil {
 				errs = append(errs, &StoreError{Op: "close: store last event Seq", Err: err})
 			}
 			clear(r.unstored)
@@ -318,28 +319,27 @@ func (r *Router) rlock() error {
 }
 
 // unlock settles pending routing work, re-arms the clock and releases the
-// lock. The offers settling makes are the router's own follow-up work: they
-// are written with ctx's values but not its cancellation, so a caller that
-// gives up after its own change landed cannot leave routing half-done.
+// lock, whatever happens on the way. The offers settling makes are the
+// router's own follow-up work, written under the caller's ctx: a call's ctx
+// bounds all the work the call causes, so a store that blocks until ctx ends
+// cannot hold the router past the caller's deadline. A follow-up the ctx
+// stops (or the store refuses) is reported as router.error and retried after
+// Config.RetryInterval, so routing is never left half-done.
 func (r *Router) unlock(ctx context.Context) {
+	defer r.mu.Unlock()
 	// Events are staged just before the write that carries them; a write
 	// that panicked must not leak them into the next one.
 	r.dropStaged()
 	if len(r.dirtyTasks)+len(r.dirtyAgents) > 0 {
-		if ctx.Done() != nil {
-			ctx = context.WithoutCancel(ctx)
-		}
 		r.settle(ctx)
 	}
 	r.arm()
 	if r.cfg.Test.CheckInvariants {
 		if err := r.checkInvariants(); err != nil {
-			r.mu.Unlock()
 			panic(err)
 		}
 	}
 	r.recycle()
-	r.mu.Unlock()
 }
 
 // newEntry returns a zeroed index entry for a new task, reusing the entry of

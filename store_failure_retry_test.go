@@ -361,11 +361,13 @@ func TestStoreFailureTimerRetried(t *testing.T) {
 	}
 }
 
-// A caller's ctx that is cancelled after its change landed — here by the
-// store, right after the operation's own write — does not stop the offers
-// that change leads to: they are written with the ctx's values and without
-// its cancellation.
-func TestStoreFailureLiveContextFollowUpLands(t *testing.T) {
+// A caller's ctx bounds all the work its call causes (so a store that blocks
+// until ctx ends cannot hold the router past the caller's deadline). When
+// the caller gives up after its change landed — here, right after the
+// operation's own write — the operation still succeeds; the follow-up offer
+// its ctx no longer allows is reported as router.error and lands at the
+// retry, with the routing contract intact.
+func TestStoreFailureCancelledCallerFollowUpIsRetried(t *testing.T) {
 	type key struct{}
 	for _, tc := range followCases() {
 		if tc.timer {
@@ -399,14 +401,25 @@ func TestStoreFailureLiveContextFollowUpLands(t *testing.T) {
 			fs.onWrite(nil)
 			b.must(err)
 
+			if len(writes) != 2 {
+				t.Fatalf("writes %+v, want the operation's and the refused offer", writes)
+			}
+			if w := writes[1]; w.err == nil || w.value != "req-42" || !slices.Contains(w.states, StateOffered) {
+				t.Errorf("follow-up write %+v, want the offer tried under the caller's ctx and refused", w)
+			}
+			var sawError bool
+			for _, e := range b.sub.Drain() {
+				if e.Type == EventTaskOffered {
+					t.Fatalf("offer %s>%s published though its write was refused", e.TaskID, e.AgentID)
+				}
+				sawError = sawError || e.Type == EventError
+			}
+			if !sawError {
+				t.Error("no router.error for the refused follow-up")
+			}
+			b.clock.Advance(RetryIntervalDefault)
 			b.wantOffers(tc.task + ">" + tc.agent)
 			b.wantState(tc.task, StateOffered, tc.agent)
-			if len(writes) != 2 {
-				t.Fatalf("writes %+v, want the operation's and the offer", writes)
-			}
-			if w := writes[1]; w.err != nil || w.value != "req-42" || !slices.Contains(w.states, StateOffered) {
-				t.Errorf("follow-up write %+v, want the offer stored under the caller's values", w)
-			}
 		})
 	}
 }

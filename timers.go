@@ -2,6 +2,8 @@ package switchboard
 
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
 	"time"
 )
 
@@ -63,9 +65,27 @@ func (r *Router) onTimer(gen uint64) {
 	}
 	r.armedCancel = nil
 	r.armedAt = 0
-	ctx := context.Background()
+	// Timer work has no caller: Config.StoreTimeout bounds its store writes.
+	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.StoreTimeout)
+	defer cancel()
+	defer r.unlock(ctx)
+	defer r.recoverTimer()
 	r.fireDue(ctx)
-	r.unlock(ctx)
+}
+
+// recoverTimer contains a panic in the router's timer work (host code the
+// router did not already contain, or a bug): with a system clock it would
+// end the process from a goroutine no caller owns. It is logged, reported
+// as router.error, and routing is retried after Config.RetryInterval.
+func (r *Router) recoverTimer() {
+	p := recover()
+	if p == nil {
+		return
+	}
+	r.logger.Error("switchboard: panic in timer work", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+	r.dropStaged()
+	r.emit(Event{Type: EventError, Err: fmt.Errorf("switchboard: timer work panicked: %v", p)})
+	r.scheduleRetry()
 }
 
 // fireDue handles every deadline at or before now, in deadline order, each
