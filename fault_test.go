@@ -32,13 +32,14 @@ type faultyStore struct {
 	*MemoryStore
 	mu    sync.Mutex
 	armed bool
+	skip  int // writes to let through before the fault
 	kind  faultKind
 	hits  int
 }
 
-func (s *faultyStore) arm(k faultKind) {
+func (s *faultyStore) arm(k faultKind, skip int) {
 	s.mu.Lock()
-	s.armed, s.kind = true, k
+	s.armed, s.kind, s.skip = true, k, skip
 	s.mu.Unlock()
 }
 
@@ -50,7 +51,10 @@ func (s *faultyStore) hit() int {
 
 func (s *faultyStore) Write(ctx context.Context, c *Change) error {
 	s.mu.Lock()
-	armed, kind := s.armed, s.kind
+	armed, kind := s.armed && s.skip == 0, s.kind
+	if s.armed && s.skip > 0 {
+		s.skip--
+	}
 	if armed {
 		s.armed = false
 		s.hits++
@@ -173,6 +177,7 @@ type faultSite struct {
 	setup  func(w *faultWorld) string           // returns the task the site concerns, if any
 	hit    func(w *faultWorld, id string) error // reaches the site; nil for the router's own work
 	own    bool                                 // the router's own work: retried by the router
+	skip   int                                  // writes before the site's (the operation's own, for a follow-up)
 	landed func(w *faultWorld, id string) bool
 }
 
@@ -196,7 +201,7 @@ func faultSites() []faultSite {
 				_, err := w.r.CreateTask(context.Background(), TaskInput{Name: "again", QueueID: "q"})
 				return err == nil
 			}},
-		{name: "offer", own: true,
+		{name: "offer", own: true, skip: 1,
 			setup: func(w *faultWorld) string {
 				w.must(w.r.SetAgentStatus(context.Background(), "ana", StatusOffline))
 				return w.create(TaskInput{})
@@ -230,7 +235,7 @@ func faultSites() []faultSite {
 			},
 			landed: func(w *faultWorld, id string) bool {
 				_, err := w.r.Transfer(context.Background(), id, TransferTarget{QueueID: "escalations"})
-				return err == nil && w.state(id) == StateCompleted
+				return err == nil && w.state(id) == StateAfterContactWork
 			}},
 		{name: "stop", setup: connected,
 			hit:    func(w *faultWorld, id string) error { return w.r.Stop(w.ctx(), id) },
@@ -260,7 +265,7 @@ func TestFaultInjectionAtEveryWriteSite(t *testing.T) {
 					baseline := runtime.NumGoroutine()
 					w := newFaultWorld(t, clock == "manual")
 					id := site.setup(w)
-					w.store.arm(kind)
+					w.store.arm(kind, site.skip)
 					err := site.hit(w, id)
 					if !site.own && err == nil {
 						t.Fatalf("the operation succeeded though its write faulted (%s)", kind)
