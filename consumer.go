@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Consumer receives every event of a router exactly once, in Seq order: the
@@ -73,11 +74,14 @@ type feed struct {
 	index  int
 	logger *slog.Logger
 
-	mu      sync.Mutex
-	queue   []Event
-	closing bool
-	pushed  uint64        // events appended
-	taken   atomic.Uint64 // events the consumer has finished
+	mu       sync.Mutex
+	queue    []Event
+	closing  bool
+	sleeping bool          // the goroutine waits for a wake-up
+	kicking  bool          // a delayed wake-up is armed
+	kick     *time.Timer   // the delayed wake-up, reused
+	pushed   uint64        // events appended
+	taken    atomic.Uint64 // events the consumer has finished
 
 	wake chan struct{} // one pending wake-up
 	done chan struct{} // closed when the goroutine has delivered everything after close
@@ -89,12 +93,57 @@ func newFeed(c Consumer, index int, logger *slog.Logger) *feed {
 	return f
 }
 
-// push appends e. It never blocks on the consumer.
-func (f *feed) push(e *Event) {
+// Waking a sleeping consumer costs the router a thread wake-up, which on a
+// virtual machine can cost more than routing a task. So a sleeping
+// consumer is woken at once only when feedWakeBatch events wait; otherwise
+// a timer wakes it feedWakeDelay after the first event it missed. Events
+// therefore reach a consumer at most about a millisecond late, and the
+// router pays for at most one wake-up per millisecond per consumer.
+const (
+	feedWakeBatch = 256
+	feedWakeDelay = time.Millisecond
+)
+
+// push appends a batch of events. It never blocks on the consumer: a lock,
+// an append, and now and then a wake-up (see feedWakeDelay).
+func (f *feed) push(es []Event) {
 	f.mu.Lock()
-	f.queue = append(f.queue, *e)
-	f.pushed++
+	f.queue = append(f.queue, es...)
+	f.pushed += uint64(len(es))
+	wake, arm := false, false
+	if f.sleeping {
+		if len(f.queue) >= feedWakeBatch {
+			wake, f.sleeping = true, false
+		} else if !f.kicking {
+			arm, f.kicking = true, true
+		}
+	}
+	if arm {
+		if f.kick == nil {
+			f.kick = time.AfterFunc(feedWakeDelay, f.wakeUp)
+		} else {
+			f.kick.Reset(feedWakeDelay)
+		}
+	}
 	f.mu.Unlock()
+	if wake {
+		f.signal()
+	}
+}
+
+// wakeUp is the delayed wake-up.
+func (f *feed) wakeUp() {
+	f.mu.Lock()
+	f.kicking = false
+	wake := f.sleeping
+	f.sleeping = false
+	f.mu.Unlock()
+	if wake {
+		f.signal()
+	}
+}
+
+func (f *feed) signal() {
 	select {
 	case f.wake <- struct{}{}:
 	default:
@@ -105,11 +154,12 @@ func (f *feed) push(e *Event) {
 func (f *feed) close() {
 	f.mu.Lock()
 	f.closing = true
-	f.mu.Unlock()
-	select {
-	case f.wake <- struct{}{}:
-	default:
+	f.sleeping = false
+	if f.kick != nil {
+		f.kick.Stop()
 	}
+	f.mu.Unlock()
+	f.signal()
 }
 
 // pending reports how many events the consumer has not finished.
@@ -126,6 +176,7 @@ func (f *feed) run() {
 		f.mu.Lock()
 		if len(f.queue) == 0 {
 			closing := f.closing
+			f.sleeping = !closing
 			f.mu.Unlock()
 			if closing {
 				return

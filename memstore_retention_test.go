@@ -176,3 +176,52 @@ func TestMemoryFlatOverAMillionLifecycles(t *testing.T) {
 		}
 	}
 }
+
+// TestMemoryPerTask measures the heap a waiting task and a retained finished
+// task cost on the default router and memory store (the README quotes it).
+// Long: set SWITCHBOARD_LONG=1.
+func TestMemoryPerTask(t *testing.T) {
+	if os.Getenv("SWITCHBOARD_LONG") == "" {
+		t.Skip("long: set SWITCHBOARD_LONG=1")
+	}
+	const n = 100_000
+	heap := func() uint64 {
+		runtime.GC()
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	ctx := t.Context()
+	store := NewMemoryStore()
+	store.MaxFinished = -1
+	ids := 0
+	r, err := NewRouter(ctx, store, &Config{Clock: NewManualClock(t0), NewID: func() string { ids++; return fmt.Sprintf("task-%08d", ids) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close(ctx)
+	if err := r.PutQueue(ctx, Queue{ID: "q", Name: "q"}); err != nil {
+		t.Fatal(err)
+	}
+	in := TaskInput{Name: "Call back about order 1042", QueueID: "q", Attributes: map[string]string{"customer": "C-1042", "tier": "gold"}}
+	before := heap()
+	var created []string
+	for range n {
+		task, err := r.CreateTask(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		created = append(created, task.ID)
+	}
+	waiting := heap()
+	for _, id := range created {
+		if err := r.Stop(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	created = nil
+	finished := heap()
+	t.Logf("per waiting task (router + store): %d bytes", (waiting-before)/n)
+	t.Logf("per retained finished task (store): %d bytes", (finished-before)/n)
+}

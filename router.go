@@ -400,9 +400,7 @@ func (r *Router) writeChange(ctx context.Context, op string, c *Change) error {
 	}
 	clear(r.unstored) // this write's Seqs cover theirs
 	r.unstored = r.unstored[:0]
-	for i := range r.staged {
-		r.publish(&r.staged[i])
-	}
+	r.publish(r.staged)
 	r.dropStaged()
 	return nil
 }
@@ -472,33 +470,40 @@ func (r *Router) emit(e Event) {
 	if e.Time.IsZero() {
 		e.Time = r.clock.Now()
 	}
-	r.publish(&e)
 	if len(r.unstored) == maxUnstored {
 		// Only the highest Seq matters to the store; keep the newest.
 		copy(r.unstored, r.unstored[1:])
 		r.unstored = r.unstored[:maxUnstored-1]
 	}
 	r.unstored = append(r.unstored, e)
+	r.publish(r.unstored[len(r.unstored)-1:])
 }
 
 // maxUnstored bounds the events kept for Close to write when no change
 // carried them (a store that keeps failing produces one per retry).
 const maxUnstored = 64
 
-// publish gives a numbered event to every subscription and consumer. It does
-// a constant amount of work per receiver and never waits on one.
-func (r *Router) publish(e *Event) {
-	r.eventSeq = e.Seq
+// publish gives numbered events, in Seq order, to every subscription and
+// consumer. It does a constant amount of work per event and receiver and
+// never waits on one.
+func (r *Router) publish(es []Event) {
+	if len(es) == 0 {
+		return
+	}
+	r.eventSeq = es[len(es)-1].Seq
 	for _, f := range r.feeds {
-		f.push(e)
+		f.push(es)
 	}
 	if len(r.subs) == 0 {
 		return
 	}
 	ended := false
 	for _, s := range r.subs {
-		if !s.publish(e) {
-			ended = true
+		for i := range es {
+			if !s.publish(&es[i]) {
+				ended = true
+				break
+			}
 		}
 	}
 	if ended { // forget subscriptions cut off for being too slow
