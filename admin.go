@@ -308,6 +308,7 @@ func (r *Router) DeleteAgent(ctx context.Context, agentID string) error {
 		delete(a.profile.agents, agentID)
 	}
 	delete(r.agents, agentID)
+	r.evAgent = nil
 	return nil
 }
 

@@ -213,9 +213,8 @@ func (s *MemoryStore) checkTasks(tasks []*Task) error {
 // than their own ID); Chain answers for an unlinked task from s.tasks.
 func (s *MemoryStore) putTask(t *Task, old *Task) {
 	s.lastSeq = max(s.lastSeq, t.Sequence)
-	if t.State.Final() && (old == nil || !old.State.Final()) {
-		s.keep.finished(t)
-	}
+	finishing := t.State.Final() && (old == nil || !old.State.Final())
+	rec := old
 	if old != nil {
 		if old.InitialTaskID != t.InitialTaskID {
 			if old.InitialTaskID != old.ID {
@@ -242,6 +241,10 @@ func (s *MemoryStore) putTask(t *Task, old *Task) {
 		*cp = *t
 		s.tasks[t.ID] = cp
 		s.chain(t)
+		rec = cp
+	}
+	if finishing {
+		s.keep.finished(rec)
 	}
 	if t.ClientToken != "" {
 		cur, ok := s.tokens[t.ClientToken]

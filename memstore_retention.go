@@ -26,7 +26,8 @@ type retention struct {
 }
 
 type finishedTask struct {
-	id string
+	t  *Task  // the stored record: records are reused only after drop
+	id string // t.ID when queued, to notice a record replaced since
 	at time.Time
 }
 
@@ -38,7 +39,7 @@ func (k *retention) finished(t *Task) {
 	if at.After(k.newest) {
 		k.newest = at
 	}
-	k.queue = append(k.queue, finishedTask{id: t.ID, at: at})
+	k.queue = append(k.queue, finishedTask{t: t, id: t.ID, at: at})
 }
 
 // finishTime is when a task ended: its last lifecycle timestamp.
@@ -102,13 +103,13 @@ func (s *MemoryStore) prune() {
 			return
 		}
 		k.pop()
-		t := s.tasks[f.id]
-		if t == nil || !t.State.Final() {
+		t := f.t
+		if t.ID != f.id || !t.State.Final() {
 			continue
 		}
 		if s.needed(t) {
 			// Look again once the newer finished tasks have had their turn.
-			k.queue = append(k.queue, finishedTask{id: f.id, at: k.newest})
+			k.queue = append(k.queue, finishedTask{t: t, id: f.id, at: k.newest})
 			continue
 		}
 		s.drop(t)
@@ -128,10 +129,14 @@ func (s *MemoryStore) needed(t *Task) bool {
 	if initial == "" {
 		return false
 	}
+	linked := s.chains[initial]
+	if len(linked) == 0 {
+		return false // a task alone in its chain, and finished
+	}
 	if first := s.tasks[initial]; first != nil && !first.State.Final() {
 		return true
 	}
-	for _, id := range s.chains[initial] {
+	for _, id := range linked {
 		if c := s.tasks[id]; c != nil && !c.State.Final() {
 			return true
 		}

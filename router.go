@@ -67,6 +67,7 @@ type Router struct {
 	eventSeq uint64
 	staged   []Event
 	unstored []Event
+	evAgent  *agentEntry // the agent taskEvent found last (DeleteAgent forgets it)
 	subs     []*Subscription
 	feeds    []*feed
 	logger   *slog.Logger
@@ -456,8 +457,17 @@ func (r *Router) taskEvent(typ EventType, prev TaskState, t *Task, now time.Time
 	if e.AgentID == "" {
 		e.AgentID = t.TargetAgentID
 	}
-	if a := r.agents[e.AgentID]; a != nil {
-		e.RoutingProfileID = a.RoutingProfileID
+	if e.AgentID != "" {
+		// One agent is usually named by every event of an operation and
+		// of the next: remember the last one found.
+		a := r.evAgent
+		if a == nil || a.ID != e.AgentID {
+			a = r.agents[e.AgentID]
+			r.evAgent = a
+		}
+		if a != nil {
+			e.RoutingProfileID = a.RoutingProfileID
+		}
 	}
 	return e
 }
