@@ -271,9 +271,7 @@ func (r *Router) updateAgent(ctx context.Context, a *agentEntry, na *Agent, now 
 	if err := r.writeChange(ctx, "update agent", &Change{Agents: []*Agent{na}}); err != nil {
 		return err
 	}
-	r.unindexAgent(a)
-	a.Agent = *na
-	r.indexAgent(a)
+	r.setAgent(a, na)
 	r.markAgent(a)
 	return nil
 }
@@ -283,33 +281,32 @@ func (r *Router) updateAgent(ctx context.Context, a *agentEntry, na *Agent, now 
 // its agent queue cannot be deleted: the error matches ErrInvalidState and
 // says why. Set the agent Offline and let its work finish first.
 func (r *Router) DeleteAgent(ctx context.Context, agentID string) error {
-	if err := r.lock(ctx); err != nil {
-		return err
-	}
-	defer r.unlock(ctx)
-	a := r.agents[agentID]
-	if a == nil {
-		return notFound("agent", agentID)
-	}
-	if n := len(a.held); n > 0 {
-		return &StateError{Op: "DeleteAgent", State: fmt.Sprintf("agent %s holds %d task(s)", agentID, n), Want: "no tasks held"}
-	}
-	for _, e := range r.tasks {
-		if e.t.TargetAgentID == agentID {
-			return &StateError{Op: "DeleteAgent", State: fmt.Sprintf("agent %s has task %s in its agent queue", agentID, e.t.ID), Want: "an empty agent queue"}
-		}
-	}
-	r.stage(Event{Type: EventAgentDeleted, AgentID: agentID, RoutingProfileID: a.RoutingProfileID, Status: a.Status})
-	if err := r.writeChange(ctx, "delete agent", &Change{DeleteAgents: []string{agentID}}); err != nil {
-		return err
-	}
-	r.unindexAgent(a)
-	if a.profile != nil {
-		delete(a.profile.agents, agentID)
-	}
-	delete(r.agents, agentID)
-	r.evAgent = nil
-	return nil
+	var a *agentEntry
+	return r.deleteObject(ctx, deletion{
+		kind: "agent", id: agentID,
+		find: func() bool { a = r.agents[agentID]; return a != nil },
+		blockedBy: func() error {
+			if n := len(a.held); n > 0 {
+				return &StateError{Op: "DeleteAgent", State: fmt.Sprintf("agent %s holds %d task(s)", agentID, n), Want: "no tasks held"}
+			}
+			for _, e := range r.tasks {
+				if e.t.TargetAgentID == agentID {
+					return &StateError{Op: "DeleteAgent", State: fmt.Sprintf("agent %s has task %s in its agent queue", agentID, e.t.ID), Want: "an empty agent queue"}
+				}
+			}
+			r.stage(Event{Type: EventAgentDeleted, AgentID: agentID, RoutingProfileID: a.RoutingProfileID, Status: a.Status})
+			return nil
+		},
+		change: Change{DeleteAgents: []string{agentID}},
+		forget: func() {
+			r.unindexAgent(a)
+			if a.profile != nil {
+				delete(a.profile.agents, agentID)
+			}
+			delete(r.agents, agentID)
+			r.evAgent = nil
+		},
+	})
 }
 
 // DeleteQueue removes a queue. A queue that any open task names, or that a
@@ -317,56 +314,85 @@ func (r *Router) DeleteAgent(ctx context.Context, agentID string) error {
 // ErrInvalidState and says why. Disable it (Queue.Disabled) and let it drain
 // first.
 func (r *Router) DeleteQueue(ctx context.Context, queueID string) error {
-	if err := r.lock(ctx); err != nil {
-		return err
-	}
-	defer r.unlock(ctx)
-	if r.queues[queueID] == nil {
-		return notFound("queue", queueID)
-	}
-	for _, p := range r.profilesSorted() {
-		for _, qc := range p.Queues {
-			if qc.QueueID == queueID {
-				return &StateError{Op: "DeleteQueue", State: fmt.Sprintf("queue %s is listed by routing profile %s", queueID, p.ID), Want: "no routing profile listing it"}
+	return r.deleteObject(ctx, deletion{
+		kind: "queue", id: queueID,
+		find: func() bool { return r.queues[queueID] != nil },
+		blockedBy: func() error {
+			for _, p := range r.profilesSorted() {
+				for _, qc := range p.Queues {
+					if qc.QueueID == queueID {
+						return &StateError{Op: "DeleteQueue", State: fmt.Sprintf("queue %s is listed by routing profile %s", queueID, p.ID), Want: "no routing profile listing it"}
+					}
+				}
 			}
-		}
-	}
-	for _, e := range r.tasks {
-		if e.t.QueueID == queueID {
-			return &StateError{Op: "DeleteQueue", State: fmt.Sprintf("queue %s has open task %s", queueID, e.t.ID), Want: "no open tasks"}
-		}
-	}
-	if err := r.writeChange(ctx, "delete queue", &Change{DeleteQueues: []string{queueID}}); err != nil {
-		return err
-	}
-	delete(r.queues, queueID)
-	return nil
+			for _, e := range r.tasks {
+				if e.t.QueueID == queueID {
+					return &StateError{Op: "DeleteQueue", State: fmt.Sprintf("queue %s has open task %s", queueID, e.t.ID), Want: "no open tasks"}
+				}
+			}
+			return nil
+		},
+		change: Change{DeleteQueues: []string{queueID}},
+		forget: func() { delete(r.queues, queueID) },
+	})
 }
 
 // DeleteRoutingProfile removes a routing profile that no agent uses; one in
 // use cannot be deleted (the error matches ErrInvalidState).
 func (r *Router) DeleteRoutingProfile(ctx context.Context, profileID string) error {
+	var p *profileEntry
+	return r.deleteObject(ctx, deletion{
+		kind: "routing profile", id: profileID,
+		find: func() bool { p = r.profiles[profileID]; return p != nil },
+		blockedBy: func() error {
+			if n := len(p.agents); n > 0 {
+				return &StateError{Op: "DeleteRoutingProfile", State: fmt.Sprintf("routing profile %s is used by %d agent(s)", profileID, n), Want: "no agents"}
+			}
+			return nil
+		},
+		change: Change{DeleteProfiles: []string{profileID}},
+		forget: func() {
+			delete(r.profiles, profileID)
+			seen := map[*lane]bool{}
+			for _, pc := range p.configs {
+				if !seen[pc.lane] {
+					seen[pc.lane] = true
+					r.rebuildLane(pc.lane, r.clock.Now())
+				}
+			}
+		},
+	})
+}
+
+// deletion describes one Delete: the object, how to find it, what may still
+// depend on it (blockedBy returns a *StateError naming it, and stages the
+// deletion's event when nothing does), the change to write, and how to
+// forget it once written.
+type deletion struct {
+	kind, id  string
+	find      func() bool
+	blockedBy func() error
+	change    Change
+	forget    func()
+}
+
+// deleteObject is the one skeleton of every Delete: under the lock, the
+// object must exist and nothing may depend on it; the deletion is written,
+// and only then forgotten, so a refused write changes nothing.
+func (r *Router) deleteObject(ctx context.Context, d deletion) error {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
 	defer r.unlock(ctx)
-	p := r.profiles[profileID]
-	if p == nil {
-		return notFound("routing profile", profileID)
+	if !d.find() {
+		return notFound(d.kind, d.id)
 	}
-	if n := len(p.agents); n > 0 {
-		return &StateError{Op: "DeleteRoutingProfile", State: fmt.Sprintf("routing profile %s is used by %d agent(s)", profileID, n), Want: "no agents"}
-	}
-	if err := r.writeChange(ctx, "delete routing profile", &Change{DeleteProfiles: []string{profileID}}); err != nil {
+	if err := d.blockedBy(); err != nil {
 		return err
 	}
-	delete(r.profiles, profileID)
-	seen := map[*lane]bool{}
-	for _, pc := range p.configs {
-		if !seen[pc.lane] {
-			seen[pc.lane] = true
-			r.rebuildLane(pc.lane, r.clock.Now())
-		}
+	if err := r.writeChange(ctx, "delete "+d.kind, &d.change); err != nil {
+		return err
 	}
+	d.forget()
 	return nil
 }

@@ -350,9 +350,7 @@ func (r *Router) missOrReject(ctx context.Context, e *taskEntry, why BlockReason
 		return err
 	}
 	r.apply(e, nt, now)
-	r.unindexAgent(a)
-	a.Agent = *na
-	r.indexAgent(a)
+	r.setAgent(a, na)
 	r.markAgent(a)
 	return nil
 }
@@ -436,9 +434,7 @@ func (r *Router) release(ctx context.Context, e *taskEntry, nt *Task, now time.T
 		*na = a.Agent
 		na.LastActivity = now
 		if err = r.write1(ctx, op, nt, na); err == nil {
-			r.unindexAgent(a)
-			a.Agent = *na
-			r.indexAgent(a)
+			r.setAgent(a, na)
 		}
 	} else {
 		err = r.write1(ctx, op, nt)

@@ -658,6 +658,16 @@ func next(t *Task) *Task {
 	return &c
 }
 
+// setAgent makes *na the value of agent a, moving a between the ready-agent
+// indexes as the change requires: every change of an agent's record goes
+// through here. The caller marks a for routing when the change can free it
+// for work.
+func (r *Router) setAgent(a *agentEntry, na *Agent) {
+	r.unindexAgent(a)
+	a.Agent = *na
+	r.indexAgent(a)
+}
+
 // userCopy prepares a task the router no longer references for the caller:
 // its maps, slices and criteria get their own copies.
 func userCopy(t *Task) *Task {
@@ -701,9 +711,7 @@ func (r *Router) offer(ctx context.Context, e *taskEntry, a *agentEntry) error {
 	if err := r.write1(ctx, "offer", nt, na); err != nil {
 		return err
 	}
-	r.unindexAgent(a)
-	a.Agent = *na
-	r.indexAgent(a)
+	r.setAgent(a, na)
 	r.apply(e, nt, now)
 	return nil
 }
