@@ -34,9 +34,6 @@ type Proficiency struct {
 	Level int    // 1..5
 }
 
-// MaxProficiencies is the most proficiencies one agent may have.
-const MaxProficiencies = 10
-
 // Agent is a person who handles tasks. The exported configuration fields are
 // set by the host with Router.PutAgent; the runtime fields are maintained by
 // the router and returned by Router.Agent.
@@ -78,9 +75,6 @@ const (
 	BlockedMissed   BlockReason = "MISSED"   // an offer timed out
 	BlockedRejected BlockReason = "REJECTED" // the agent rejected an offer
 )
-
-// MaxAfterContactWorkLimit is the longest configurable ACW limit.
-const MaxAfterContactWorkLimit = 2_000_000 * time.Second
 
 func (a *Agent) validate() error {
 	if err := checkID("Agent.ID", a.ID); err != nil {

@@ -32,13 +32,6 @@ type AgentStatusDefinition struct {
 	Type AgentStatusType // ROUTABLE (only Available), CUSTOM or OFFLINE
 }
 
-// MaxAgentStatuses is the most agent statuses one router has, the built-in
-// Available and Offline included (Amazon Connect's limit of 50 per instance).
-const MaxAgentStatuses = 50
-
-// MaxAgentStatusNameLen is the longest agent status name, in characters.
-const MaxAgentStatusNameLen = 127
-
 // builtinStatuses exist in every router and cannot be removed or retyped.
 var builtinStatuses = []AgentStatusDefinition{
 	{Name: StatusAvailable, Type: StatusTypeRoutable},

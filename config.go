@@ -25,23 +25,6 @@ const (
 	StoreTimeoutDefault        = 10 * time.Second
 )
 
-// Per-task quotas of Amazon Connect.
-const (
-	MaxTransfers     = 11
-	MaxReschedules   = 20
-	MaxPauses        = 10
-	MaxChainLength   = 12 // tasks linked into one PreviousTaskID chain
-	MaxNameLen       = 1024
-	MaxDescLen       = 4096
-	MaxAttributeSize = 32 * 1024 // bytes of all attribute keys and values
-	MaxReferences    = 25
-	MaxReferenceLen  = 4096
-	// MaxIDLen bounds every ID: of tasks (Config.NewID), queues, routing
-	// profiles, agents. Connect's are 36-character UUIDs or ARNs of at most
-	// 256 characters.
-	MaxIDLen = 256
-)
-
 // MissedPolicy decides what happens to an agent who rejects an offer or lets
 // it time out.
 type MissedPolicy int

@@ -39,14 +39,6 @@ type AttributeCondition struct {
 	MinLevel int // 1..5
 }
 
-// Limits of routing criteria.
-const (
-	MaxRoutingSteps      = 10 // Connect documents none; this keeps evaluation bounded
-	MaxRequirementDepth  = 5
-	MaxRequirementLeaves = 50
-	MaxPreferredAgents   = 100
-)
-
 // Proficient is the condition "agent has name=value at level ≥ minLevel".
 func Proficient(name, value string, minLevel int) Requirement {
 	return Requirement{Attribute: &AttributeCondition{Name: name, Value: value, MinLevel: minLevel}}
@@ -295,6 +287,3 @@ func (c *RoutingCriteria) activeStep(start, now time.Time) (int, time.Time) {
 	return -1, time.Time{}
 }
 
-func checkAttrName(field, s string) error { return checkText(field, s, 1, 100) }
-
-func checkAttrValue(field, s string) error { return checkText(field, s, 1, 128) }

@@ -2,18 +2,63 @@ package switchboard
 
 import (
 	"fmt"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
 
-// Limits of configuration objects, from Amazon Connect's API where it has
-// one. Task limits (MaxNameLen, MaxAttributeSize, ...) are in config.go.
+// This file holds every limit of the model, from Amazon Connect's API and
+// quotas where it has one, and the field checks the validators share. Bad
+// input is refused with a *ValidationError naming the field and the limit.
+
+// Per-task quotas of Amazon Connect.
 const (
-	MaxQueueNameLen        = 127 // Queue.Name: 1..127 characters (CreateQueue)
-	MaxQueueDescriptionLen = 250 // Queue.Description (CreateQueue)
-	MaxProfileNameLen      = 127 // RoutingProfile.Name (CreateRoutingProfile); empty allowed here
-	MaxAgentNameLen        = 256 // Agent.Name, a display name
+	MaxTransfers     = 11
+	MaxReschedules   = 20
+	MaxPauses        = 10
+	MaxChainLength   = 12 // tasks linked into one PreviousTaskID chain
+	MaxNameLen       = 1024
+	MaxDescLen       = 4096
+	MaxAttributeSize = 32 * 1024 // bytes of all attribute keys and values
+	MaxReferences    = 25
+	MaxReferenceLen  = 4096
 )
+
+// MaxIDLen bounds every ID: of tasks (Config.NewID), queues, routing
+// profiles, agents. Connect's are 36-character UUIDs or ARNs of at most 256
+// characters.
+const MaxIDLen = 256
+
+// Limits of queues, routing profiles and agents.
+const (
+	MaxQueueNameLen           = 127 // Queue.Name: 1..127 characters (CreateQueue)
+	MaxQueueDescriptionLen    = 250 // Queue.Description (CreateQueue)
+	MaxProfileNameLen         = 127 // RoutingProfile.Name (CreateRoutingProfile); empty allowed here
+	MaxQueueConfigsPerProfile = 50
+	MaxQueuePriority          = 99
+	MaxQueueDelay             = 9999 * time.Second
+	MaxAgentNameLen           = 256 // Agent.Name, a display name
+	MaxProficiencies          = 10  // per agent
+	MaxAfterContactWorkLimit  = 2_000_000 * time.Second
+	// MaxAgentStatuses is the most agent statuses one router has, the
+	// built-in Available and Offline included (Connect's 50 per instance).
+	MaxAgentStatuses      = 50
+	MaxAgentStatusNameLen = 127 // characters
+)
+
+// Limits of routing criteria.
+const (
+	MaxRoutingSteps      = 10 // Connect documents none; this keeps evaluation bounded
+	MaxRequirementDepth  = 5
+	MaxRequirementLeaves = 50
+	MaxPreferredAgents   = 100
+)
+
+// checkAttrName and checkAttrValue check a proficiency attribute's name
+// (1..100 characters) and value (1..128), as Connect's predefined attributes.
+func checkAttrName(field, s string) error { return checkText(field, s, 1, 100) }
+
+func checkAttrValue(field, s string) error { return checkText(field, s, 1, 128) }
 
 // checkID checks an ID of a task, queue, routing profile or agent: 1 to
 // MaxIDLen bytes of valid UTF-8, without control characters or spaces at

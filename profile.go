@@ -45,13 +45,6 @@ type RoutingProfile struct {
 	Queues      []QueueConfig // at most 50 (queue, channel) pairs
 }
 
-// Profile limits.
-const (
-	MaxQueueConfigsPerProfile = 50
-	MaxQueuePriority          = 99
-	MaxQueueDelay             = 9999 * time.Second
-)
-
 func maxConcurrency(c Channel) int {
 	if c == ChannelVoice {
 		return 1
