@@ -286,4 +286,3 @@ func (c *RoutingCriteria) activeStep(start, now time.Time) (int, time.Time) {
 	}
 	return -1, time.Time{}
 }
-
