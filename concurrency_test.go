@@ -317,8 +317,7 @@ func (s *stressRun) read(rng *rand.Rand) {
 }
 
 func runStress(t *testing.T, o stressOpts) {
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
+	seed := testSeed(t)
 	baseline := runtime.NumGoroutine()
 	ctx := context.Background()
 	fs := newFaultStore() // counts writes; refuses none

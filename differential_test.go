@@ -21,7 +21,6 @@ import (
 // (add -switchboard.ops=M to change the number of operations).
 
 var (
-	seedFlag    = flag.Uint64("switchboard.seed", 0, "replay one seed of TestDifferentialRouting (0: the default seed range)")
 	diffOpsFlag = flag.Int("switchboard.ops", 0, "operations per seed in TestDifferentialRouting and TestPropertyRouting (0: default)")
 )
 

@@ -22,7 +22,6 @@ import (
 
 var (
 	updateGolden = flag.Bool("update", false, "rewrite the golden files of TestJSONGolden")
-	jsonSeedFlag = flag.Uint64("switchboard.jsonseed", 0, "replay one seed of TestJSONRoundTrip (0: a new seed)")
 )
 
 func countFields(v any) int { return reflect.TypeOf(v).NumField() }
@@ -146,10 +145,7 @@ func decodes[T any](c codec[T]) func([]byte) error {
 // TestJSONRoundTrip: decode(encode(v)) equals v for random values of every
 // type.
 func TestJSONRoundTrip(t *testing.T) {
-	seed := *jsonSeedFlag
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
-	}
+	seed := testSeed(t)
 	r := rand.New(rand.NewPCG(seed, 0))
 	g := jsonGen{r}
 	for _, gen := range jsonGenerators() {
@@ -164,7 +160,7 @@ func TestJSONRoundTrip(t *testing.T) {
 				t.Fatalf("seed %d: %s #%d: %v\n%s", seed, c.name, i, err, b)
 			}
 			if diff := cmp.Diff(c.value, back, jsonCmp); diff != "" {
-				t.Fatalf("seed %d (replay: -switchboard.jsonseed=%[1]d): %s #%d round trip (-want +got):\n%s\n%s", seed, c.name, i, diff, b)
+				t.Fatalf("seed %d (replay: -switchboard.seed=%[1]d): %s #%d round trip (-want +got):\n%s\n%s", seed, c.name, i, diff, b)
 			}
 		}
 	}

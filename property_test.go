@@ -1,7 +1,6 @@
 package switchboard
 
 import (
-	"flag"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -15,14 +14,12 @@ import (
 // is over capacity, no task is held twice and event sequence numbers have no
 // gap. Replay one seed with
 //
-//	go test -run TestPropertyRouting -switchboard.propseed=N -v .
+//	go test -run TestPropertyRouting -switchboard.seed=N -v .
 //
 // SWITCHBOARD_LONG=1 runs many more seeds and operations.
 
-var propSeedFlag = flag.Uint64("switchboard.propseed", 0, "replay one seed of TestPropertyRouting (0: the default seed range)")
-
 func TestPropertyRouting(t *testing.T) {
-	runSeeds(t, "TestPropertyRouting", "switchboard.propseed", *propSeedFlag, simSize{100, 300, 3000, 600, 15, 200}, runProperty)
+	runSeeds(t, "TestPropertyRouting", "switchboard.seed", *seedFlag, simSize{100, 300, 3000, 600, 15, 200}, runProperty)
 }
 
 func runProperty(t *testing.T, seed uint64, nops int, verbose bool) {
@@ -71,7 +68,7 @@ func runProperty(t *testing.T, seed uint64, nops int, verbose bool) {
 		}
 		if msg != "" {
 			from := max(0, len(hist)-40)
-			t.Fatalf("seed %d (selector %s), op %d: %s\n%s\nlast ops:\n  %s\nreplay: go test -run TestPropertyRouting -switchboard.propseed=%d -switchboard.ops=%d -v .",
+			t.Fatalf("seed %d (selector %s), op %d: %s\n%s\nlast ops:\n  %s\nreplay: go test -run TestPropertyRouting -switchboard.seed=%d -switchboard.ops=%d -v .",
 				seed, selName, i, msg, w, strings.Join(hist[from:], "\n  "), seed, i+1)
 		}
 	}
