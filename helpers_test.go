@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -24,10 +25,26 @@ type bench struct {
 	ids   int
 }
 
+// parallelTests records the tests already marked parallel: a test that builds
+// several benches (one per seed) marks itself once.
+var parallelTests sync.Map
+
+// runParallel marks t parallel: every bench has its own clock and store, so
+// scenario tests share nothing. Tests that count goroutines build no bench
+// and stay sequential, which Go runs before the parallel ones.
+func runParallel(t testing.TB) {
+	if tt, ok := t.(*testing.T); ok {
+		if _, done := parallelTests.LoadOrStore(tt, true); !done {
+			tt.Parallel()
+		}
+	}
+}
+
 // newBench builds a router whose task IDs are "t1", "t2", ... and which
 // checks its invariants after every operation and at the end of the test.
 func newBench(t testing.TB, cfg *Config) *bench {
 	t.Helper()
+	runParallel(t)
 	b := &bench{t: t, ctx: context.Background(), clock: NewManualClock(t0), store: NewMemoryStore()}
 	b.r = b.open(cfg)
 	t.Cleanup(func() {
