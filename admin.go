@@ -258,7 +258,7 @@ func (r *Router) changeAgent(ctx context.Context, agentID string, typ EventType,
 		return notFound("agent", agentID)
 	}
 	now := r.clock.Now()
-	na := &r.agentBuf
+	na := &r.op.agentBuf
 	*na = a.Agent
 	if !change(na, now) {
 		return nil

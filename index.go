@@ -226,12 +226,12 @@ func (r *Router) setClass(e *taskEntry, expr *Requirement) {
 	if expr == nil {
 		return
 	}
-	r.sigBuf = expr.appendTo(r.sigBuf[:0])
-	if cl := e.lane.levels[0].classes[string(r.sigBuf)]; cl != nil {
+	r.op.sigBuf = expr.appendTo(r.op.sigBuf[:0])
+	if cl := e.lane.levels[0].classes[string(r.op.sigBuf)]; cl != nil {
 		e.classSig = cl.sig
 		return
 	}
-	e.classSig = string(r.sigBuf)
+	e.classSig = string(r.op.sigBuf)
 }
 
 // ---- agent index ----
@@ -439,8 +439,8 @@ func (r *Router) findAgent(e *taskEntry) *agentEntry {
 		return nil
 	}
 	r.scanMark++
-	r.cands = r.cands[:0]
-	r.fallback = r.fallback[:0]
+	r.op.cands = r.op.cands[:0]
+	r.op.fallback = r.op.fallback[:0]
 	longest := r.cfg.Selector == LongestIdle
 	var best, fb *agentEntry
 	visit := func(a *agentEntry) bool {
@@ -460,7 +460,7 @@ func (r *Router) findAgent(e *taskEntry) *agentEntry {
 					fb = a
 				}
 			} else {
-				r.fallback = append(r.fallback, a)
+				r.op.fallback = append(r.op.fallback, a)
 			}
 			return true
 		}
@@ -470,7 +470,7 @@ func (r *Router) findAgent(e *taskEntry) *agentEntry {
 			}
 			return false // trees are in longest-idle order: nothing later beats a
 		}
-		r.cands = append(r.cands, a)
+		r.op.cands = append(r.op.cands, a)
 		return true
 	}
 	for i := 0; i < e.levels; i++ {
@@ -484,9 +484,9 @@ func (r *Router) findAgent(e *taskEntry) *agentEntry {
 		}
 		return fb
 	}
-	cands := r.cands
+	cands := r.op.cands
 	if len(cands) == 0 {
-		cands = r.fallback
+		cands = r.op.fallback
 	}
 	switch len(cands) {
 	case 0:
@@ -678,14 +678,14 @@ func (r *Router) head(tree *btree.BTreeG[taskKey], a *agentEntry, now *time.Time
 func (r *Router) markTask(e *taskEntry) {
 	if !e.dirty {
 		e.dirty = true
-		r.dirtyTasks = append(r.dirtyTasks, e)
+		r.op.dirtyTasks = append(r.op.dirtyTasks, e)
 	}
 }
 
 func (r *Router) markAgent(a *agentEntry) {
 	if !a.dirty {
 		a.dirty = true
-		r.dirtyAgents = append(r.dirtyAgents, a)
+		r.op.dirtyAgents = append(r.op.dirtyAgents, a)
 	}
 }
 
@@ -694,10 +694,10 @@ func (r *Router) markAgent(a *agentEntry) {
 // agent; then each agent that freed up, longest idle first, takes the best
 // waiting tasks while it has room.
 func (r *Router) settle(ctx context.Context) {
-	for len(r.dirtyTasks) > 0 || len(r.dirtyAgents) > 0 {
-		for i := 0; i < len(r.dirtyTasks); i++ {
-			e := r.dirtyTasks[i]
-			r.dirtyTasks[i] = nil
+	for len(r.op.dirtyTasks) > 0 || len(r.op.dirtyAgents) > 0 {
+		for i := 0; i < len(r.op.dirtyTasks); i++ {
+			e := r.op.dirtyTasks[i]
+			r.op.dirtyTasks[i] = nil
 			e.dirty = false
 			if e.queued {
 				if a := r.findAgent(e); a != nil {
@@ -708,13 +708,13 @@ func (r *Router) settle(ctx context.Context) {
 				}
 			}
 		}
-		r.dirtyTasks = r.dirtyTasks[:0]
-		if len(r.dirtyAgents) == 0 {
+		r.op.dirtyTasks = r.op.dirtyTasks[:0]
+		if len(r.op.dirtyAgents) == 0 {
 			break
 		}
 		// Offers change only the agent that receives them, so one sort gives
 		// the agent order for the whole pass.
-		agents := r.dirtyAgents
+		agents := r.op.dirtyAgents
 		sortAgents(agents)
 		for i, a := range agents {
 			agents[i] = nil
@@ -731,7 +731,7 @@ func (r *Router) settle(ctx context.Context) {
 			}
 		}
 		// Keep any agent marked during the pass (none today) for the next round.
-		r.dirtyAgents = append(agents[:0], r.dirtyAgents[len(agents):]...)
+		r.op.dirtyAgents = append(agents[:0], r.op.dirtyAgents[len(agents):]...)
 	}
 }
 
@@ -764,20 +764,20 @@ func sortAgents(as []*agentEntry) {
 // task down could take it back), so the retry timer makes them all again.
 func (r *Router) abandonSettle(op, taskID string, err error) {
 	r.failed(op, taskID, err)
-	for i, e := range r.dirtyTasks {
+	for i, e := range r.op.dirtyTasks {
 		if e != nil { // entries already handled were cleared
 			e.dirty = false
 		}
-		r.dirtyTasks[i] = nil
+		r.op.dirtyTasks[i] = nil
 	}
-	r.dirtyTasks = r.dirtyTasks[:0]
-	for i, a := range r.dirtyAgents {
+	r.op.dirtyTasks = r.op.dirtyTasks[:0]
+	for i, a := range r.op.dirtyAgents {
 		if a != nil {
 			a.dirty = false
 		}
-		r.dirtyAgents[i] = nil
+		r.op.dirtyAgents[i] = nil
 	}
-	r.dirtyAgents = r.dirtyAgents[:0]
+	r.op.dirtyAgents = r.op.dirtyAgents[:0]
 	r.scheduleRetry()
 }
 

@@ -143,7 +143,7 @@ func (r *Router) checkInvariants() error {
 			}
 		}
 		// Settled, unless a failed store write left routing to the retry timer.
-		if len(r.dirtyTasks) == 0 && len(r.dirtyAgents) == 0 && !r.retry.Scheduled() && a.anyReady() {
+		if len(r.op.dirtyTasks) == 0 && len(r.op.dirtyAgents) == 0 && !r.retry.Scheduled() && a.anyReady() {
 			if e := r.bestTask(a); e != nil {
 				return fmt.Errorf("agent %q is ready and task %q waits for it: routing did not settle", id, e.t.ID)
 			}

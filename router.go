@@ -45,32 +45,41 @@ type Router struct {
 	armGen      uint64
 	inflight    sync.WaitGroup // clock callbacks armed and not finished
 
-	dirtyTasks  []*taskEntry
-	dirtyAgents []*agentEntry
-	scanMark    uint64
-	cands       []*agentEntry
-	fallback    []*agentEntry
-	change      Change
-	scratch     Task         // see edit
-	finished    []*taskEntry // entries of tasks that ended in this operation
-	sigBuf      []byte       // scratch for class keys
-	taskNodes   *btree.FreeListG[taskKey]
-	agentNodes  *btree.FreeListG[*agentEntry]
-	free        []*taskEntry // entries to reuse (see newEntry)
-	agentBuf    Agent        // scratch for agent changes
+	op         op     // the operation under way: its scratch and pending work
+	scanMark   uint64 // marks agents visited by one findAgent
+	taskNodes  *btree.FreeListG[taskKey]
+	agentNodes *btree.FreeListG[*agentEntry]
+	free       []*taskEntry // entries to reuse (see newEntry)
 
-	// The event log. eventSeq is the Seq of the last event published;
-	// staged holds the events of the change being written (published only
-	// if the write succeeds); unstored holds published events no change
+	// The event log. eventSeq is the Seq of the last event published
+	// (op.staged holds the events of the change being written, published
+	// only if the write succeeds); unstored holds published events no change
 	// carried (router.error, routing steps), whose Seqs reach the store with
 	// the next write or at Close.
 	eventSeq uint64
-	staged   []Event
 	unstored []Event
 	evAgent  *agentEntry // the agent taskEvent found last (DeleteAgent forgets it)
 	subs     []*Subscription
 	feeds    []*feed
 	logger   *slog.Logger
+}
+
+// op is the state of the one operation that holds the router's lock: the
+// scratch its changes are built in and the routing work it leaves for unlock.
+// Everything in it is empty between operations (unlock checks), so an
+// operation never sees another's leftovers; the buffers keep their capacity,
+// so operations allocate nothing.
+type op struct {
+	dirtyTasks  []*taskEntry  // tasks that may now be routable (settle)
+	dirtyAgents []*agentEntry // agents that may now take work (settle)
+	cands       []*agentEntry // findAgent's candidates
+	fallback    []*agentEntry // findAgent's candidates that turned the task down
+	change      Change        // the change being written (write)
+	scratch     Task          // the task change being built (edit)
+	finished    []*taskEntry  // entries of tasks that ended in this operation
+	sigBuf      []byte        // scratch for class keys
+	agentBuf    Agent         // scratch for agent changes
+	staged      []Event       // events of the change being written
 }
 
 type tokenEntry struct {
@@ -331,16 +340,35 @@ func (r *Router) unlock(ctx context.Context) {
 	// Events are staged just before the write that carries them; a write
 	// that panicked must not leak them into the next one.
 	r.dropStaged()
-	if len(r.dirtyTasks)+len(r.dirtyAgents) > 0 {
+	if len(r.op.dirtyTasks)+len(r.op.dirtyAgents) > 0 {
 		r.settle(ctx)
 	}
 	r.arm()
+	r.recycle()
 	if r.cfg.Test.CheckInvariants {
 		if err := r.checkInvariants(); err != nil {
 			panic(err)
 		}
+		if left := r.op.leftover(); left != "" {
+			panic("switchboard: internal error: an operation left " + left)
+		}
 	}
-	r.recycle()
+}
+
+// leftover names what an operation left in o, or "" when it is empty as
+// every operation must leave it.
+func (o *op) leftover() string {
+	switch {
+	case len(o.dirtyTasks) > 0 || len(o.dirtyAgents) > 0:
+		return "routing work unsettled"
+	case len(o.staged) > 0:
+		return "events staged"
+	case len(o.finished) > 0:
+		return "finished entries not recycled"
+	case len(o.change.Tasks)+len(o.change.Agents)+len(o.change.Queues)+len(o.change.Profiles) > 0:
+		return "a change not reset"
+	}
+	return ""
 }
 
 // newEntry returns a zeroed index entry for a new task, reusing the entry of
@@ -365,21 +393,21 @@ const maxFreeEntries = 1024
 // keeps them for reuse. It runs at the very end of an operation, when no
 // index, timer or dirty list can still point at them.
 func (r *Router) recycle() {
-	for i, e := range r.finished {
-		r.finished[i] = nil
+	for i, e := range r.op.finished {
+		r.op.finished[i] = nil
 		if len(r.free) < maxFreeEntries {
 			*e = taskEntry{}
 			r.free = append(r.free, e)
 		}
 	}
-	r.finished = r.finished[:0]
+	r.op.finished = r.op.finished[:0]
 }
 
 // ---- store writes and events ----
 
 // write stores one atomic change built from tasks and agents.
 func (r *Router) write(ctx context.Context, op string, tasks []*Task, agents ...*Agent) error {
-	c := &r.change
+	c := &r.op.change
 	c.reset()
 	c.Tasks = append(c.Tasks, tasks...)
 	c.Agents = append(c.Agents, agents...)
@@ -392,7 +420,7 @@ func (r *Router) write(ctx context.Context, op string, tasks []*Task, agents ...
 // in a *StoreError naming op, and publishes the events once the store has
 // them. Every store write of the router goes through here.
 func (r *Router) writeChange(ctx context.Context, op string, c *Change) error {
-	c.Events = r.staged
+	c.Events = r.op.staged
 	err := r.storeWrite(ctx, c)
 	c.Events = nil
 	if err != nil {
@@ -401,7 +429,7 @@ func (r *Router) writeChange(ctx context.Context, op string, c *Change) error {
 	}
 	clear(r.unstored) // this write's Seqs cover theirs
 	r.unstored = r.unstored[:0]
-	r.publish(r.staged)
+	r.publish(r.op.staged)
 	r.dropStaged()
 	return nil
 }
@@ -421,8 +449,8 @@ func (r *Router) storeWrite(ctx context.Context, c *Change) (err error) {
 }
 
 func (r *Router) dropStaged() {
-	clear(r.staged)
-	r.staged = r.staged[:0]
+	clear(r.op.staged)
+	r.op.staged = r.op.staged[:0]
 }
 
 func (r *Router) write1(ctx context.Context, op string, t *Task, agents ...*Agent) error {
@@ -434,11 +462,11 @@ func (r *Router) write1(ctx context.Context, op string, t *Task, agents ...*Agen
 // stage numbers an event of the change about to be written; writeChange
 // publishes it if the write succeeds.
 func (r *Router) stage(e Event) {
-	e.Seq = r.eventSeq + uint64(len(r.staged)) + 1
+	e.Seq = r.eventSeq + uint64(len(r.op.staged)) + 1
 	if e.Time.IsZero() {
 		e.Time = r.clock.Now()
 	}
-	r.staged = append(r.staged, e)
+	r.op.staged = append(r.op.staged, e)
 }
 
 // stageTask stages an event about task t, whose state before the change was
@@ -622,7 +650,7 @@ func (r *Router) apply(e *taskEntry, nt *Task, now time.Time) {
 	if nt.State.Final() {
 		r.cancel(e, timerExpiry)
 		delete(r.tasks, nt.ID)
-		r.finished = append(r.finished, e)
+		r.op.finished = append(r.op.finished, e)
 	} else if expiryMoved || !e.timers[timerExpiry].Scheduled() {
 		r.schedule(e, timerExpiry, nt.ExpiresAt)
 	}
@@ -645,9 +673,9 @@ func samePlacement(a, b *Task) bool {
 // edit at a time. Maps, slices and criteria are shared with the current value
 // and must be replaced, never modified.
 func (r *Router) edit(e *taskEntry) *Task {
-	r.scratch = *e.t
-	r.scratch.Version++
-	return &r.scratch
+	r.op.scratch = *e.t
+	r.op.scratch.Version++
+	return &r.op.scratch
 }
 
 // next returns a new copy of t with Version incremented, for changes that
@@ -695,7 +723,7 @@ func (r *Router) offer(ctx context.Context, e *taskEntry, a *agentEntry) error {
 		nt.State = StateOffered
 		nt.OfferExpiresAt = now.Add(r.cfg.OfferTimeout)
 	}
-	na := &r.agentBuf
+	na := &r.op.agentBuf
 	*na = a.Agent
 	na.LastActivity = now
 	ev := r.taskEvent(EventTaskOffered, e.t.State, nt, now)
