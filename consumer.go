@@ -20,7 +20,9 @@ import (
 // with the router's lock held, so it may call the router. The router never
 // waits on a consumer: publishing appends the event to the consumer's queue
 // (a constant amount of work), and the queue grows as long as the consumer is
-// behind. A consumer is never cut off; one that panics is logged through
+// behind. An idle consumer is woken at most once a millisecond, so an event
+// reaches it within about a millisecond of being published (at once when
+// many wait). A consumer is never cut off; one that panics is logged through
 // Config.Logger and goes on with the next event. Router.Close waits, until
 // its ctx ends, for every consumer to take every event.
 type Consumer interface {
