@@ -107,8 +107,22 @@ func (p *twParser) lex() error {
 			i = j
 		case isIdentStart(c):
 			j := i
-			for j < len(s) && (isIdent(s[j]) || s[j] == '.' || s[j] == '[' || s[j] == ']') {
-				j++
+			for j < len(s) {
+				if isIdent(s[j]) || s[j] == '.' {
+					j++
+					continue
+				}
+				if s[j] == '[' {
+					k := j + 1
+					for k < len(s) && s[k] >= '0' && s[k] <= '9' {
+						k++
+					}
+					if k > j+1 && k < len(s) && s[k] == ']' {
+						j = k + 1
+						continue
+					}
+				}
+				break
 			}
 			if j < len(s) && s[j] == '-' && j+1 < len(s) && isIdent(s[j+1]) {
 				return p.fail(twTok{off: j}, "hyphens are not supported in TaskRouter expressions")
