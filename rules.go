@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"regexp"
 	"strconv"
 	"sync"
@@ -125,7 +126,8 @@ type RuleAction struct {
 // "rule:<name>". The new task links to the triggering task, when there is
 // one, through PreviousTaskID (Connect's PreviousContactId; chains hold at
 // most MaxChainLength tasks, which also bounds rules feeding on their own
-// tasks). Its ClientToken is derived from the rule's name and the event's
+// tasks) and inherits its attributes, as Connect's task rules do (the
+// action's own Attributes win). Its ClientToken is derived from the rule's name and the event's
 // ID, so the same event never creates two tasks (within
 // Config.ClientTokenTTL): a replayed event returns the first task.
 type CreateTaskAction struct {
@@ -842,6 +844,11 @@ func (e *RuleEngine) act(ctx context.Context, run *ruleRun, ev *RuleEvent, cr *c
 		}
 		if in.Attributes, err = renderMap(a.attrs, run); err != nil {
 			return err
+		}
+		if inherited := run.env.Task.Attributes; len(inherited) > 0 {
+			merged := maps.Clone(inherited)
+			maps.Copy(merged, in.Attributes)
+			in.Attributes = merged
 		}
 		vals, err := renderMap(a.refs, run)
 		if err != nil {
