@@ -6,3 +6,5 @@ require (
 	github.com/google/btree v1.1.3
 	github.com/google/go-cmp v0.7.0
 )
+
+require github.com/expr-lang/expr v1.17.8

@@ -1,0 +1,255 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/vm"
+)
+
+// MaxNodes bounds the size of one compiled expression, so that a hostile
+// rule cannot make loading slow.
+const MaxNodes = 2000
+
+// Compiler compiles conditions, values and templates against one typed
+// environment. The environment is a struct (or pointer to one) whose fields
+// carry `expr:"name"` tags; programs run against a value of the same type.
+// expr's own now() is disabled: time comes from the environment.
+type Compiler struct {
+	opts []expr.Option
+}
+
+// NewCompiler returns a Compiler for environments of env's type. The
+// helper functions of this package (see Helpers) are available by name.
+func NewCompiler(env any) *Compiler {
+	opts := []expr.Option{
+		expr.Env(env),
+		expr.DisableBuiltin("now"),
+		expr.MaxNodes(MaxNodes),
+	}
+	opts = append(opts, helperOptions()...)
+	return &Compiler{opts: opts}
+}
+
+// Condition is a compiled condition: a program that returns bool, with what
+// the engine needs to skip it quickly.
+type Condition struct {
+	Source  string
+	Program *vm.Program
+	// Count is the number of conditions: the leaves of its and/or/not tree.
+	Count int
+	// Keys are the top-level conjuncts of the form event.path == "text"
+	// (or == true/false): an event missing one of them cannot match.
+	Keys []Key
+	// Native is set when the condition is exactly the conjunction of Keys,
+	// so MatchKeys decides it without the VM.
+	Native bool
+}
+
+// Key is one equality the condition requires of the event payload.
+type Key struct {
+	Path  []string
+	Value any // string or bool
+}
+
+// PathString joins the path for use as a map key.
+func (k Key) PathString() string { return strings.Join(k.Path, "\x00") }
+
+// Condition compiles src as a bool expression.
+func (c *Compiler) Condition(src string) (*Condition, error) {
+	prog, err := expr.Compile(src, append(c.opts[:len(c.opts):len(c.opts)], expr.AsBool())...)
+	if err != nil {
+		return nil, convert(src, err)
+	}
+	tree, err := parser.Parse(src)
+	if err != nil {
+		return nil, convert(src, err)
+	}
+	cond := &Condition{Source: src, Program: prog, Count: countLeaves(tree.Node)}
+	conj := conjuncts(tree.Node, nil)
+	cond.Native = true
+	for _, n := range conj {
+		if k, ok := keyOf(n); ok {
+			cond.Keys = append(cond.Keys, k)
+		} else {
+			cond.Native = false
+		}
+	}
+	if len(cond.Keys) == 0 {
+		cond.Native = false
+	}
+	return cond, nil
+}
+
+// Value compiles src as an expression of any type.
+func (c *Compiler) Value(src string) (*vm.Program, error) {
+	prog, err := expr.Compile(src, c.opts...)
+	if err != nil {
+		return nil, convert(src, err)
+	}
+	return prog, nil
+}
+
+// convert turns an expr error into an *Error located in src.
+func convert(src string, err error) *Error {
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		msg := fe.Message
+		if msg == "" {
+			msg = "invalid expression"
+		}
+		return NewError(src, fe.From, msg)
+	}
+	return NewError(src, 0, err.Error())
+}
+
+func countLeaves(n ast.Node) int {
+	switch n := n.(type) {
+	case *ast.BinaryNode:
+		switch n.Operator {
+		case "&&", "||", "and", "or":
+			return countLeaves(n.Left) + countLeaves(n.Right)
+		}
+	case *ast.UnaryNode:
+		switch n.Operator {
+		case "!", "not":
+			return countLeaves(n.Node)
+		}
+	}
+	return 1
+}
+
+func conjuncts(n ast.Node, out []ast.Node) []ast.Node {
+	if b, ok := n.(*ast.BinaryNode); ok && (b.Operator == "&&" || b.Operator == "and") {
+		return conjuncts(b.Right, conjuncts(b.Left, out))
+	}
+	return append(out, n)
+}
+
+// keyOf recognises event.a.b == "text" (either side), also with ["a"] and ?.
+func keyOf(n ast.Node) (Key, bool) {
+	b, ok := n.(*ast.BinaryNode)
+	if !ok || b.Operator != "==" {
+		return Key{}, false
+	}
+	for _, side := range [2][2]ast.Node{{b.Left, b.Right}, {b.Right, b.Left}} {
+		path, ok := eventPath(side[0])
+		if !ok {
+			continue
+		}
+		switch v := side[1].(type) {
+		case *ast.StringNode:
+			return Key{Path: path, Value: v.Value}, true
+		case *ast.BoolNode:
+			return Key{Path: path, Value: v.Value}, true
+		}
+	}
+	return Key{}, false
+}
+
+func eventPath(n ast.Node) ([]string, bool) {
+	m, ok := n.(*ast.MemberNode)
+	if !ok || m.Method {
+		return nil, false
+	}
+	prop, ok := m.Property.(*ast.StringNode)
+	if !ok {
+		return nil, false
+	}
+	if id, ok := m.Node.(*ast.IdentifierNode); ok {
+		if id.Value != "event" {
+			return nil, false
+		}
+		return []string{prop.Value}, true
+	}
+	parent, ok := eventPath(m.Node)
+	if !ok {
+		return nil, false
+	}
+	return append(parent, prop.Value), true
+}
+
+// Lookup walks path through nested map[string]any values. ok is false when
+// an intermediate value is not a map[string]any (the VM then decides, with
+// expr's own semantics and errors).
+func Lookup(event map[string]any, path []string) (v any, ok bool) {
+	m := event
+	for i, p := range path {
+		v = m[p]
+		if i == len(path)-1 {
+			return v, true
+		}
+		next, isMap := v.(map[string]any)
+		if !isMap {
+			return nil, false
+		}
+		m = next
+	}
+	return nil, false
+}
+
+// MatchKeys decides a Native condition. decided is false when the payload's
+// shape needs the VM (a missing intermediate map, a value that is neither a
+// string nor a bool): the caller then runs Program.
+func (c *Condition) MatchKeys(event map[string]any) (match, decided bool) {
+	for i := range c.Keys {
+		k := &c.Keys[i]
+		v, ok := Lookup(event, k.Path)
+		if !ok {
+			return false, false
+		}
+		switch v := v.(type) {
+		case string:
+			if s, isStr := k.Value.(string); !isStr || s != v {
+				return false, true
+			}
+		case bool:
+			if b, isBool := k.Value.(bool); !isBool || b != v {
+				return false, true
+			}
+		default:
+			return false, false
+		}
+	}
+	return true, true
+}
+
+// Run runs a condition on machine m.
+func (c *Condition) Run(m *vm.VM, env any) (bool, error) {
+	out, err := m.Run(c.Program, env)
+	if err != nil {
+		return false, err
+	}
+	b, ok := out.(bool)
+	if !ok {
+		return false, fmt.Errorf("condition returned %T, not bool", out)
+	}
+	return b, nil
+}
+
+// Stringify renders a template value: strings as they are, nil as "",
+// everything else with fmt's %v.
+func Stringify(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case nil:
+		return ""
+	case fmt.Stringer:
+		return v.String()
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Float64 || rv.Kind() == reflect.Float32 {
+		f := rv.Float()
+		if f == float64(int64(f)) && f < 1e15 && f > -1e15 {
+			return fmt.Sprint(int64(f))
+		}
+	}
+	return fmt.Sprint(v)
+}
