@@ -33,6 +33,7 @@ package switchboard_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -390,7 +391,12 @@ func runLifecycles(b *testing.B, spec worldSpec) {
 // BenchmarkRoute measures one full task lifecycle with N busy agents and M
 // waiting tasks (see the top of this file).
 func BenchmarkRoute(b *testing.B) {
-	for _, size := range []struct{ agents, tasks int }{{100, 1000}, {1000, 100000}, {10000, 100000}} {
+	sizes := []struct{ agents, tasks int }{{100, 1000}, {1000, 100000}, {10000, 100000}}
+	if os.Getenv("SWITCHBOARD_LONG") != "" {
+		// Growth up to a million waiting tasks: setting it up takes a while.
+		sizes = append(sizes, struct{ agents, tasks int }{1000, 1_000_000})
+	}
+	for _, size := range sizes {
 		for _, impl := range impls {
 			b.Run(fmt.Sprintf("agents=%d/tasks=%d/impl=%s", size.agents, size.tasks, impl.name), func(b *testing.B) {
 				runLifecycles(b, worldSpec{agents: size.agents, tasks: size.tasks, newImpl: impl.new})
