@@ -102,7 +102,7 @@ func newFeed(c Consumer, index int, logger *slog.Logger) *feed {
 // therefore reach a consumer at most about a millisecond late, and the
 // router pays for at most one wake-up per millisecond per consumer.
 const (
-	feedWakeBatch = 256
+	feedWakeBatch = 4096
 	feedWakeDelay = time.Millisecond
 )
 
