@@ -28,6 +28,13 @@ var (
 	agentActivityC = strC(anyString[AgentActivity])
 )
 
+// Enums of task templates and quick connects (template.go).
+var (
+	templateStatusC   = strC(enumOf("template status", TemplateActive, TemplateInactive))
+	fieldTypeC        = strC(enumOf("field type", FieldTypes...))
+	quickConnectTypeC = strC(enumOf("quick connect type", QuickConnectUser, QuickConnectQueue))
+)
+
 // Plain values and the nested types.
 var (
 	stringC      = strC(anyString[string])
@@ -66,6 +73,7 @@ func (t *TaskInput) jsonFields() []field {
 		fld("templateId", &t.TemplateID, stringC),
 		fld("createdBy", &t.CreatedBy, stringC),
 		fld("clientToken", &t.ClientToken, stringC),
+		fld("templateValues", &t.TemplateValues, stringMapC),
 	}
 }
 
@@ -281,6 +289,49 @@ func (s *Stats) jsonFields() []field {
 	}
 }
 
+func (t *TaskTemplate) jsonFields() []field {
+	return []field{
+		fld("id", &t.ID, stringC),
+		fld("name", &t.Name, stringC),
+		fld("description", &t.Description, stringC),
+		fld("status", &t.Status, templateStatusC),
+		fld("fields", &t.Fields, sliceC(objC[TemplateField](), false)),
+		fld("constraints", &t.Constraints, objC[TemplateConstraints]()),
+		fld("defaults", &t.Defaults, stringMapC),
+		fld("queueId", &t.QueueID, stringC),
+	}
+}
+
+func (f *TemplateField) jsonFields() []field {
+	return []field{
+		fld("name", &f.Name, stringC),
+		fld("description", &f.Description, stringC),
+		fld("type", &f.Type, fieldTypeC),
+		fld("singleSelectOptions", &f.SingleSelectOptions, stringsC),
+	}
+}
+
+func (c *TemplateConstraints) jsonFields() []field {
+	return []field{
+		fld("required", &c.Required, stringsC),
+		fld("readOnly", &c.ReadOnly, stringsC),
+		fld("invisible", &c.Invisible, stringsC),
+	}
+}
+
+func (q *QuickConnect) jsonFields() []field {
+	return []field{
+		fld("id", &q.ID, stringC),
+		fld("name", &q.Name, stringC),
+		fld("description", &q.Description, stringC),
+		fld("type", &q.Type, quickConnectTypeC),
+		fld("userId", &q.UserID, stringC),
+		fld("queueId", &q.QueueID, stringC),
+		fld("flowId", &q.FlowID, stringC),
+		fld("queueIds", &q.QueueIDs, stringsC),
+	}
+}
+
 // The methods. MarshalJSON writes the form of docs/json.md; UnmarshalJSON
 // reads it, replacing the whole value, and reports a bad document as a
 // *JSONError naming the JSON path (the value is then unchanged).
@@ -398,3 +449,27 @@ func (s Stats) MarshalJSON() ([]byte, error) { return marshalObject(&s) }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (s *Stats) UnmarshalJSON(b []byte) error { return unmarshalObject(b, s) }
+
+// MarshalJSON implements json.Marshaler.
+func (t TaskTemplate) MarshalJSON() ([]byte, error) { return marshalObject(&t) }
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (t *TaskTemplate) UnmarshalJSON(b []byte) error { return unmarshalObject(b, t) }
+
+// MarshalJSON implements json.Marshaler.
+func (f TemplateField) MarshalJSON() ([]byte, error) { return marshalObject(&f) }
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *TemplateField) UnmarshalJSON(b []byte) error { return unmarshalObject(b, f) }
+
+// MarshalJSON implements json.Marshaler.
+func (c TemplateConstraints) MarshalJSON() ([]byte, error) { return marshalObject(&c) }
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (c *TemplateConstraints) UnmarshalJSON(b []byte) error { return unmarshalObject(b, c) }
+
+// MarshalJSON implements json.Marshaler.
+func (q QuickConnect) MarshalJSON() ([]byte, error) { return marshalObject(&q) }
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (q *QuickConnect) UnmarshalJSON(b []byte) error { return unmarshalObject(b, q) }

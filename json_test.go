@@ -86,6 +86,9 @@ func TestJSONEnumsComplete(t *testing.T) {
 		"OverrideType":     decodes(overrideTypeC),
 		"BlockReason":      decodes(blockReasonC),
 		"EventType":        decodes(eventTypeC),
+		"TemplateStatus":   decodes(templateStatusC),
+		"FieldType":        decodes(fieldTypeC),
+		"QuickConnectType": decodes(quickConnectTypeC),
 	}
 	files, err := filepath.Glob("*.go")
 	if err != nil {

@@ -90,6 +90,22 @@ func goldenTaskInput() TaskInput {
 		TemplateID:          "refund-callback",
 		CreatedBy:           "flow:intake",
 		ClientToken:         "3f8e2a6c",
+		TemplateValues:      map[string]string{"Amount": "42.50", "Callback": "true"},
+	}
+}
+
+func goldenTemplate() TaskTemplate {
+	return TaskTemplate{
+		ID: "refund-callback", Name: "Refund callback", Description: "Call the customer back about a refund", Status: TemplateActive,
+		Fields: []TemplateField{
+			{Name: "Title", Description: "What to do", Type: FieldName},
+			{Name: "Amount", Type: FieldNumber},
+			{Name: "Reason", Type: FieldSingleSelect, SingleSelectOptions: []string{"damaged", "late", "other"}},
+			{Name: "Assign to", Type: FieldQuickConnect},
+		},
+		Constraints: TemplateConstraints{Required: []string{"Title", "Amount"}, ReadOnly: []string{"Assign to"}, Invisible: []string{"Reason"}},
+		Defaults:    map[string]string{"Reason": "other", "Assign to": "qc-billing"},
+		QueueID:     "billing",
 	}
 }
 
@@ -169,6 +185,12 @@ func jsonCases() []jsonCase {
 			Channel: ChannelTask, RoutingProfileID: "billing-fr", InitiationMethod: InitiatedByRule, Priority: 5,
 			PreviousState: StateQueued, State: StateOffered, Version: 3, OfferExpiresAt: goldenTime.Add(20 * time.Second)}),
 		jcase("event_error", Event{Seq: 43, Type: EventError, Time: goldenTime, TaskID: "task-2", Err: errors.New("store: connection refused")}),
+		jcase("task_template", goldenTemplate()),
+		jcase("task_template_minimal", TaskTemplate{ID: "t", Name: "T", Fields: []TemplateField{{Name: "Name", Type: FieldName}}, Constraints: TemplateConstraints{Required: []string{"Name"}}}),
+		jcase("template_field", goldenTemplate().Fields[2]),
+		jcase("template_constraints", goldenTemplate().Constraints),
+		jcase("quick_connect", QuickConnect{ID: "qc-billing", Name: "Billing", Description: "The billing queue", Type: QuickConnectQueue, QueueID: "billing", FlowID: "transfer-to-queue", QueueIDs: []string{"billing", "general"}}),
+		jcase("quick_connect_user", QuickConnect{ID: "qc-ana", Name: "Ana", Type: QuickConnectUser, UserID: "ana"}),
 		jcase("stats", Stats{
 			TasksByState:   map[TaskState]int{StateQueued: 12, StateConnected: 3, StateScheduled: 1},
 			QueuedByQueue:  map[string]int{"billing": 12, "general": 0},
@@ -317,6 +339,29 @@ func (g jsonGen) taskInput() TaskInput {
 		QueueID: g.str(), AgentID: g.str(), Priority: g.int(), QueueTimeAdjustment: g.dur(), RoutingCriteria: g.criteria(),
 		ScheduledAt: g.time(), ExpiresAt: g.time(), Expiry: g.dur(), PreviousTaskID: g.str(), RelatedTaskID: g.str(),
 		InitiationMethod: g.initiation(), TemplateID: g.str(), CreatedBy: g.str(), ClientToken: g.str(),
+		TemplateValues: g.attrs(),
+	}
+}
+
+func (g jsonGen) templateField() TemplateField {
+	return TemplateField{Name: g.str(), Description: g.str(), Type: pick(g, FieldTypes...), SingleSelectOptions: list(g, g.str)}
+}
+
+func (g jsonGen) constraints() TemplateConstraints {
+	return TemplateConstraints{Required: list(g, g.str), ReadOnly: list(g, g.str), Invisible: list(g, g.str)}
+}
+
+func (g jsonGen) template() TaskTemplate {
+	return TaskTemplate{
+		ID: g.str(), Name: g.str(), Description: g.str(), Status: pick(g, "", TemplateActive, TemplateInactive),
+		Fields: list(g, g.templateField), Constraints: g.constraints(), Defaults: g.attrs(), QueueID: g.str(),
+	}
+}
+
+func (g jsonGen) quickConnect() QuickConnect {
+	return QuickConnect{
+		ID: g.str(), Name: g.str(), Description: g.str(), Type: pick(g, "", QuickConnectUser, QuickConnectQueue),
+		UserID: g.str(), QueueID: g.str(), FlowID: g.str(), QueueIDs: list(g, g.str),
 	}
 }
 
@@ -437,5 +482,9 @@ func jsonGenerators() []func(g jsonGen) jsonCase {
 		func(g jsonGen) jsonCase { return jcase("Proficiency", g.proficiency()) },
 		func(g jsonGen) jsonCase { return jcase("Event", g.event()) },
 		func(g jsonGen) jsonCase { return jcase("Stats", g.stats()) },
+		func(g jsonGen) jsonCase { return jcase("TaskTemplate", g.template()) },
+		func(g jsonGen) jsonCase { return jcase("TemplateField", g.templateField()) },
+		func(g jsonGen) jsonCase { return jcase("TemplateConstraints", g.constraints()) },
+		func(g jsonGen) jsonCase { return jcase("QuickConnect", g.quickConnect()) },
 	}
 }

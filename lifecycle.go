@@ -31,6 +31,11 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 			return t, err
 		}
 	}
+	if in.TemplateID != "" {
+		if err := r.applyTemplate(&in); err != nil {
+			return nil, err
+		}
+	}
 	if err := validateInput(&in, now, &r.cfg); err != nil {
 		return nil, err
 	}

@@ -46,6 +46,26 @@ const (
 	MaxAgentStatusNameLen = 127 // characters
 )
 
+// Limits of task templates and quick connects (Connect's quotas and
+// CreateTaskTemplate, CreateQuickConnect).
+const (
+	MaxTemplates              = 50 // per router (Connect: per instance, not adjustable)
+	MaxTemplateFields         = 50 // per template (not adjustable)
+	MaxTemplateNameLen        = 100
+	MaxTemplateDescriptionLen = 255 // of a template and of a field
+	MaxTemplateFieldNameLen   = 100 // also of a SINGLE_SELECT option
+	MaxSingleSelectOptions    = 100
+	MaxTemplateDefaultLen     = 4096
+	MaxTextFieldLen           = 512  // a TEXT value has fewer characters
+	MaxTextAreaFieldLen       = 4096 // a TEXT_AREA value has fewer characters
+	// MaxQuickConnects is the most quick connects one router keeps; Connect's
+	// default quota is 100 per instance (adjustable).
+	MaxQuickConnects              = 100
+	MaxQuickConnectNameLen        = 127
+	MaxQuickConnectDescriptionLen = 250
+	MaxQuickConnectQueues         = 50 // queues one quick connect is attached to
+)
+
 // Limits of routing criteria.
 const (
 	MaxRoutingSteps      = 10 // Connect documents none; this keeps evaluation bounded

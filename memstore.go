@@ -38,6 +38,10 @@ type MemoryStore struct {
 	agents   map[string]*Agent
 	queues   map[string]*Queue
 	profiles map[string]*RoutingProfile
+	// templates and quickConnects implement TemplateStore
+	// (memstore_template.go); nil until the first put.
+	templates     map[string]*TaskTemplate
+	quickConnects map[string]*QuickConnect
 	// pending is scratch space for Write, used under mu: the version each
 	// task ID reaches earlier in a large change.
 	pending map[string]int64

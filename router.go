@@ -32,6 +32,10 @@ type Router struct {
 	profiles map[string]*profileEntry
 	agents   map[string]*agentEntry
 	tasks    map[string]*taskEntry // open (non-final) tasks
+	// templates and quickConnects are kept through the optional
+	// TemplateStore (template.go).
+	templates     map[string]*TaskTemplate
+	quickConnects map[string]*QuickConnect
 	// openByState counts open tasks by state, for Stats.
 	openByState map[TaskState]int
 	seq         uint64                // last task Sequence handed out
@@ -128,6 +132,9 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 	}
 	if snap == nil {
 		return nil, &StoreError{Op: "load", Err: errNilSnapshot}
+	}
+	if err := r.loadTemplates(ctx); err != nil {
+		return nil, err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

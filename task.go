@@ -111,6 +111,14 @@ type TaskInput struct {
 	TemplateID       string
 	CreatedBy        string // agent or system that created it
 	ClientToken      string // idempotency key, valid for Config.ClientTokenTTL
+
+	// TemplateValues are the values of the fields of the template TemplateID
+	// names (Router.PutTaskTemplate), by field name. The template validates
+	// and fills the task: its NAME, DESCRIPTION, SCHEDULED_TIME,
+	// EXPIRY_DURATION and QUICK_CONNECT fields set Name, Description,
+	// ScheduledAt, Expiry and the destination, which must then be left unset
+	// here; its other fields become References. See TaskTemplate.
+	TemplateValues map[string]string
 }
 
 // Task is one task segment as the router knows it. Values returned by the

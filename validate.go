@@ -95,6 +95,9 @@ func validateInput(in *TaskInput, now time.Time, cfg *Config) error {
 	if exp.Sub(start) > MaxTaskDuration {
 		return badExpiry("at most 90 days after the task starts (creation, or ScheduledAt)")
 	}
+	if len(in.TemplateValues) > 0 && in.TemplateID == "" {
+		return invalid("TemplateValues", "", "given without a TemplateID")
+	}
 	if in.PreviousTaskID != "" && in.RelatedTaskID != "" {
 		return invalid("RelatedTaskID", in.RelatedTaskID, "set PreviousTaskID or RelatedTaskID, not both")
 	}

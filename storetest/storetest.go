@@ -5,7 +5,9 @@
 //		storetest.Run(t, func(t *testing.T) switchboard.Store { return newMyStore(t) })
 //	}
 //
-// reports no failure, also under the race detector.
+// reports no failure, also under the race detector. Optional capabilities
+// (switchboard.TemplateStore) are checked when the store implements them and
+// skipped otherwise.
 package storetest
 
 import (
@@ -53,6 +55,7 @@ func Run(t *testing.T, newStore func(t *testing.T) switchboard.Store) {
 		{"ConcurrentWrites", testConcurrentWrites},
 		{"ConcurrentConflict", testConcurrentConflict},
 		{"CancelledContext", testCancelledContext},
+		{"TemplateStore", testTemplateStore},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newStore(t)
