@@ -131,14 +131,19 @@ type RuleAction struct {
 // ID, so the same event never creates two tasks (within
 // Config.ClientTokenTTL): a replayed event returns the first task.
 type CreateTaskAction struct {
-	Name        string // required
+	Name        string // required, unless TemplateID is set (then the template's NAME field names the task)
 	Description string
-	QueueID     string // one of QueueID and AgentID
+	QueueID     string // one of QueueID and AgentID (with a template: at most one; the template may choose)
 	AgentID     string
-	Priority    int // 0: the default
-	Attributes  map[string]string
-	References  map[string]Reference // each Value a template
-	Expiry      time.Duration        // 0: Config.DefaultTaskDuration
+	// TemplateID creates the task from a task template (Router.PutTaskTemplate);
+	// TemplateValues, keyed by template field name, are templates like the
+	// other strings and become TaskInput.TemplateValues.
+	TemplateID     string
+	TemplateValues map[string]string
+	Priority       int // 0: the default
+	Attributes     map[string]string
+	References     map[string]Reference // each Value a template
+	Expiry         time.Duration        // 0: Config.DefaultTaskDuration
 }
 
 // NotifyAction calls RuleEngineOptions.Notify with the rendered payload.
@@ -406,6 +411,7 @@ type compiledAction struct {
 	agent    *rules.Template
 	attrs    map[string]*rules.Template
 	refs     map[string]*rules.Template
+	tvals    map[string]*rules.Template // template values
 	topic    *rules.Template
 	selector *vm.Program // nil: the triggering task
 }
@@ -588,10 +594,16 @@ func (e *RuleEngine) compileAction(comp *rules.Compiler, rule string, j int, a *
 		ct := a.CreateTask
 		c.op, c.create = "CreateTask", ct
 		switch {
-		case ct.Name == "":
+		case ct.TemplateID == "" && ct.Name == "":
 			return c, invalid(vfield+".CreateTask.Name", "", "required")
-		case (ct.QueueID == "") == (ct.AgentID == ""):
+		case ct.TemplateID != "" && ct.Name != "":
+			return c, invalid(vfield+".CreateTask.Name", ct.Name, "with a TemplateID, give the name through the template's NAME field in TemplateValues")
+		case ct.TemplateID == "" && len(ct.TemplateValues) > 0:
+			return c, invalid(vfield+".CreateTask.TemplateValues", "", "needs a TemplateID")
+		case ct.TemplateID == "" && (ct.QueueID == "") == (ct.AgentID == ""):
 			return c, invalid(vfield+".CreateTask.QueueID", "", "set exactly one of QueueID and AgentID")
+		case ct.QueueID != "" && ct.AgentID != "":
+			return c, invalid(vfield+".CreateTask.QueueID", "", "set at most one of QueueID and AgentID")
 		case ct.Priority < 0:
 			return c, invalid(vfield+".CreateTask.Priority", strconv.Itoa(ct.Priority), "must be positive")
 		case len(ct.References) > MaxReferences:
@@ -612,6 +624,9 @@ func (e *RuleEngine) compileAction(comp *rules.Compiler, rule string, j int, a *
 			return c, err
 		}
 		if c.attrs, err = tmplMap("CreateTask.Attributes", ct.Attributes); err != nil {
+			return c, err
+		}
+		if c.tvals, err = tmplMap("CreateTask.TemplateValues", ct.TemplateValues); err != nil {
 			return c, err
 		}
 		refs := make(map[string]string, len(ct.References))
@@ -830,7 +845,7 @@ func (e *RuleEngine) act(ctx context.Context, run *ruleRun, ev *RuleEvent, cr *c
 	switch a.op {
 	case "CreateTask":
 		in := TaskInput{
-			Priority: a.create.Priority, Expiry: a.create.Expiry, PreviousTaskID: ev.TaskID,
+			Priority: a.create.Priority, Expiry: a.create.Expiry, PreviousTaskID: ev.TaskID, TemplateID: a.create.TemplateID,
 			InitiationMethod: InitiatedByRule, CreatedBy: "rule:" + cr.name, ClientToken: ruleClientToken(cr.name, ev.ID),
 		}
 		var err error
@@ -843,6 +858,9 @@ func (e *RuleEngine) act(ctx context.Context, run *ruleRun, ev *RuleEvent, cr *c
 			}
 		}
 		if in.Attributes, err = renderMap(a.attrs, run); err != nil {
+			return err
+		}
+		if in.TemplateValues, err = renderMap(a.tvals, run); err != nil {
 			return err
 		}
 		if inherited := run.env.Task.Attributes; len(inherited) > 0 {
