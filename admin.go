@@ -24,6 +24,7 @@ func (r *Router) PutQueue(ctx context.Context, q Queue) error {
 		return err
 	}
 	defer r.unlock(ctx)
+	r.stage(Event{Type: EventQueueUpdated, QueueID: q.ID})
 	if err := r.writeChange(ctx, "put queue", &Change{Queues: []*Queue{&q}}); err != nil {
 		return err
 	}
@@ -60,6 +61,7 @@ func (r *Router) PutRoutingProfile(ctx context.Context, p RoutingProfile) error 
 			return fmt.Errorf("RoutingProfile.Queues[%d].QueueID: %w", i, notFound("queue", qc.QueueID))
 		}
 	}
+	r.stage(Event{Type: EventRoutingProfileUpdated, RoutingProfileID: p.ID})
 	if err := r.writeChange(ctx, "put routing profile", &Change{Profiles: []*RoutingProfile{&p}}); err != nil {
 		return err
 	}
@@ -330,6 +332,7 @@ func (r *Router) DeleteQueue(ctx context.Context, queueID string) error {
 					return &StateError{Op: "DeleteQueue", State: fmt.Sprintf("queue %s has open task %s", queueID, e.t.ID), Want: "no open tasks"}
 				}
 			}
+			r.stage(Event{Type: EventQueueDeleted, QueueID: queueID})
 			return nil
 		},
 		change: Change{DeleteQueues: []string{queueID}},
@@ -348,6 +351,7 @@ func (r *Router) DeleteRoutingProfile(ctx context.Context, profileID string) err
 			if n := len(p.agents); n > 0 {
 				return &StateError{Op: "DeleteRoutingProfile", State: fmt.Sprintf("routing profile %s is used by %d agent(s)", profileID, n), Want: "no agents"}
 			}
+			r.stage(Event{Type: EventRoutingProfileDeleted, RoutingProfileID: profileID})
 			return nil
 		},
 		change: Change{DeleteProfiles: []string{profileID}},

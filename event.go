@@ -34,6 +34,13 @@ const (
 	EventAgentDeleted         EventType = "agent.deleted"
 	EventAgentStatusChanged   EventType = "agent.status_changed"
 	EventAgentCleared         EventType = "agent.cleared"
+	// Configuration events, so that consumers (real-time metrics' slot
+	// capacities, a host's cache) can follow queues and routing profiles;
+	// the new value is read with Router.Queue or Router.RoutingProfile.
+	EventQueueUpdated          EventType = "queue.updated" // created or replaced (PutQueue)
+	EventQueueDeleted          EventType = "queue.deleted"
+	EventRoutingProfileUpdated EventType = "routing_profile.updated" // created or replaced
+	EventRoutingProfileDeleted EventType = "routing_profile.deleted"
 	// EventError reports work the router did on its own (a timer, a follow-up
 	// offer) that failed because the Store refused it; Err says why. The router
 	// retries timers after Config.RetryInterval.

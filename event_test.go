@@ -243,6 +243,9 @@ func TestSubscriptionNextHonoursContext(t *testing.T) {
 	// The subscription still works afterwards.
 	b.queue("q")
 	b.create(TaskInput{QueueID: "q"})
+	if e, err := nextNow(t, sub); err != nil || e.Type != EventQueueUpdated {
+		t.Errorf("Next = %+v, %v; want queue.updated", e, err)
+	}
 	if e, err := nextNow(t, sub); err != nil || e.Type != EventTaskCreated {
 		t.Errorf("Next = %+v, %v; want task.created", e, err)
 	}

@@ -158,8 +158,8 @@ func TestEventLogRefusedWriteNumbersNothing(t *testing.T) {
 	}
 	evs := rec.all()
 	checkLog(t, evs, 1)
-	if len(evs) != 2 || evs[0].Type != EventTaskCreated || evs[1].Type != EventTaskQueued {
-		t.Errorf("events %v, want created and queued of the kept task only", evs)
+	if len(evs) != 3 || evs[0].Type != EventQueueUpdated || evs[1].Type != EventTaskCreated || evs[2].Type != EventTaskQueued {
+		t.Errorf("events %v, want the queue's, then created and queued of the kept task only", evs)
 	}
 }
 
@@ -276,8 +276,8 @@ func TestConsumerPanicIsLoggedAndDeliveryGoesOn(t *testing.T) {
 	b.create(TaskInput{QueueID: "q"})
 	b.create(TaskInput{QueueID: "q"})
 	b.must(b.r.Close(b.ctx))
-	if n := len(rec.all()); n != 2 {
-		t.Errorf("consumer kept %d events, want the 2 created events", n)
+	if n := len(rec.all()); n != 3 {
+		t.Errorf("consumer kept %d events, want the queue's and the 2 created events", n)
 	}
 	logMu.Lock()
 	defer logMu.Unlock()
@@ -315,8 +315,8 @@ func TestCloseReportsAConsumerThatDoesNotFinish(t *testing.T) {
 	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
 	err = r.Close(short)
-	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "consumer 0 has 2 events to take") {
-		t.Fatalf("Close = %v, want the consumer's 2 untaken events and the deadline", err)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "consumer 0 has 3 events to take") {
+		t.Fatalf("Close = %v, want the consumer's 3 untaken events (queue, created, queued) and the deadline", err)
 	}
 	close(release)
 	if err := r.Close(ctx); err != nil { // waits for what the first left
@@ -419,5 +419,28 @@ func TestNewRouterRefusesACorruptSnapshot(t *testing.T) {
 				t.Fatalf("NewRouter = %v, want a *StoreError", err)
 			}
 		})
+	}
+}
+
+func TestConfigurationChangesAreEvents(t *testing.T) {
+	rec := &eventRecorder{}
+	b := newBench(t, &Config{Consumers: []Consumer{rec}})
+	b.queue("billing")
+	b.profile("tier1", 1, "billing")
+	b.must(b.r.PutRoutingProfile(b.ctx, RoutingProfile{ID: "tier1",
+		Concurrency: []MediaConcurrency{{Channel: ChannelTask, Concurrency: 3}}}))
+	b.must(b.r.DeleteRoutingProfile(b.ctx, "tier1"))
+	b.must(b.r.DeleteQueue(b.ctx, "billing"))
+	b.must(b.r.Close(b.ctx))
+	var got []string
+	for _, e := range rec.all() {
+		got = append(got, fmt.Sprintf("%s %s%s", e.Type, e.QueueID, e.RoutingProfileID))
+	}
+	want := []string{
+		"queue.updated billing", "routing_profile.updated tier1", "routing_profile.updated tier1",
+		"routing_profile.deleted tier1", "queue.deleted billing",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("events %q, want %q", got, want)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,7 +24,7 @@ func ExampleConsumer_lossless() {
 	record := switchboard.ConsumerFunc(func(e switchboard.Event) {
 		mu.Lock()
 		defer mu.Unlock()
-		seen = append(seen, fmt.Sprintf("%d %s %s", e.Seq, e.Type, e.TaskID))
+		seen = append(seen, strings.TrimSpace(fmt.Sprintf("%d %s %s", e.Seq, e.Type, e.TaskID)))
 	})
 	clock := switchboard.NewManualClock(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
 	r, err := switchboard.NewRouter(ctx, nil, &switchboard.Config{
@@ -46,10 +47,11 @@ func ExampleConsumer_lossless() {
 		fmt.Println(s)
 	}
 	// Output:
-	// 2 task.created task-1
-	// 3 task.queued task-1
-	// 4 task.offered task-1
-	// 5 task.accepted task-1
+	// 1 queue.updated
+	// 4 task.created task-1
+	// 5 task.queued task-1
+	// 6 task.offered task-1
+	// 7 task.accepted task-1
 }
 
 // Subscription.Events is an iterator over a subscription's events; with an
@@ -81,8 +83,8 @@ func ExampleSubscription_Events_filter() {
 		}
 	}
 	// Output:
-	// 5 task.offered task-1 ana 09:00:02
-	// 6 task.missed task-1 ana 09:00:22
+	// 7 task.offered task-1 ana 09:00:02
+	// 8 task.missed task-1 ana 09:00:22
 }
 
 // Router.Check verifies the router's indexes against its tasks and agents; a
@@ -107,7 +109,7 @@ func ExampleRouter_Check_stats() {
 	// Output:
 	// check: <nil>
 	// offered: 1 queued: 2
-	// waiting in billing: 3 events: 8
+	// waiting in billing: 3 events: 10
 	// after close: switchboard: router closed
 }
 

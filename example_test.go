@@ -224,14 +224,14 @@ func ExampleRouter_Subscribe() {
 		fmt.Printf("%d %s: %s\n", e.Seq, e.Type, strings.Join(who, " "))
 	}
 	// Output:
-	// 1 agent.updated: ana Available
-	// 2 task.created: task-1 QUEUED
-	// 3 task.queued: task-1 QUEUED
-	// 4 task.offered: task-1 ana OFFERED
-	// 5 task.rejected: task-1 ana QUEUED
-	// 6 agent.cleared: ana Available
-	// 7 task.offered: task-1 ana OFFERED
-	// 8 task.accepted: task-1 ana CONNECTED
-	// 9 task.after_contact_work: task-1 ana AFTER_CONTACT_WORK
-	// 10 task.completed: task-1 ana COMPLETED
+	// 3 agent.updated: ana Available
+	// 4 task.created: task-1 QUEUED
+	// 5 task.queued: task-1 QUEUED
+	// 6 task.offered: task-1 ana OFFERED
+	// 7 task.rejected: task-1 ana QUEUED
+	// 8 agent.cleared: ana Available
+	// 9 task.offered: task-1 ana OFFERED
+	// 10 task.accepted: task-1 ana CONNECTED
+	// 11 task.after_contact_work: task-1 ana AFTER_CONTACT_WORK
+	// 12 task.completed: task-1 ana COMPLETED
 }

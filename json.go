@@ -21,7 +21,8 @@ var (
 		EventTaskCreated, EventTaskScheduled, EventTaskQueued, EventTaskOffered, EventTaskAccepted,
 		EventTaskRejected, EventTaskMissed, EventTaskPaused, EventTaskResumed, EventTaskAfterContactWork,
 		EventTaskCompleted, EventTaskTransferred, EventTaskStopped, EventTaskExpired, EventTaskUpdated,
-		EventTaskRoutingStep, EventTaskPriorityAged, EventAgentUpdated, EventAgentDeleted, EventAgentStatusChanged, EventAgentCleared,
+		EventTaskRoutingStep, EventTaskPriorityAged, EventAgentUpdated, EventQueueUpdated, EventQueueDeleted,
+		EventRoutingProfileUpdated, EventRoutingProfileDeleted, EventAgentDeleted, EventAgentStatusChanged, EventAgentCleared,
 		EventError))
 	agentStatusC = strC(anyString[AgentStatus])
 	// Open: a custom status shows as its own name.

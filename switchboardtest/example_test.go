@@ -85,5 +85,5 @@ func Example_failure() {
 		fmt.Println("not reached")
 	})
 	// Output:
-	// FAIL: switchboardtest: task task-1: want the last offer to go to "bob"; offers seen: ana at +0s (seq 4)
+	// FAIL: switchboardtest: task task-1: want the last offer to go to "bob"; offers seen: ana at +0s (seq 6)
 }

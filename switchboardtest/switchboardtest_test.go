@@ -121,7 +121,7 @@ func TestRequireOfferedFailureMessage(t *testing.T) {
 	if len(msgs) != 1 {
 		t.Fatalf("recorded %d failures, want 1: %q", len(msgs), msgs)
 	}
-	want := `switchboardtest: task task-1: want the last offer to go to "cleo"; offers seen: ana at +0s (seq 5), bob at +20s (seq 7)`
+	want := `switchboardtest: task task-1: want the last offer to go to "cleo"; offers seen: ana at +0s (seq 7), bob at +20s (seq 9)`
 	if msgs[0] != want {
 		t.Fatalf("failure message\n got  %s\n want %s", msgs[0], want)
 	}
