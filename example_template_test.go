@@ -87,3 +87,31 @@ func ExampleRouter_PutTaskTemplate() {
 // storeWithoutTemplates hides the TemplateStore methods of the store it
 // wraps: a Store with the five methods only.
 type storeWithoutTemplates struct{ sb.Store }
+
+// An agent who finds a task filed under the wrong template re-templates it
+// before connecting: the task takes the new template's name and fields, keeps
+// its place in line, and may be re-templated at most five times.
+func ExampleRouter_UpdateTaskTemplate() {
+	ctx := context.Background()
+	r, _ := newExampleRouter()
+	defer r.Close(ctx)
+	exampleBilling(r)
+	field := func(name string, typ sb.FieldType) sb.TemplateField { return sb.TemplateField{Name: name, Type: typ} }
+	r.PutTaskTemplate(ctx, sb.TaskTemplate{ID: "refund", Name: "Refund", QueueID: "billing",
+		Fields:      []sb.TemplateField{field("Title", sb.FieldName), field("Amount", sb.FieldNumber)},
+		Constraints: sb.TemplateConstraints{Required: []string{"Title"}}})
+	r.PutTaskTemplate(ctx, sb.TaskTemplate{ID: "complaint", Name: "Complaint", QueueID: "billing",
+		Fields:      []sb.TemplateField{field("Subject", sb.FieldName), field("Ticket", sb.FieldURL)},
+		Constraints: sb.TemplateConstraints{Required: []string{"Subject"}}})
+
+	task, _ := r.CreateTask(ctx, sb.TaskInput{TemplateID: "refund",
+		TemplateValues: map[string]string{"Title": "Refund order 1234", "Amount": "42"}})
+	err := r.UpdateTaskTemplate(ctx, task.ID, "complaint",
+		map[string]string{"Subject": "Complaint about order 1234", "Ticket": "https://crm.example/t/77"})
+	fmt.Println("update:", err)
+	task, _ = r.Task(ctx, task.ID)
+	fmt.Println(task.Name, task.TemplateID, task.References["Ticket"].Value, len(task.References), task.TemplateChanges)
+	// Output:
+	// update: <nil>
+	// Complaint about order 1234 complaint https://crm.example/t/77 1 1
+}

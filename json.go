@@ -108,6 +108,7 @@ func (t *Task) jsonFields() []field {
 		fld("transferCount", &t.TransferCount, intOf),
 		fld("rescheduleCount", &t.RescheduleCount, intOf),
 		fld("pauseCount", &t.PauseCount, intOf),
+		fld("templateChanges", &t.TemplateChanges, intOf),
 		fld("rejectedBy", &t.RejectedBy, stringsC),
 		fld("rejectedAt", &t.RejectedAt, sliceC(timeC, false)),
 		fld("initiatedAt", &t.InitiatedAt, timeC),

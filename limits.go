@@ -13,15 +13,18 @@ import (
 
 // Per-task quotas of Amazon Connect.
 const (
-	MaxTransfers     = 11
-	MaxReschedules   = 20
-	MaxPauses        = 10
-	MaxChainLength   = 12 // tasks linked into one PreviousTaskID chain
-	MaxNameLen       = 1024
-	MaxDescLen       = 4096
-	MaxAttributeSize = 32 * 1024 // bytes of all attribute keys and values
-	MaxReferences    = 25
-	MaxReferenceLen  = 4096
+	MaxTransfers   = 11
+	MaxReschedules = 20
+	// MaxTemplateChanges bounds how often a task is re-templated
+	// (Router.UpdateTaskTemplate) before an agent connects.
+	MaxTemplateChanges = 5
+	MaxPauses          = 10
+	MaxChainLength     = 12 // tasks linked into one PreviousTaskID chain
+	MaxNameLen         = 1024
+	MaxDescLen         = 4096
+	MaxAttributeSize   = 32 * 1024 // bytes of all attribute keys and values
+	MaxReferences      = 25
+	MaxReferenceLen    = 4096
 )
 
 // MaxIDLen bounds every ID: of tasks (Config.NewID), queues, routing

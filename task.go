@@ -167,6 +167,9 @@ type Task struct {
 
 	TransferCount   int // transfers that led to this segment
 	RescheduleCount int
+	// TemplateChanges counts UpdateTaskTemplate calls (at most
+	// MaxTemplateChanges).
+	TemplateChanges int
 	PauseCount      int
 	// RejectedBy lists agents that rejected or missed this task, oldest first.
 	RejectedBy []string

@@ -780,3 +780,59 @@ func (r *Router) applyTemplate(in *TaskInput) error {
 	*in = out
 	return nil
 }
+
+// UpdateTaskTemplate re-templates a task before an agent connects to it
+// (SCHEDULED, IN_FLOW, QUEUED or OFFERED), at most MaxTemplateChanges times,
+// as an agent does in Connect's agent workspace. values are checked and
+// filled exactly as CreateTask does with TemplateValues; the task takes the
+// new template's name, description and field references (the previous
+// template's field references are dropped, other references stay). Its
+// destination, schedule and expiry do not change: use UpdateRouting,
+// Transfer or Reschedule for those.
+func (r *Router) UpdateTaskTemplate(ctx context.Context, taskID, templateID string, values map[string]string) error {
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	defer r.unlock(ctx)
+	e, err := r.open(ctx, "UpdateTaskTemplate", taskID)
+	if err != nil {
+		return err
+	}
+	switch e.t.State {
+	case StateScheduled, StateInFlow, StateQueued, StateOffered:
+	default:
+		return &StateError{Op: "UpdateTaskTemplate", TaskID: taskID, State: string(e.t.State), Want: "a task no agent has connected to"}
+	}
+	if e.t.TemplateChanges >= MaxTemplateChanges {
+		return &LimitError{What: "template changes of task " + taskID, Limit: MaxTemplateChanges}
+	}
+	in := TaskInput{TemplateID: templateID, TemplateValues: values}
+	if err := r.applyTemplate(&in); err != nil {
+		return err
+	}
+	refs := maps.Clone(e.t.References)
+	if old := r.templates[e.t.TemplateID]; old != nil {
+		for _, f := range old.Fields {
+			delete(refs, f.Name)
+		}
+	}
+	if refs == nil {
+		refs = map[string]Reference{}
+	}
+	maps.Copy(refs, in.References)
+	check := TaskInput{Name: in.Name, Description: in.Description, References: refs}
+	if err := checkTaskText(&check); err != nil {
+		return err
+	}
+	now := r.clock.Now()
+	nt := r.edit(e)
+	nt.TemplateID = templateID
+	nt.Name, nt.Description, nt.References = in.Name, in.Description, refs
+	nt.TemplateChanges++
+	r.stageTask(EventTaskUpdated, e.t.State, nt, now)
+	if err := r.write1(ctx, "update task template", nt); err != nil {
+		return err
+	}
+	r.apply(e, nt, now)
+	return nil
+}

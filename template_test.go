@@ -499,3 +499,61 @@ func TestTemplateStoreErrors(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+// Re-templating: only before an agent connects, at most MaxTemplateChanges
+// times, with the same checks as creation, and a refused change changes
+// nothing.
+func TestUpdateTaskTemplate(t *testing.T) {
+	b := newBench(t, nil)
+	b.queue("q")
+	b.profile("p", 1, "q")
+	b.put(Agent{ID: "ana", RoutingProfileID: "p", Status: StatusOffline})
+	tpl := func(id, name string) TaskTemplate {
+		return TaskTemplate{ID: id, Name: id, QueueID: "q",
+			Fields:      []TemplateField{{Name: name, Type: FieldName}, {Name: "Amount", Type: FieldNumber}},
+			Constraints: TemplateConstraints{Required: []string{name}}}
+	}
+	b.must(b.r.PutTaskTemplate(b.ctx, tpl("a", "Title")))
+	b.must(b.r.PutTaskTemplate(b.ctx, tpl("b", "Subject")))
+	task, err := b.r.CreateTask(b.ctx, TaskInput{TemplateID: "a", TemplateValues: map[string]string{"Title": "first", "Amount": "1"},
+		References: map[string]Reference{"crm": {Type: ReferenceURL, Value: "https://crm.example/1"}}})
+	b.must(err)
+
+	// A bad value is refused and changes nothing.
+	err = b.r.UpdateTaskTemplate(b.ctx, task.ID, "b", map[string]string{"Subject": "x", "Amount": "many"})
+	var ve *ValidationError
+	if !errors.As(err, &ve) || ve.Field != "TemplateValues[Amount]" {
+		t.Fatalf("UpdateTaskTemplate with a bad value = %v, want a *ValidationError on TemplateValues[Amount]", err)
+	}
+	if got := b.task(task.ID); got.Version != task.Version || got.TemplateChanges != 0 {
+		t.Fatalf("a refused change wrote version %d, %d changes", got.Version, got.TemplateChanges)
+	}
+
+	for i := range MaxTemplateChanges {
+		id := []string{"a", "b"}[i%2]
+		name := map[string]string{"a": "Title", "b": "Subject"}[id]
+		b.must(b.r.UpdateTaskTemplate(b.ctx, task.ID, id, map[string]string{name: fmt.Sprint("name ", i)}))
+	}
+	got := b.task(task.ID)
+	if got.TemplateChanges != MaxTemplateChanges || got.Name != fmt.Sprint("name ", MaxTemplateChanges-1) || got.References["crm"].Value == "" {
+		t.Fatalf("after %d changes: %d changes, name %q, refs %v", MaxTemplateChanges, got.TemplateChanges, got.Name, got.References)
+	}
+	if _, ok := got.References["Amount"]; ok {
+		t.Errorf("the previous template's field references stayed: %v", got.References)
+	}
+	err = b.r.UpdateTaskTemplate(b.ctx, task.ID, "a", map[string]string{"Title": "one more"})
+	if !errors.Is(err, ErrLimitExceeded) {
+		t.Fatalf("change %d = %v, want ErrLimitExceeded", MaxTemplateChanges+1, err)
+	}
+
+	// Once an agent connects, the template is fixed.
+	other, err := b.r.CreateTask(b.ctx, TaskInput{TemplateID: "a", TemplateValues: map[string]string{"Title": "second"}})
+	b.must(err)
+	b.status("ana", StatusAvailable)
+	b.must(b.r.Accept(b.ctx, task.ID, "ana"))
+	err = b.r.UpdateTaskTemplate(b.ctx, task.ID, "a", map[string]string{"Title": "late"})
+	if !errors.Is(err, ErrInvalidState) {
+		t.Errorf("re-templating a connected task = %v, want ErrInvalidState", err)
+	}
+	b.must(b.r.UpdateTaskTemplate(b.ctx, other.ID, "b", map[string]string{"Subject": "still waiting"}))
+}

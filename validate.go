@@ -23,29 +23,11 @@ func ValidateTaskInput(in *TaskInput, now time.Time, cfg *Config) error {
 }
 
 func validateInput(in *TaskInput, now time.Time, cfg *Config) error {
-	if in.Name == "" {
-		return invalid("Name", "", "required")
-	}
-	if !utf8.ValidString(in.Name) {
-		return invalid("Name", in.Name, "must be valid UTF-8")
-	}
-	if n := utf8.RuneCountInString(in.Name); n > MaxNameLen {
-		return invalid("Name", in.Name, fmt.Sprintf("at most %d characters, got %d", MaxNameLen, n))
-	}
-	if !utf8.ValidString(in.Description) {
-		return invalid("Description", in.Description, "must be valid UTF-8")
-	}
-	if n := utf8.RuneCountInString(in.Description); n > MaxDescLen {
-		return invalid("Description", "", fmt.Sprintf("at most %d characters, got %d", MaxDescLen, n))
+	if err := checkTaskText(in); err != nil {
+		return err
 	}
 	if in.Channel != "" && in.Channel.index() < 0 {
 		return invalid("Channel", string(in.Channel), "must be VOICE, CHAT, TASK or EMAIL")
-	}
-	if err := validateAttributes("Attributes", in.Attributes); err != nil {
-		return err
-	}
-	if err := validateReferences(in.References); err != nil {
-		return err
 	}
 	switch {
 	case in.QueueID == "" && in.AgentID == "":
@@ -116,6 +98,30 @@ func validateInput(in *TaskInput, now time.Time, cfg *Config) error {
 		}
 	}
 	return nil
+}
+
+// checkTaskText checks a task's name, description, attributes and
+// references: what CreateTask and UpdateTaskTemplate both validate.
+func checkTaskText(in *TaskInput) error {
+	if in.Name == "" {
+		return invalid("Name", "", "required")
+	}
+	if !utf8.ValidString(in.Name) {
+		return invalid("Name", in.Name, "must be valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(in.Name); n > MaxNameLen {
+		return invalid("Name", in.Name, fmt.Sprintf("at most %d characters, got %d", MaxNameLen, n))
+	}
+	if !utf8.ValidString(in.Description) {
+		return invalid("Description", in.Description, "must be valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(in.Description); n > MaxDescLen {
+		return invalid("Description", "", fmt.Sprintf("at most %d characters, got %d", MaxDescLen, n))
+	}
+	if err := validateAttributes("Attributes", in.Attributes); err != nil {
+		return err
+	}
+	return validateReferences(in.References)
 }
 
 // startOf is when the task's lifetime starts: its ScheduledAt, or now.

@@ -152,6 +152,7 @@ func fullTask(id string, seq uint64) *switchboard.Task {
 		TransferCount:       2,
 		RescheduleCount:     1,
 		PauseCount:          1,
+		TemplateChanges:     2,
 		RejectedBy:          []string{"agent-di", "agent-ed"},
 		RejectedAt:          []time.Time{at(3), at(4)},
 		InitiatedAt:         at(0),
