@@ -532,6 +532,10 @@ func (r *Router) pauseResume(ctx context.Context, op, taskID string, to TaskStat
 type TransferTarget struct {
 	QueueID string
 	AgentID string
+	// QuickConnectID transfers through a quick connect (Router.PutQuickConnect),
+	// as an agent does in Connect's workspace: to its agent (USER) or its
+	// queue (QUEUE). Set exactly one of QueueID, AgentID and QuickConnectID.
+	QuickConnectID string
 }
 
 // Transfer ends the task's current segment and starts a new linked task
@@ -541,16 +545,33 @@ type TransferTarget struct {
 // connected or paused one goes to after-contact work with its agent. A task
 // is transferred at most MaxTransfers times. It returns the new segment.
 func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget) (*Task, error) {
+	set := 0
+	for _, id := range []string{to.QueueID, to.AgentID, to.QuickConnectID} {
+		if id != "" {
+			set++
+		}
+	}
 	switch {
-	case to.QueueID == "" && to.AgentID == "":
-		return nil, invalid("TransferTarget", "", "one of QueueID or AgentID is required")
-	case to.QueueID != "" && to.AgentID != "":
-		return nil, invalid("TransferTarget.AgentID", to.AgentID, "set QueueID or AgentID, not both")
+	case set == 0:
+		return nil, invalid("TransferTarget", "", "one of QueueID, AgentID or QuickConnectID is required")
+	case set > 1:
+		return nil, invalid("TransferTarget", "", "set one of QueueID, AgentID and QuickConnectID, not several")
 	}
 	if err := r.lock(ctx); err != nil {
 		return nil, err
 	}
 	defer r.unlock(ctx)
+	if id := to.QuickConnectID; id != "" {
+		q := r.quickConnects[id]
+		if q == nil {
+			return nil, fmt.Errorf("TransferTarget.QuickConnectID: %w", notFound("quick connect", id))
+		}
+		if q.Type == QuickConnectUser {
+			to.AgentID = q.UserID
+		} else {
+			to.QueueID = q.QueueID
+		}
+	}
 	e, err := r.open(ctx, "Transfer", taskID)
 	if err != nil {
 		return nil, err

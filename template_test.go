@@ -557,3 +557,39 @@ func TestUpdateTaskTemplate(t *testing.T) {
 	}
 	b.must(b.r.UpdateTaskTemplate(b.ctx, other.ID, "b", map[string]string{"Subject": "still waiting"}))
 }
+
+// An agent transfers a task through a quick connect: a QUEUE quick connect
+// sends the new segment to its queue, a USER one to its agent's agent queue.
+func TestTransferThroughQuickConnect(t *testing.T) {
+	b := newBench(t, nil)
+	b.queue("billing")
+	b.queue("escalations")
+	b.profile("p", 2, "billing")
+	b.agent("ana", "p")
+	b.put(Agent{ID: "ben", RoutingProfileID: "p", Status: StatusOffline})
+	b.must(b.r.PutQuickConnect(b.ctx, QuickConnect{ID: "qc-esc", Name: "Escalations", Type: QuickConnectQueue, QueueID: "escalations", QueueIDs: []string{"billing"}}))
+	b.must(b.r.PutQuickConnect(b.ctx, QuickConnect{ID: "qc-ben", Name: "Ben", Type: QuickConnectUser, UserID: "ben", QueueIDs: []string{"billing"}}))
+	first := b.create(TaskInput{QueueID: "billing"})
+	b.must(b.r.Accept(b.ctx, first.ID, "ana"))
+
+	next, err := b.r.Transfer(b.ctx, first.ID, TransferTarget{QuickConnectID: "qc-esc"})
+	b.must(err)
+	if next.QueueID != "escalations" || next.PreviousTaskID != first.ID {
+		t.Errorf("through qc-esc: queue %q, previous %q", next.QueueID, next.PreviousTaskID)
+	}
+	second := b.create(TaskInput{QueueID: "billing"})
+	b.must(b.r.Accept(b.ctx, second.ID, "ana"))
+	toBen, err := b.r.Transfer(b.ctx, second.ID, TransferTarget{QuickConnectID: "qc-ben"})
+	b.must(err)
+	if toBen.TargetAgentID != "ben" || toBen.InitiationMethod != InitiatedByTransfer {
+		t.Errorf("through qc-ben: target agent %q, method %s", toBen.TargetAgentID, toBen.InitiationMethod)
+	}
+
+	third := b.create(TaskInput{QueueID: "billing"})
+	if _, err := b.r.Transfer(b.ctx, third.ID, TransferTarget{QuickConnectID: "qc-nobody"}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown quick connect: %v, want ErrNotFound", err)
+	}
+	if _, err := b.r.Transfer(b.ctx, third.ID, TransferTarget{QueueID: "escalations", QuickConnectID: "qc-esc"}); !errors.Is(err, ErrValidation) {
+		t.Errorf("queue and quick connect: %v, want a validation error", err)
+	}
+}
