@@ -151,3 +151,19 @@ func (m statusTypes) of(s AgentStatus) AgentStatusType {
 	}
 	return StatusTypeCustom
 }
+
+// advance records that a consumer applies the event numbered seq, and
+// reports false for one at or below *last, already applied: a consumer
+// restored from saved state then ignores the events replayed at start, so
+// nothing is counted twice. Seq 0 (an event built by hand, not by a router)
+// is always applied.
+func advance(last *uint64, seq uint64) bool {
+	if seq == 0 {
+		return true
+	}
+	if seq <= *last {
+		return false
+	}
+	*last = seq
+	return true
+}

@@ -143,11 +143,8 @@ func (m *HistoricalMetrics) at(t time.Time, d Dimensions) *histVals {
 func (m *HistoricalMetrics) Consume(e Event) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if e.Seq != 0 && e.Seq <= m.st.LastSeq {
+	if !advance(&m.st.LastSeq, e.Seq) {
 		return
-	}
-	if e.Seq != 0 {
-		m.st.LastSeq = e.Seq
 	}
 	switch e.Type {
 	case EventAgentUpdated, EventAgentStatusChanged:

@@ -266,11 +266,8 @@ func (m *RealTimeMetrics) contrib(a *rtAgent) contribution {
 func (m *RealTimeMetrics) Consume(e Event) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if e.Seq != 0 && e.Seq <= m.st.LastSeq {
+	if !advance(&m.st.LastSeq, e.Seq) {
 		return
-	}
-	if e.Seq != 0 {
-		m.st.LastSeq = e.Seq
 	}
 	switch e.Type {
 	case EventAgentUpdated, EventAgentStatusChanged:

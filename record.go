@@ -96,11 +96,8 @@ func NewRecordBuilder(sink RecordSink) *RecordBuilder {
 func (b *RecordBuilder) Consume(e Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if e.Seq != 0 && e.Seq <= b.last {
+	if !advance(&b.last, e.Seq) {
 		return
-	}
-	if e.Seq != 0 {
-		b.last = e.Seq
 	}
 	if e.TaskID == "" {
 		return
