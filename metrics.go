@@ -1,6 +1,7 @@
 package switchboard
 
 import (
+	"encoding/json"
 	"slices"
 	"time"
 
@@ -150,6 +151,15 @@ func (m statusTypes) of(s AgentStatus) AgentStatusType {
 		return t
 	}
 	return StatusTypeCustom
+}
+
+// MetricsState is the whole state of a HistoricalMetrics or a
+// RealTimeMetrics as a value a host keeps (it marshals to JSON) and gives to
+// Restore after a restart: the last Seq applied and the aggregates, open
+// tasks and agents as versioned JSON. Each type restores only its own.
+type MetricsState struct {
+	LastSeq uint64          `json:"lastSeq"`
+	Data    json.RawMessage `json:"data"`
 }
 
 // advance records that a consumer applies the event numbered seq, and

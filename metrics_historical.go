@@ -523,17 +523,8 @@ func (m *HistoricalMetrics) Prune(t time.Time) {
 	}
 }
 
-// HistoricalState is a HistoricalMetrics' whole state as a value: the last
-// Seq applied and the aggregates, open tasks and agents as versioned JSON. A
-// host keeps it (it marshals to JSON) and gives it to Restore after a
-// restart.
-type HistoricalState struct {
-	LastSeq uint64          `json:"lastSeq"`
-	Data    json.RawMessage `json:"data"`
-}
-
 // State returns the aggregator's state.
-func (m *HistoricalMetrics) State() (HistoricalState, error) {
+func (m *HistoricalMetrics) State() (MetricsState, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s := m.st
@@ -547,31 +538,31 @@ func (m *HistoricalMetrics) State() (HistoricalState, error) {
 	}
 	b, err := json.Marshal(s)
 	if err != nil {
-		return HistoricalState{}, err
+		return MetricsState{}, err
 	}
-	return HistoricalState{LastSeq: s.LastSeq, Data: b}, nil
+	return MetricsState{LastSeq: s.LastSeq, Data: b}, nil
 }
 
 // Restore replaces the aggregator's state with s, taken by State from an
 // aggregator with the same ServiceLevels. Call it before the aggregator
 // sees any event (before NewRouter).
-func (m *HistoricalMetrics) Restore(s HistoricalState) error {
+func (m *HistoricalMetrics) Restore(s MetricsState) error {
 	st := newHistState(nil)
 	if err := json.Unmarshal(s.Data, &st); err != nil {
-		return fmt.Errorf("switchboard: HistoricalState: %w", err)
+		return fmt.Errorf("switchboard: HistoricalMetrics.Restore: %w", err)
 	}
 	if !slices.Equal(st.Thresholds, m.thresholds) {
-		return errors.New("switchboard: HistoricalState: counted for other service-level thresholds")
+		return errors.New("switchboard: HistoricalMetrics.Restore: counted for other service-level thresholds")
 	}
 	if st.LastSeq != s.LastSeq {
-		return errors.New("switchboard: HistoricalState: LastSeq does not match its data")
+		return errors.New("switchboard: HistoricalMetrics.Restore: LastSeq does not match its data")
 	}
 	for _, b := range st.Buckets {
 		if st.Slots[b.Slot] == nil {
 			st.Slots[b.Slot] = map[Dimensions]*histVals{}
 		}
 		if b.Vals == nil || len(b.Vals.Within) != len(m.thresholds) {
-			return errors.New("switchboard: HistoricalState: malformed bucket")
+			return errors.New("switchboard: HistoricalMetrics.Restore: malformed bucket")
 		}
 		st.Slots[b.Slot][b.Dims] = b.Vals
 	}

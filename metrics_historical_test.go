@@ -77,7 +77,7 @@ func histTimeline(t *testing.T, restart bool) (*switchboard.HistoricalMetrics, t
 		h.Must(err)
 		saved, err := json.Marshal(state)
 		h.Must(err)
-		var st switchboard.HistoricalState
+		var st switchboard.MetricsState
 		h.Must(json.Unmarshal(saved, &st))
 		m = switchboard.NewHistoricalMetrics(opts)
 		h.Must(m.Restore(st))

@@ -567,31 +567,24 @@ func (m *RealTimeMetrics) Snapshot(q RealTimeQuery) ([]RealTimeResult, error) {
 	return res, nil
 }
 
-// RealTimeState is a RealTimeMetrics' state as a value a host can keep (it
-// marshals to JSON) and give to Restore after a restart.
-type RealTimeState struct {
-	LastSeq uint64          `json:"lastSeq"`
-	Data    json.RawMessage `json:"data"`
-}
-
 // State returns the metrics' state: open tasks and agents (the counters are
 // derived from them).
-func (m *RealTimeMetrics) State() (RealTimeState, error) {
+func (m *RealTimeMetrics) State() (MetricsState, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	b, err := json.Marshal(m.st)
 	if err != nil {
-		return RealTimeState{}, err
+		return MetricsState{}, err
 	}
-	return RealTimeState{LastSeq: m.st.LastSeq, Data: b}, nil
+	return MetricsState{LastSeq: m.st.LastSeq, Data: b}, nil
 }
 
 // Restore replaces the state with s; call it before the metrics see any
 // event (before NewRouter). O(tasks + agents).
-func (m *RealTimeMetrics) Restore(s RealTimeState) error {
+func (m *RealTimeMetrics) Restore(s MetricsState) error {
 	var st rtState
 	if err := json.Unmarshal(s.Data, &st); err != nil {
-		return fmt.Errorf("switchboard: RealTimeState: %w", err)
+		return fmt.Errorf("switchboard: RealTimeMetrics.Restore: %w", err)
 	}
 	if st.Tasks == nil {
 		st.Tasks = map[string]*rtTask{}

@@ -88,7 +88,7 @@ func TestRealTimeMetrics(t *testing.T) {
 	h.Must(err)
 	b, err := json.Marshal(st)
 	h.Must(err)
-	var back switchboard.RealTimeState
+	var back switchboard.MetricsState
 	h.Must(json.Unmarshal(b, &back))
 	restored := switchboard.NewRealTimeMetrics(&switchboard.RealTimeOptions{AgentStatuses: statuses, RoutingProfiles: []*switchboard.RoutingProfile{p1, p2}})
 	h.Must(restored.Restore(back))
