@@ -120,6 +120,8 @@ type RuleAction struct {
 	Notify      *NotifyAction
 	UpdateTasks *UpdateTasksAction
 	StopTasks   *StopTasksAction
+	// EndAssociatedTasks is Connect's END_ASSOCIATED_TASKS.
+	EndAssociatedTasks *EndAssociatedTasksAction
 }
 
 // CreateTaskAction creates a task with InitiationMethod RULE and CreatedBy
@@ -165,6 +167,24 @@ type UpdateTasksAction struct {
 type StopTasksAction struct {
 	Tasks string
 }
+
+// EndAssociatedTasksAction ends (Router.Stop: STOPPED, API_STOPPED) every
+// open task associated with a case, as Connect's END_ASSOCIATED_TASKS
+// action does when a case is updated — typically when its ticket is solved
+// or closed, so the follow-ups nobody needs any more leave the queues and
+// the agents' screens. A task is associated with a case when its attribute
+// Attribute holds the case's key; the rules that create a case's tasks set
+// it (Attributes: {"caseId": "{{ event.detail.ticket_event.ticket.id }}"}).
+// Tasks that finish while the action runs are skipped; a Case that renders
+// empty is the action's error, so no rule ever ends tasks that carry no case.
+type EndAssociatedTasksAction struct {
+	Case      string // template: the case's key; required
+	Attribute string // the attribute holding it; "": DefaultCaseAttribute
+}
+
+// DefaultCaseAttribute is the attribute EndAssociatedTasksAction reads by
+// default.
+const DefaultCaseAttribute = "caseId"
 
 // RuleTask is the triggering task as conditions and templates see it
 // (task). Field names are those of the task's JSON form.
@@ -358,6 +378,13 @@ type RuleEngineOptions struct {
 type RuleResult struct {
 	Matched []string      // rules whose condition held, in load order
 	Created []RuleCreated // tasks created (or found again by ClientToken)
+	Ended   []RuleEnded   // tasks EndAssociatedTasks ended (or found finished meanwhile)
+}
+
+// RuleEnded is a task EndAssociatedTasksAction ended.
+type RuleEnded struct {
+	Rule   string
+	TaskID string
 }
 
 // RuleCreated is a task a rule created.
@@ -414,6 +441,9 @@ type compiledAction struct {
 	tvals    map[string]*rules.Template // template values
 	topic    *rules.Template
 	selector *vm.Program // nil: the triggering task
+	// EndAssociatedTasks
+	caseKey  *rules.Template
+	caseAttr string
 }
 
 type ruleRun struct {
@@ -551,13 +581,13 @@ func (e *RuleEngine) compileAction(comp *rules.Compiler, rule string, j int, a *
 	prefix := fmt.Sprintf("Actions[%d]", j)
 	vfield := "Rules[" + rule + "]." + prefix
 	n := 0
-	for _, set := range []bool{a.CreateTask != nil, a.Notify != nil, a.UpdateTasks != nil, a.StopTasks != nil} {
+	for _, set := range []bool{a.CreateTask != nil, a.Notify != nil, a.UpdateTasks != nil, a.StopTasks != nil, a.EndAssociatedTasks != nil} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		return compiledAction{}, invalid(vfield, "", "set exactly one of CreateTask, Notify, UpdateTasks and StopTasks")
+		return compiledAction{}, invalid(vfield, "", "set exactly one of CreateTask, Notify, UpdateTasks, StopTasks and EndAssociatedTasks")
 	}
 	tmpl := func(f, s string) (*rules.Template, error) {
 		t, err := comp.Template(s)
@@ -661,6 +691,22 @@ func (e *RuleEngine) compileAction(comp *rules.Compiler, rule string, j int, a *
 	case a.StopTasks != nil:
 		c.op = "StopTasks"
 		if c.selector, err = selector("StopTasks.Tasks", a.StopTasks.Tasks); err != nil {
+			return c, err
+		}
+	case a.EndAssociatedTasks != nil:
+		c.op = "EndAssociatedTasks"
+		ea := a.EndAssociatedTasks
+		if ea.Case == "" {
+			return c, invalid(vfield+".EndAssociatedTasks.Case", "", "required: a template giving the case's key")
+		}
+		c.caseAttr = ea.Attribute
+		if c.caseAttr == "" {
+			c.caseAttr = DefaultCaseAttribute
+		}
+		if err := validateAttributes(vfield+".EndAssociatedTasks.Attribute", map[string]string{c.caseAttr: ""}); err != nil {
+			return c, err
+		}
+		if c.caseKey, err = tmpl("EndAssociatedTasks.Case", ea.Case); err != nil {
 			return c, err
 		}
 	}
@@ -884,6 +930,27 @@ func (e *RuleEngine) act(ctx context.Context, run *ruleRun, ev *RuleEvent, cr *c
 		}
 		res.Created = append(res.Created, RuleCreated{Rule: cr.name, Task: t})
 		return nil
+	case "EndAssociatedTasks":
+		key, err := a.caseKey.Render(&run.vm, &run.env)
+		if err != nil {
+			return err
+		}
+		if key == "" {
+			return errors.New("EndAssociatedTasks.Case rendered empty: the event names no case")
+		}
+		var ids []string
+		for t, err := range r.Tasks(TaskQuery{Attributes: map[string]string{a.caseAttr: key}}) {
+			if err != nil {
+				return err
+			}
+			ids = append(ids, t.ID)
+		}
+		for _, id := range ids {
+			if err := r.Stop(ctx, id); err != nil && !errors.Is(err, ErrInvalidState) && !errors.Is(err, ErrNotFound) {
+				return fmt.Errorf("task %q: %w", shorten(id), err)
+			}
+			res.Ended = append(res.Ended, RuleEnded{Rule: cr.name, TaskID: id})
+		}
 	case "UpdateTasks", "StopTasks":
 		ids, err := e.selected(run, ev, a)
 		if err != nil {
