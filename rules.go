@@ -768,9 +768,11 @@ func (e *RuleEngine) Evaluate(ctx context.Context, ev RuleEvent) (RuleResult, er
 	}
 	payload := ev.Payload
 	if payload == nil && len(ev.JSON) > 0 {
-		if err := json.Unmarshal(ev.JSON, &payload); err != nil {
+		decoded, err := decodePayload(ev.JSON)
+		if err != nil {
 			return res, invalid("RuleEvent.JSON", "", "a JSON object: "+err.Error())
 		}
+		payload = decoded
 	}
 	if payload == nil {
 		payload = map[string]any{}
@@ -1023,4 +1025,12 @@ func ruleClientToken(rule, eventID string) string {
 	}
 	sum := sha256.Sum256([]byte(eventID))
 	return "rule:" + rule + ":sha256:" + hex.EncodeToString(sum[:])
+}
+
+// decodePayload decodes a JSON payload; apart from Evaluate, so that
+// Evaluate's own payload variable does not escape to the heap.
+func decodePayload(b []byte) (map[string]any, error) {
+	var m map[string]any
+	err := json.Unmarshal(b, &m)
+	return m, err
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/expr-lang/expr"
@@ -44,18 +45,21 @@ type Condition struct {
 	Program *vm.Program
 	// Count is the number of conditions: the leaves of its and/or/not tree.
 	Count int
-	// Keys are the top-level conjuncts of the form event.path == "text"
-	// (or == true/false): an event missing one of them cannot match.
+	// Keys are the top-level conjuncts that test one payload path against
+	// constants: event.path == "text" (or true/false), a disjunction of such
+	// equalities on the same path, or event.path in ["a", "b"]. An event
+	// whose value at a key's path is none of its Values cannot match.
 	Keys []Key
 	// Native is set when the condition is exactly the conjunction of Keys,
 	// so MatchKeys decides it without the VM.
 	Native bool
 }
 
-// Key is one equality the condition requires of the event payload.
+// Key is one membership the condition requires of the event payload: the
+// value at Path is one of Values.
 type Key struct {
-	Path  []string
-	Value any // string or bool
+	Path   []string
+	Values []any // strings and bools, without repeats
 }
 
 // PathString joins the path for use as a map key.
@@ -132,25 +136,72 @@ func conjuncts(n ast.Node, out []ast.Node) []ast.Node {
 	return append(out, n)
 }
 
-// keyOf recognises event.a.b == "text" (either side), also with ["a"] and ?.
+// keyOf recognises event.a.b == "text" (either side; also with ["a"] and
+// ?.), event.a.b in ["x", "y"], and disjunctions of those on one path.
 func keyOf(n ast.Node) (Key, bool) {
 	b, ok := n.(*ast.BinaryNode)
-	if !ok || b.Operator != "==" {
+	if !ok {
 		return Key{}, false
 	}
-	for _, side := range [2][2]ast.Node{{b.Left, b.Right}, {b.Right, b.Left}} {
-		path, ok := eventPath(side[0])
+	switch b.Operator {
+	case "==":
+		for _, side := range [2][2]ast.Node{{b.Left, b.Right}, {b.Right, b.Left}} {
+			path, ok := eventPath(side[0])
+			if !ok {
+				continue
+			}
+			if v, ok := constant(side[1]); ok {
+				return Key{Path: path, Values: []any{v}}, true
+			}
+		}
+	case "in":
+		path, ok := eventPath(b.Left)
+		arr, isArr := b.Right.(*ast.ArrayNode)
+		if !ok || !isArr || len(arr.Nodes) == 0 {
+			return Key{}, false
+		}
+		k := Key{Path: path}
+		for _, e := range arr.Nodes {
+			v, ok := constant(e)
+			if !ok {
+				return Key{}, false
+			}
+			k.Values = appendNew(k.Values, v)
+		}
+		return k, true
+	case "||", "or":
+		l, ok := keyOf(b.Left)
 		if !ok {
-			continue
+			return Key{}, false
 		}
-		switch v := side[1].(type) {
-		case *ast.StringNode:
-			return Key{Path: path, Value: v.Value}, true
-		case *ast.BoolNode:
-			return Key{Path: path, Value: v.Value}, true
+		r, ok := keyOf(b.Right)
+		if !ok || !slices.Equal(l.Path, r.Path) {
+			return Key{}, false
 		}
+		for _, v := range r.Values {
+			l.Values = appendNew(l.Values, v)
+		}
+		return l, true
 	}
 	return Key{}, false
+}
+
+// constant returns the value of a string or bool literal.
+func constant(n ast.Node) (any, bool) {
+	switch v := n.(type) {
+	case *ast.StringNode:
+		return v.Value, true
+	case *ast.BoolNode:
+		return v.Value, true
+	}
+	return nil, false
+}
+
+func appendNew(vs []any, v any) []any {
+	if slices.Contains(vs, v) {
+		return vs
+	}
+	return append(vs, v)
 }
 
 func eventPath(n ast.Node) ([]string, bool) {
@@ -204,13 +255,9 @@ func (c *Condition) MatchKeys(event map[string]any) (match, decided bool) {
 		if !ok {
 			return false, false
 		}
-		switch v := v.(type) {
-		case string:
-			if s, isStr := k.Value.(string); !isStr || s != v {
-				return false, true
-			}
-		case bool:
-			if b, isBool := k.Value.(bool); !isBool || b != v {
+		switch v.(type) {
+		case string, bool:
+			if !slices.Contains(k.Values, v) {
 				return false, true
 			}
 		default:

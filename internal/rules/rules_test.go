@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/expr-lang/expr/vm"
@@ -195,13 +196,77 @@ func TestConnectRuleFunctionErrors(t *testing.T) {
 	}
 }
 
+// Disjunctions of equalities on one path and "in" lists of constants are
+// keys too: the index files the condition under each value, and MatchKeys
+// decides it without the VM. Anything else stays with the VM.
+func TestConditionAnalysisOfSets(t *testing.T) {
+	c := NewCompiler(&testEnv{})
+	for _, tc := range []struct {
+		src    string
+		keys   []Key
+		native bool
+	}{
+		{`(event.g == "a" || event.g == "b") && event.p == "urgent"`,
+			[]Key{{Path: []string{"g"}, Values: []any{"a", "b"}}, {Path: []string{"p"}, Values: []any{"urgent"}}}, true},
+		{`event.g in ["a", "b", "a"] or "c" == event.g`, []Key{{Path: []string{"g"}, Values: []any{"a", "b", "c"}}}, true},
+		{`event.flag in [true]`, []Key{{Path: []string{"flag"}, Values: []any{true}}}, true},
+		{`event.g == "a" || event.h == "b"`, nil, false}, // two paths
+		{`event.g in ["a", event.h]`, nil, false},        // not all constants
+		{`event.g == "a" || event.n > 2`, nil, false},    // not an equality
+		{`(event.g == "a" || event.g == "b") && event.n > 2`, []Key{{Path: []string{"g"}, Values: []any{"a", "b"}}}, false},
+	} {
+		cond, err := c.Condition(tc.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tc.keys, cond.Keys); diff != "" || cond.Native != tc.native {
+			t.Errorf("%s: keys (-want +got):\n%s native %v", tc.src, diff, cond.Native)
+		}
+	}
+	cond, _ := c.Condition(`event.g in ["a", "b"] && event.p == "urgent"`)
+	for _, tc := range []struct {
+		ev             map[string]any
+		match, decided bool
+	}{
+		{map[string]any{"g": "b", "p": "urgent"}, true, true},
+		{map[string]any{"g": "c", "p": "urgent"}, false, true},
+		{map[string]any{"g": "a", "p": "low"}, false, true},
+		{map[string]any{"g": 1.0, "p": "urgent"}, false, false},
+	} {
+		if m, d := cond.MatchKeys(tc.ev); m != tc.match || d != tc.decided {
+			t.Errorf("MatchKeys(%v) = %v, %v", tc.ev, m, d)
+		}
+	}
+	// In the index, the condition is a candidate for either value, once,
+	// also when the payload's shape sends every condition of the path to the VM.
+	var x Index
+	x.Add(0, cond)
+	deep, _ := c.Condition(`event.t.k in ["a", "b"]`)
+	x.Add(1, deep)
+	for _, tc := range []struct {
+		ev   map[string]any
+		want []int
+	}{
+		{map[string]any{"g": "a", "t": map[string]any{"k": "z"}}, []int{0}},
+		{map[string]any{"g": "b", "t": map[string]any{"k": "b"}}, []int{0, 1}},
+		{map[string]any{"g": "z", "t": map[string]any{"k": "a"}}, []int{1}},
+		{map[string]any{"g": []any{"a"}, "t": map[string]any{}}, nil},
+		// No map at "t": the VM decides condition 1, which is filed twice.
+		{map[string]any{"g": "a", "t": "not a map"}, []int{0, 1}},
+	} {
+		if got := x.Candidates(tc.ev, nil); !slices.Equal(got, tc.want) {
+			t.Errorf("Candidates(%v) = %v, want %v", tc.ev, got, tc.want)
+		}
+	}
+}
+
 func TestConditionAnalysis(t *testing.T) {
 	c := NewCompiler(&testEnv{})
 	cond, err := c.Condition(`event.ticket.group == "billing" && event["type"] == "incident" && event.n > 2`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Key{{Path: []string{"ticket", "group"}, Value: "billing"}, {Path: []string{"type"}, Value: "incident"}}
+	want := []Key{{Path: []string{"ticket", "group"}, Values: []any{"billing"}}, {Path: []string{"type"}, Values: []any{"incident"}}}
 	if diff := cmp.Diff(want, cond.Keys); diff != "" || cond.Native || cond.Count != 3 {
 		t.Errorf("keys (-want +got):\n%s native %v count %d", diff, cond.Native, cond.Count)
 	}
