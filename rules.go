@@ -447,9 +447,10 @@ type compiledAction struct {
 }
 
 type ruleRun struct {
-	vm    vm.VM
-	env   ruleEnv
-	cands []int
+	vm      vm.VM
+	env     ruleEnv
+	cands   []int
+	scratch rules.Scratch // payload paths of the event, for native conditions
 }
 
 var ruleNameRE = regexp.MustCompile(`^[0-9a-zA-Z._-]+$`)
@@ -784,9 +785,11 @@ func (e *RuleEngine) Evaluate(ctx context.Context, ev RuleEvent) (RuleResult, er
 	run := e.runs.Get().(*ruleRun)
 	defer func() {
 		run.env = ruleEnv{}
+		run.scratch.Reset(nil)
 		e.runs.Put(run)
 	}()
 	run.env = ruleEnv{Event: payload, Task: &noTask, Now: at, Source: ev.Source, EventID: ev.ID}
+	run.scratch.Reset(payload)
 	var errs []error
 	fail := func(rule string, action int, op string, err error) {
 		re := &RuleError{Rule: rule, Source: ev.Source, EventID: ev.ID, TaskID: ev.TaskID, Action: action, Op: op, Err: err}
@@ -813,7 +816,7 @@ func (e *RuleEngine) Evaluate(ctx context.Context, ev RuleEvent) (RuleResult, er
 			}
 			ok, decided := false, false
 			if cr.cond.Native {
-				ok, decided = cr.cond.MatchKeys(payload)
+				ok, decided = cr.cond.Decide(&run.scratch)
 			}
 			if !decided {
 				var err error

@@ -23,7 +23,8 @@ const MaxNodes = 2000
 // carry `expr:"name"` tags; programs run against a value of the same type.
 // expr's own now() is disabled: time comes from the environment.
 type Compiler struct {
-	opts []expr.Option
+	opts  []expr.Option
+	paths pathTable // the payload paths of its native conditions
 }
 
 // NewCompiler returns a Compiler for environments of env's type. The
@@ -50,9 +51,12 @@ type Condition struct {
 	// equalities on the same path, or event.path in ["a", "b"]. An event
 	// whose value at a key's path is none of its Values cannot match.
 	Keys []Key
-	// Native is set when the condition is exactly the conjunction of Keys,
-	// so MatchKeys decides it without the VM.
+	// Native is set when the condition reads only the payload, through
+	// nodes the native evaluator handles (native.go): Decide then decides
+	// it without the VM, unless the payload holds something only the VM
+	// can judge.
 	Native bool
+	native native
 }
 
 // Key is one membership the condition requires of the event payload: the
@@ -76,18 +80,13 @@ func (c *Compiler) Condition(src string) (*Condition, error) {
 		return nil, convert(src, err)
 	}
 	cond := &Condition{Source: src, Program: prog, Count: countLeaves(tree.Node)}
-	conj := conjuncts(tree.Node, nil)
-	cond.Native = true
-	for _, n := range conj {
+	for _, n := range conjuncts(tree.Node, nil) {
 		if k, ok := keyOf(n); ok {
 			cond.Keys = append(cond.Keys, k)
-		} else {
-			cond.Native = false
 		}
 	}
-	if len(cond.Keys) == 0 {
-		cond.Native = false
-	}
+	cond.native = c.paths.compileNative(tree.Node)
+	cond.Native = cond.native != nil
 	return cond, nil
 }
 
@@ -162,8 +161,10 @@ func keyOf(n ast.Node) (Key, bool) {
 		}
 		k := Key{Path: path}
 		for _, e := range arr.Nodes {
+			// expr makes a list of strings a set, and looks a missing
+			// key (nil) up as "": such a list is not a key.
 			v, ok := constant(e)
-			if !ok {
+			if !ok || v == "" {
 				return Key{}, false
 			}
 			k.Values = appendNew(k.Values, v)
@@ -245,26 +246,18 @@ func Lookup(event map[string]any, path []string) (v any, ok bool) {
 	return nil, false
 }
 
-// MatchKeys decides a Native condition. decided is false when the payload's
-// shape needs the VM (a missing intermediate map, a value that is neither a
-// string nor a bool): the caller then runs Program.
-func (c *Condition) MatchKeys(event map[string]any) (match, decided bool) {
-	for i := range c.Keys {
-		k := &c.Keys[i]
-		v, ok := Lookup(event, k.Path)
-		if !ok {
-			return false, false
-		}
-		switch v.(type) {
-		case string, bool:
-			if !slices.Contains(k.Values, v) {
-				return false, true
-			}
-		default:
-			return false, false
-		}
+// Decide decides a Native condition from the payload of the event s was
+// Reset with (s must be used only with conditions of the same Compiler).
+// decided is false when the condition is not Native or the payload's shape
+// needs the VM (a missing intermediate map, a value of a type the VM must
+// judge): the caller then runs Program. A decided result is the one Program
+// returns.
+func (c *Condition) Decide(s *Scratch) (match, decided bool) {
+	if c.native == nil {
+		return false, false
 	}
-	return true, true
+	v := c.native.eval(s)
+	return v.b, v.k == kBool
 }
 
 // Run runs a condition on machine m.

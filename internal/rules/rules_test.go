@@ -10,7 +10,15 @@ import (
 )
 
 type testEnv struct {
-	Event map[string]any `expr:"event"`
+	Event  map[string]any `expr:"event"`
+	Source string         `expr:"source"`
+}
+
+// decide decides cond natively on ev with a fresh Scratch.
+func decide(cond *Condition, ev map[string]any) (match, decided bool) {
+	var s Scratch
+	s.Reset(ev)
+	return cond.Decide(&s)
 }
 
 func eval(t *testing.T, cond string, event map[string]any) bool {
@@ -197,7 +205,7 @@ func TestConnectRuleFunctionErrors(t *testing.T) {
 }
 
 // Disjunctions of equalities on one path and "in" lists of constants are
-// keys too: the index files the condition under each value, and MatchKeys
+// keys too: the index files the condition under each value, and Decide
 // decides it without the VM. Anything else stays with the VM.
 func TestConditionAnalysisOfSets(t *testing.T) {
 	c := NewCompiler(&testEnv{})
@@ -210,10 +218,13 @@ func TestConditionAnalysisOfSets(t *testing.T) {
 			[]Key{{Path: []string{"g"}, Values: []any{"a", "b"}}, {Path: []string{"p"}, Values: []any{"urgent"}}}, true},
 		{`event.g in ["a", "b", "a"] or "c" == event.g`, []Key{{Path: []string{"g"}, Values: []any{"a", "b", "c"}}}, true},
 		{`event.flag in [true]`, []Key{{Path: []string{"flag"}, Values: []any{true}}}, true},
-		{`event.g == "a" || event.h == "b"`, nil, false}, // two paths
-		{`event.g in ["a", event.h]`, nil, false},        // not all constants
-		{`event.g == "a" || event.n > 2`, nil, false},    // not an equality
-		{`(event.g == "a" || event.g == "b") && event.n > 2`, []Key{{Path: []string{"g"}, Values: []any{"a", "b"}}}, false},
+		{`event.g == "a" || event.h == "b"`, nil, true}, // two paths: no key, still native
+		{`event.g in ["a", event.h]`, nil, false},       // not all constants
+		{`event.g in ["", "a"]`, nil, true},             // expr looks a missing key up as ""
+		{`event.g == "a" || event.n > 2`, nil, true},    // not an equality
+		{`(event.g == "a" || event.g == "b") && event.n > 2`, []Key{{Path: []string{"g"}, Values: []any{"a", "b"}}}, true},
+		{`event.g matches "^a"`, nil, false}, // the VM's
+		{`source == "x"`, nil, false},
 	} {
 		cond, err := c.Condition(tc.src)
 		if err != nil {
@@ -233,8 +244,8 @@ func TestConditionAnalysisOfSets(t *testing.T) {
 		{map[string]any{"g": "a", "p": "low"}, false, true},
 		{map[string]any{"g": 1.0, "p": "urgent"}, false, false},
 	} {
-		if m, d := cond.MatchKeys(tc.ev); m != tc.match || d != tc.decided {
-			t.Errorf("MatchKeys(%v) = %v, %v", tc.ev, m, d)
+		if m, d := decide(cond, tc.ev); m != tc.match || d != tc.decided {
+			t.Errorf("Decide(%v) = %v, %v", tc.ev, m, d)
 		}
 	}
 	// In the index, the condition is a candidate for either value, once,
@@ -267,18 +278,24 @@ func TestConditionAnalysis(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Key{{Path: []string{"ticket", "group"}, Values: []any{"billing"}}, {Path: []string{"type"}, Values: []any{"incident"}}}
-	if diff := cmp.Diff(want, cond.Keys); diff != "" || cond.Native || cond.Count != 3 {
+	if diff := cmp.Diff(want, cond.Keys); diff != "" || !cond.Native || cond.Count != 3 {
 		t.Errorf("keys (-want +got):\n%s native %v count %d", diff, cond.Native, cond.Count)
 	}
 	cond, _ = c.Condition(`event.a == "x" && true == event.b`)
 	if !cond.Native {
 		t.Error("a conjunction of equalities should be native")
 	}
-	if m, ok := cond.MatchKeys(map[string]any{"a": "x", "b": true}); !m || !ok {
-		t.Error("MatchKeys should match")
+	if m, ok := decide(cond, map[string]any{"a": "x", "b": true}); !m || !ok {
+		t.Error("Decide should match")
 	}
-	if _, ok := cond.MatchKeys(map[string]any{"a": 1.0}); ok {
-		t.Error("a number should need the VM")
+	if m, ok := decide(cond, map[string]any{"a": 1.0}); m || !ok {
+		t.Error("a number is not the text x: decided, no match")
+	}
+	if _, ok := decide(cond, map[string]any{"a": "x", "b": map[string]any{}}); ok {
+		t.Error("comparing a map needs the VM")
+	}
+	if cond, err := c.Condition(`source == "x" && event.a == "x"`); err != nil || cond.Native {
+		t.Errorf("a condition on more than the payload is not native: %v", err)
 	}
 }
 
