@@ -260,6 +260,9 @@ func (r *Router) taskForToken(ctx context.Context, token string, now time.Time) 
 
 // open returns the open task with id or an error.
 func (r *Router) open(ctx context.Context, op, id string) (*taskEntry, error) {
+	if e := r.lastTask; e != nil && e.t.ID == id {
+		return e, nil
+	}
 	e := r.tasks[id]
 	if e != nil {
 		return e, nil

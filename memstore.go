@@ -49,6 +49,12 @@ type MemoryStore struct {
 	lastEvt uint64 // highest Event.Seq written
 	slab    []Task // unused task records, carved off one at a time
 	found   *Task  // scratch: the stored record checkTasks found last
+	// last and lastAgent are the task and agent records written last: a
+	// router writes one task (or agent) several times in a row (complete,
+	// then close; offer, then accept), and finds it here without a lookup
+	// in a map of every task. nil, or records held in tasks and agents.
+	last      *Task
+	lastAgent *Agent
 	keep    retention
 }
 
@@ -126,15 +132,19 @@ func (s *MemoryStore) Write(ctx context.Context, c *Change) error {
 	}
 	if len(c.Tasks) == 1 {
 		// The common case: checkTasks already looked the task up.
-		s.putTask(c.Tasks[0], s.found)
+		s.last = s.putTask(c.Tasks[0], s.found)
 		s.found = nil
 	} else {
 		for _, t := range c.Tasks {
-			s.putTask(t, s.tasks[t.ID])
+			s.last = s.putTask(t, s.tasks[t.ID])
 		}
 	}
 	for _, a := range c.Agents {
-		memPut(s.agents, a.ID, a)
+		if la := s.lastAgent; la != nil && la.ID == a.ID {
+			*la = *a
+			continue
+		}
+		s.lastAgent = memPut(s.agents, a.ID, a)
 	}
 	for _, q := range c.Queues {
 		memPut(s.queues, q.ID, q)
@@ -144,6 +154,7 @@ func (s *MemoryStore) Write(ctx context.Context, c *Change) error {
 	}
 	for _, id := range c.DeleteAgents {
 		delete(s.agents, id)
+		s.lastAgent = nil
 	}
 	for _, id := range c.DeleteQueues {
 		delete(s.queues, id)
@@ -155,15 +166,17 @@ func (s *MemoryStore) Write(ctx context.Context, c *Change) error {
 	return nil
 }
 
-// memPut stores a copy of *v under id, reusing the stored record's memory.
-func memPut[V any](m map[string]*V, id string, v *V) {
+// memPut stores a copy of *v under id, reusing the stored record's memory,
+// and returns the record.
+func memPut[V any](m map[string]*V, id string, v *V) *V {
 	if old := m[id]; old != nil {
 		*old = *v
-		return
+		return old
 	}
 	cp := new(V)
 	*cp = *v
 	m[id] = cp
+	return cp
 }
 
 // memClone returns a deep copy of a stored task: a reader may change anything
@@ -195,7 +208,10 @@ func (s *MemoryStore) checkTasks(tasks []*Task) error {
 			}
 		}
 		if !found {
-			old := s.tasks[t.ID]
+			old := s.last
+			if old == nil || old.ID != t.ID {
+				old = s.tasks[t.ID]
+			}
 			if old != nil {
 				prev = old.Version
 			}
@@ -211,11 +227,11 @@ func (s *MemoryStore) checkTasks(tasks []*Task) error {
 	return nil
 }
 
-// putTask stores a copy of t, whose stored record is old (nil if none), and
-// updates the indexes. s.mu must be held for
+// putTask stores a copy of t, whose stored record is old (nil if none),
+// updates the indexes and returns the record. s.mu must be held for
 // writing. Chains are recorded only for linked tasks (InitialTaskID other
 // than their own ID); Chain answers for an unlinked task from s.tasks.
-func (s *MemoryStore) putTask(t *Task, old *Task) {
+func (s *MemoryStore) putTask(t *Task, old *Task) *Task {
 	s.lastSeq = max(s.lastSeq, t.Sequence)
 	finishing := t.State.Final() && (old == nil || !old.State.Final())
 	rec := old
@@ -256,6 +272,7 @@ func (s *MemoryStore) putTask(t *Task, old *Task) {
 			s.tokens[t.ClientToken] = t.ID
 		}
 	}
+	return rec
 }
 
 // chain records a linked task under its InitialTaskID.

@@ -32,12 +32,16 @@ type Router struct {
 	profiles map[string]*profileEntry
 	agents   map[string]*agentEntry
 	tasks    map[string]*taskEntry // open (non-final) tasks
+	// lastTask is the open entry apply changed last, or nil: the next
+	// operation usually names that task (close after complete, accept
+	// after offer), and open finds it without a lookup in tasks.
+	lastTask *taskEntry
 	// templates and quickConnects are kept through the optional
 	// TemplateStore (template.go).
 	templates     map[string]*TaskTemplate
 	quickConnects map[string]*QuickConnect
 	// openByState counts open tasks by state, for Stats.
-	openByState map[TaskState]int
+	openByState stateCounts
 	seq         uint64                // last task Sequence handed out
 	tokens      map[string]tokenEntry // ClientToken -> first task, for ClientTokenTTL
 	tokenLog    []tokenEntry          // tokens in creation order, for pruning
@@ -122,9 +126,8 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 		agents:   map[string]*agentEntry{},
 		tasks:    map[string]*taskEntry{},
 
-		openByState: map[TaskState]int{},
-		tokens:      map[string]tokenEntry{},
-		logger:      c.Logger,
+		tokens: map[string]tokenEntry{},
+		logger: c.Logger,
 	}
 	snap, err := store.Load(ctx)
 	if err != nil {
@@ -621,10 +624,10 @@ func (r *Router) apply(e *taskEntry, nt *Task, now time.Time) {
 	}
 	expiryMoved := fresh || !old.ExpiresAt.Equal(nt.ExpiresAt)
 	if !fresh {
-		r.openByState[old.State]--
+		r.openByState.add(old.State, -1)
 	}
 	if !nt.State.Final() {
-		r.openByState[nt.State]++
+		r.openByState.add(nt.State, 1)
 	}
 	e.task = *nt
 	e.t = &e.task
@@ -658,7 +661,13 @@ func (r *Router) apply(e *taskEntry, nt *Task, now time.Time) {
 		r.cancel(e, timerExpiry)
 		delete(r.tasks, nt.ID)
 		r.op.finished = append(r.op.finished, e)
-	} else if expiryMoved || !e.timers[timerExpiry].Scheduled() {
+		if r.lastTask == e {
+			r.lastTask = nil
+		}
+		return
+	}
+	r.lastTask = e
+	if expiryMoved || !e.timers[timerExpiry].Scheduled() {
 		r.schedule(e, timerExpiry, nt.ExpiresAt)
 	}
 }
