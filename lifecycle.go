@@ -105,6 +105,7 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 	}
 	r.seq = t.Sequence
 	e := r.newEntry(t.Channel)
+	e.stored = r.op.handles[0]
 	r.tasks[t.ID] = e
 	r.apply(e, t, now)
 	if t.ClientToken != "" {
@@ -639,6 +640,7 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 	r.seq = nt.Sequence
 	r.apply(e, ended, now)
 	ne := r.newEntry(nt.Channel)
+	ne.stored = r.op.handles[1]
 	r.tasks[nt.ID] = ne
 	r.apply(ne, nt, now)
 	return userCopy(nt), nil

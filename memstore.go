@@ -60,6 +60,17 @@ type MemoryStore struct {
 
 const memSlabSize = 64
 
+// memHandle names a MemoryStore's record of a task. The router keeps the
+// handle of each open task it wrote and passes it back with the task's next
+// change (Change.handles), so that the store finds the record without a
+// lookup in a map of every task. A handle is only a hint: the store uses it
+// when it is its own and the record still holds a task with that ID (records
+// of dropped tasks are zeroed before reuse), and looks the ID up otherwise.
+type memHandle struct {
+	s *MemoryStore
+	t *Task
+}
+
 // memOverlayMin is the number of tasks in one change from which Write looks up
 // earlier versions of the same ID in a map rather than by scanning the change.
 const memOverlayMin = 16
@@ -124,7 +135,7 @@ func (s *MemoryStore) Write(ctx context.Context, c *Change) error {
 	if s.tasks == nil {
 		s.init()
 	}
-	if err := s.checkTasks(c.Tasks); err != nil {
+	if err := s.checkTasks(c.Tasks, c.handles); err != nil {
 		return err
 	}
 	for i := range c.Events {
@@ -134,9 +145,11 @@ func (s *MemoryStore) Write(ctx context.Context, c *Change) error {
 		// The common case: checkTasks already looked the task up.
 		s.last = s.putTask(c.Tasks[0], s.found)
 		s.found = nil
+		s.handOut(c, 0)
 	} else {
-		for _, t := range c.Tasks {
+		for i, t := range c.Tasks {
 			s.last = s.putTask(t, s.tasks[t.ID])
+			s.handOut(c, i)
 		}
 	}
 	for _, a := range c.Agents {
@@ -166,6 +179,22 @@ func (s *MemoryStore) Write(ctx context.Context, c *Change) error {
 	return nil
 }
 
+// handOut gives the writer the handle of the record of c.Tasks[i], which
+// s.last holds, when the change carries handles.
+func (s *MemoryStore) handOut(c *Change, i int) {
+	if i < len(c.handles) {
+		c.handles[i] = memHandle{s, s.last}
+	}
+}
+
+// record returns the stored record of t when h names it, or nil.
+func (s *MemoryStore) record(h memHandle, t *Task) *Task {
+	if h.s == s && h.t != nil && t.ID != "" && h.t.ID == t.ID {
+		return h.t
+	}
+	return nil
+}
+
 // memPut stores a copy of *v under id, reusing the stored record's memory,
 // and returns the record.
 func memPut[V any](m map[string]*V, id string, v *V) *V {
@@ -185,8 +214,9 @@ func memPut[V any](m map[string]*V, id string, v *V) *V {
 func memClone(t *Task) *Task { return t.Clone() }
 
 // checkTasks verifies the versions of tasks against the store and against
-// earlier entries of tasks with the same ID. s.mu must be held for writing.
-func (s *MemoryStore) checkTasks(tasks []*Task) error {
+// earlier entries of tasks with the same ID; handles, when given, name the
+// records of tasks. s.mu must be held for writing.
+func (s *MemoryStore) checkTasks(tasks []*Task, handles []memHandle) error {
 	useMap := len(tasks) >= memOverlayMin
 	if useMap {
 		defer clear(s.pending)
@@ -208,8 +238,14 @@ func (s *MemoryStore) checkTasks(tasks []*Task) error {
 			}
 		}
 		if !found {
-			old := s.last
-			if old == nil || old.ID != t.ID {
+			var old *Task
+			if i < len(handles) {
+				old = s.record(handles[i], t)
+			}
+			if old == nil {
+				old = s.record(memHandle{s, s.last}, t)
+			}
+			if old == nil {
 				old = s.tasks[t.ID]
 			}
 			if old != nil {

@@ -84,6 +84,8 @@ type op struct {
 	fallback    []*agentEntry // findAgent's candidates that turned the task down
 	change      Change        // the change being written (write)
 	scratch     Task          // the task change being built (edit)
+	edited      *taskEntry    // the entry scratch was copied from
+	handles     []memHandle   // the store's handles of the tasks write wrote last
 	finished    []*taskEntry  // entries of tasks that ended in this operation
 	sigBuf      []byte        // scratch for class keys
 	agentBuf    Agent         // scratch for agent changes
@@ -355,6 +357,7 @@ func (r *Router) unlock(ctx context.Context) {
 	}
 	r.arm()
 	r.recycle()
+	r.takeHandles()
 	if r.cfg.Test.CheckInvariants {
 		if err := r.checkInvariants(); err != nil {
 			panic(err)
@@ -415,15 +418,42 @@ func (r *Router) recycle() {
 
 // ---- store writes and events ----
 
-// write stores one atomic change built from tasks and agents.
+// write stores one atomic change built from tasks and agents. The change
+// carries the MemoryStore handle of the task edit copied (see memHandle);
+// after a successful write, the entry keeps the handle the store returns,
+// and r.op.handles[i] holds that of tasks[i] for new tasks' entries.
 func (r *Router) write(ctx context.Context, op string, tasks []*Task, agents ...*Agent) error {
 	c := &r.op.change
 	c.reset()
 	c.Tasks = append(c.Tasks, tasks...)
 	c.Agents = append(c.Agents, agents...)
+	for _, t := range tasks {
+		var h memHandle
+		if t == &r.op.scratch && r.op.edited != nil {
+			h = r.op.edited.stored
+		}
+		c.handles = append(c.handles, h)
+	}
 	err := r.writeChange(ctx, op, c)
+	clear(r.op.handles)
+	r.op.handles = r.op.handles[:0]
+	if err == nil {
+		r.op.handles = append(r.op.handles, c.handles...)
+		for i, t := range tasks {
+			if t == &r.op.scratch && r.op.edited != nil {
+				r.op.edited.stored = c.handles[i]
+			}
+		}
+	}
 	c.reset()
 	return err
+}
+
+// takeHandles clears the handles write left in r.op.
+func (r *Router) takeHandles() {
+	clear(r.op.handles)
+	r.op.handles = r.op.handles[:0]
+	r.op.edited = nil
 }
 
 // writeChange stores c together with the staged events, wrapping a refusal
@@ -691,6 +721,7 @@ func samePlacement(a, b *Task) bool {
 func (r *Router) edit(e *taskEntry) *Task {
 	r.op.scratch = *e.t
 	r.op.scratch.Version++
+	r.op.edited = e
 	return &r.op.scratch
 }
 

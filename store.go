@@ -62,9 +62,16 @@ type Change struct {
 	// carried). Like the rest of the change, the slice is valid only during
 	// Write.
 	Events []Event
+
+	// handles[i], when set, is the MemoryStore record of Tasks[i] as the
+	// router last wrote it: the default store finds the task there without
+	// a lookup by ID, and updates it. Other stores never see it.
+	handles []memHandle
 }
 
 func (c *Change) reset() {
+	clear(c.handles)
+	c.handles = c.handles[:0]
 	clear(c.Tasks)
 	clear(c.Agents)
 	clear(c.Queues)
