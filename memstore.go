@@ -55,7 +55,7 @@ type MemoryStore struct {
 	// in a map of every task. nil, or records held in tasks and agents.
 	last      *Task
 	lastAgent *Agent
-	keep    retention
+	keep      retention
 }
 
 const memSlabSize = 64
