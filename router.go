@@ -530,7 +530,11 @@ func (r *Router) taskEvent(typ EventType, prev TaskState, t *Task, now time.Time
 		// of the next: remember the last one found.
 		a := r.evAgent
 		if a == nil || a.ID != e.AgentID {
-			a = r.agents[e.AgentID]
+			if ed := r.op.edited; ed != nil && ed.holder != nil && ed.holder.ID == e.AgentID {
+				a = ed.holder // the agent holding the task being changed
+			} else {
+				a = r.agents[e.AgentID]
+			}
 			r.evAgent = a
 		}
 		if a != nil {
