@@ -109,6 +109,7 @@ type agentEntry struct {
 	queued  int                                 // tasks waiting in the agent queue
 	mark    uint64                              // dedup scratch for candidate scans
 	routes  bool                                // Status is of type ROUTABLE (set by indexAgent)
+	stored  memAgentHandle                      // the MemoryStore's record of the agent, if known (see write)
 }
 
 func agentLess(a, b *agentEntry) bool {

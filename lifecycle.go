@@ -342,8 +342,7 @@ func (r *Router) missOrReject(ctx context.Context, e *taskEntry, why BlockReason
 	nt.OfferExpiresAt = time.Time{}
 	rejectedAt(nt, a.ID, now)
 	nt.EffectivePriority = r.effectiveAt(nt, now)
-	na := &r.op.agentBuf
-	*na = a.Agent
+	na := r.agentEdit(a)
 	na.LastActivity = now
 	if r.cfg.MissedPolicy == BlockUntilCleared {
 		na.Blocked, na.BlockedTaskID = why, nt.ID
@@ -439,8 +438,7 @@ func (r *Router) release(ctx context.Context, e *taskEntry, nt *Task, now time.T
 	r.stageTask(typ, e.t.State, nt, now)
 	var err error
 	if a != nil {
-		na := &r.op.agentBuf
-		*na = a.Agent
+		na := r.agentEdit(a)
 		na.LastActivity = now
 		if err = r.write1(ctx, op, nt, na); err == nil {
 			r.setAgent(a, na)

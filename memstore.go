@@ -71,6 +71,13 @@ type memHandle struct {
 	t *Task
 }
 
+// memAgentHandle is memHandle for an agent's record. Records of deleted
+// agents are zeroed, so that a handle of one never matches.
+type memAgentHandle struct {
+	s *MemoryStore
+	a *Agent
+}
+
 // memOverlayMin is the number of tasks in one change from which Write looks up
 // earlier versions of the same ID in a map rather than by scanning the change.
 const memOverlayMin = 16
@@ -152,12 +159,25 @@ func (s *MemoryStore) Write(ctx context.Context, c *Change) error {
 			s.handOut(c, i)
 		}
 	}
-	for _, a := range c.Agents {
-		if la := s.lastAgent; la != nil && la.ID == a.ID {
-			*la = *a
-			continue
+	for i, a := range c.Agents {
+		var rec *Agent
+		if i < len(c.agentHandles) {
+			if h := c.agentHandles[i]; h.s == s && h.a != nil && a.ID != "" && h.a.ID == a.ID {
+				rec = h.a
+			}
 		}
-		s.lastAgent = memPut(s.agents, a.ID, a)
+		if la := s.lastAgent; rec == nil && la != nil && la.ID == a.ID {
+			rec = la
+		}
+		if rec != nil {
+			*rec = *a
+		} else {
+			rec = memPut(s.agents, a.ID, a)
+		}
+		s.lastAgent = rec
+		if i < len(c.agentHandles) {
+			c.agentHandles[i] = memAgentHandle{s, rec}
+		}
 	}
 	for _, q := range c.Queues {
 		memPut(s.queues, q.ID, q)
@@ -166,6 +186,9 @@ func (s *MemoryStore) Write(ctx context.Context, c *Change) error {
 		memPut(s.profiles, p.ID, p)
 	}
 	for _, id := range c.DeleteAgents {
+		if rec := s.agents[id]; rec != nil {
+			*rec = Agent{} // a handle of it must not match again
+		}
 		delete(s.agents, id)
 		s.lastAgent = nil
 	}

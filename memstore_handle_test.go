@@ -83,7 +83,22 @@ func TestMirroredMemoryStoresKeepTheirOwnRecords(t *testing.T) {
 	if got := primary.Len(); got != 3 {
 		t.Errorf("primary holds %d tasks, want 2 finished + 1 open", got)
 	}
+	ps, err := primary.Load(ctx)
+	must(err)
+	rs, err := replica.Load(ctx)
+	must(err)
+	if diff := cmp.Diff(ps, rs); diff != "" {
+		t.Errorf("the stores load differently (-primary +replica):\n%s", diff)
+	}
+	if a := rs.Agents[0]; a.LastActivity.IsZero() {
+		t.Errorf("the replica's Ana has no LastActivity; want the time of her last offer")
+	}
 	primary.mu.RLock()
+	for id, rec := range primary.agents {
+		if replica.agents[id] == rec {
+			t.Errorf("agent %s: the replica holds the primary's record", id)
+		}
+	}
 	for id, rec := range primary.tasks {
 		replica.mu.RLock()
 		if replica.tasks[id] == rec {

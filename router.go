@@ -88,7 +88,8 @@ type op struct {
 	handles     []memHandle   // the store's handles of the tasks write wrote last
 	finished    []*taskEntry  // entries of tasks that ended in this operation
 	sigBuf      []byte        // scratch for class keys
-	agentBuf    Agent         // scratch for agent changes
+	agentBuf    Agent         // scratch for agent changes (agentEdit)
+	agentEdited *agentEntry   // the entry agentBuf was copied from
 	staged      []Event       // events of the change being written
 }
 
@@ -434,6 +435,13 @@ func (r *Router) write(ctx context.Context, op string, tasks []*Task, agents ...
 		}
 		c.handles = append(c.handles, h)
 	}
+	for _, a := range agents {
+		var h memAgentHandle
+		if a == &r.op.agentBuf && r.op.agentEdited != nil {
+			h = r.op.agentEdited.stored
+		}
+		c.agentHandles = append(c.agentHandles, h)
+	}
 	err := r.writeChange(ctx, op, c)
 	clear(r.op.handles)
 	r.op.handles = r.op.handles[:0]
@@ -442,6 +450,11 @@ func (r *Router) write(ctx context.Context, op string, tasks []*Task, agents ...
 		for i, t := range tasks {
 			if t == &r.op.scratch && r.op.edited != nil {
 				r.op.edited.stored = c.handles[i]
+			}
+		}
+		for i, a := range agents {
+			if a == &r.op.agentBuf && r.op.agentEdited != nil {
+				r.op.agentEdited.stored = c.agentHandles[i]
 			}
 		}
 	}
@@ -454,6 +467,16 @@ func (r *Router) takeHandles() {
 	clear(r.op.handles)
 	r.op.handles = r.op.handles[:0]
 	r.op.edited = nil
+	r.op.agentEdited = nil
+}
+
+// agentEdit returns the router's scratch agent holding a's current value:
+// the start of a change of a's record written with a task change (one at a
+// time, like edit).
+func (r *Router) agentEdit(a *agentEntry) *Agent {
+	r.op.agentBuf = a.Agent
+	r.op.agentEdited = a
+	return &r.op.agentBuf
 }
 
 // writeChange stores c together with the staged events, wrapping a refusal
@@ -774,8 +797,7 @@ func (r *Router) offer(ctx context.Context, e *taskEntry, a *agentEntry) error {
 		nt.State = StateOffered
 		nt.OfferExpiresAt = now.Add(r.cfg.OfferTimeout)
 	}
-	na := &r.op.agentBuf
-	*na = a.Agent
+	na := r.agentEdit(a)
 	na.LastActivity = now
 	ev := r.taskEvent(EventTaskOffered, e.t.State, nt, now)
 	if auto {

@@ -67,11 +67,15 @@ type Change struct {
 	// router last wrote it: the default store finds the task there without
 	// a lookup by ID, and updates it. Other stores never see it.
 	handles []memHandle
+	// agentHandles[i] is the same for Agents[i].
+	agentHandles []memAgentHandle
 }
 
 func (c *Change) reset() {
 	clear(c.handles)
 	c.handles = c.handles[:0]
+	clear(c.agentHandles)
+	c.agentHandles = c.agentHandles[:0]
 	clear(c.Tasks)
 	clear(c.Agents)
 	clear(c.Queues)
