@@ -105,6 +105,7 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 	}
 	r.seq = t.Sequence
 	e := r.newEntry(t.Channel)
+	e.stored = r.op.handles[0]
 	r.tasks[t.ID] = e
 	r.apply(e, t, now)
 	if t.ClientToken != "" {
@@ -260,6 +261,9 @@ func (r *Router) taskForToken(ctx context.Context, token string, now time.Time) 
 
 // open returns the open task with id or an error.
 func (r *Router) open(ctx context.Context, op, id string) (*taskEntry, error) {
+	if e := r.lastTask; e != nil && e.t.ID == id {
+		return e, nil
+	}
 	e := r.tasks[id]
 	if e != nil {
 		return e, nil
@@ -338,8 +342,7 @@ func (r *Router) missOrReject(ctx context.Context, e *taskEntry, why BlockReason
 	nt.OfferExpiresAt = time.Time{}
 	rejectedAt(nt, a.ID, now)
 	nt.EffectivePriority = r.effectiveAt(nt, now)
-	na := &r.op.agentBuf
-	*na = a.Agent
+	na := r.agentEdit(a)
 	na.LastActivity = now
 	if r.cfg.MissedPolicy == BlockUntilCleared {
 		na.Blocked, na.BlockedTaskID = why, nt.ID
@@ -435,8 +438,7 @@ func (r *Router) release(ctx context.Context, e *taskEntry, nt *Task, now time.T
 	r.stageTask(typ, e.t.State, nt, now)
 	var err error
 	if a != nil {
-		na := &r.op.agentBuf
-		*na = a.Agent
+		na := r.agentEdit(a)
 		na.LastActivity = now
 		if err = r.write1(ctx, op, nt, na); err == nil {
 			r.setAgent(a, na)
@@ -636,6 +638,7 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 	r.seq = nt.Sequence
 	r.apply(e, ended, now)
 	ne := r.newEntry(nt.Channel)
+	ne.stored = r.op.handles[1]
 	r.tasks[nt.ID] = ne
 	r.apply(ne, nt, now)
 	return userCopy(nt), nil

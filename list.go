@@ -425,7 +425,7 @@ func (r *Router) taskPage(lq *taskQuery) ([]*taskEntry, bool) {
 				tree.Ascend(func(k taskKey) bool { visit(k.e); return true })
 			}
 		}
-		if r.openByState[StateScheduled]+r.openByState[StateInFlow] > 0 &&
+		if r.openByState.get(StateScheduled)+r.openByState.get(StateInFlow) > 0 &&
 			(lq.admits(StateScheduled) || lq.admits(StateInFlow)) {
 			for _, e := range r.tasks {
 				if s := e.t.State; s == StateScheduled || s == StateInFlow {
