@@ -39,6 +39,9 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 	if err := validateInput(&in, now, &r.cfg); err != nil {
 		return nil, err
 	}
+	if err := r.checkFlow(in.FlowID); err != nil {
+		return nil, err
+	}
 	t := &Task{
 		Name:                in.Name,
 		Description:         in.Description,
@@ -47,6 +50,7 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 		References:          maps.Clone(in.References),
 		QueueID:             in.QueueID,
 		TargetAgentID:       in.AgentID,
+		FlowID:              in.FlowID,
 		Priority:            in.Priority,
 		QueueTimeAdjustment: in.QueueTimeAdjustment,
 		RoutingCriteria:     in.RoutingCriteria.Clone(),
@@ -70,8 +74,11 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 		t.InitiationMethod = InitiatedByAPI
 	}
 	scheduled := !in.ScheduledAt.IsZero() && in.ScheduledAt.After(now)
-	if err := r.checkTarget(t.QueueID, t.TargetAgentID, !scheduled, "", ""); err != nil {
-		return nil, err
+	if t.FlowID == "" || t.QueueID != "" || t.TargetAgentID != "" {
+		// A flow's working queue is checked, not filled: the flow enqueues.
+		if err := r.checkTarget(t.QueueID, t.TargetAgentID, !scheduled && t.FlowID == "", "", ""); err != nil {
+			return nil, err
+		}
 	}
 	if err := r.link(ctx, t); err != nil {
 		return nil, err
@@ -86,18 +93,24 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 		t.InitialTaskID = t.ID
 	}
 	t.Version = 1
-	if scheduled {
+	switch {
+	case scheduled:
 		t.State = StateScheduled
 		t.ScheduledAt = in.ScheduledAt
-	} else {
+	case t.FlowID != "":
+		t.State = StateInFlow
+	default:
 		t.State = StateQueued
 		t.EnqueuedAt = now
 		t.CriteriaActivatedAt = now
 	}
 	r.stageTask(EventTaskCreated, "", t, now)
-	if scheduled {
+	switch t.State {
+	case StateScheduled:
 		r.stageTask(EventTaskScheduled, "", t, now)
-	} else {
+	case StateInFlow:
+		r.stageFlowStarted("", t, now)
+	default:
 		r.stageTask(EventTaskQueued, "", t, now)
 	}
 	if err := r.write1(ctx, "create task", t); err != nil {
@@ -110,6 +123,7 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 	if t.ClientToken != "" {
 		r.rememberToken(t)
 	}
+	r.startFlow(e.t)
 	return userCopy(t), nil
 }
 
@@ -462,6 +476,9 @@ func (r *Router) finish(ctx context.Context, e *taskEntry, state TaskState, reas
 		nt.DisconnectedAt = now
 	}
 	nt.OfferExpiresAt = time.Time{}
+	if e.t.State == StateInFlow {
+		r.stageFlowStopped(e.t, nt, now)
+	}
 	return r.release(ctx, e, nt, now, "finish", typ)
 }
 
@@ -802,13 +819,11 @@ func (r *Router) Reschedule(ctx context.Context, taskID string, at time.Time) er
 	nt := r.edit(e)
 	nt.ScheduledAt = at
 	nt.RescheduleCount++
-	typ := EventTaskScheduled
 	if !at.After(now) {
-		// Rescheduled to now: queue it at once, as CreateTask would.
-		nt.State, nt.EnqueuedAt, nt.CriteriaActivatedAt = StateQueued, now, now
-		typ = EventTaskQueued
+		// Rescheduled to now: start it at once, as CreateTask would.
+		return r.startScheduled(ctx, e, nt, "reschedule", now)
 	}
-	r.stageTask(typ, e.t.State, nt, now)
+	r.stageTask(EventTaskScheduled, e.t.State, nt, now)
 	if err := r.write1(ctx, "reschedule", nt); err != nil {
 		return err
 	}
@@ -819,14 +834,25 @@ func (r *Router) Reschedule(ctx context.Context, taskID string, at time.Time) er
 // enqueueScheduled moves a scheduled task into its queue when its time comes.
 // Capacity is not checked: the work was accepted when the task was created.
 func (r *Router) enqueueScheduled(ctx context.Context, e *taskEntry, now time.Time) error {
-	nt := r.edit(e)
-	nt.State = StateQueued
-	nt.EnqueuedAt = now
-	nt.CriteriaActivatedAt = now
-	r.stageTask(EventTaskQueued, e.t.State, nt, now)
-	if err := r.write1(ctx, "enqueue scheduled task", nt); err != nil {
+	return r.startScheduled(ctx, e, r.edit(e), "enqueue scheduled task", now)
+}
+
+// startScheduled moves nt, a change of the scheduled task e, into its queue,
+// or into its flow when it has one.
+func (r *Router) startScheduled(ctx context.Context, e *taskEntry, nt *Task, op string, now time.Time) error {
+	if nt.FlowID != "" {
+		nt.State = StateInFlow
+		r.stageFlowStarted(e.t.State, nt, now)
+	} else {
+		nt.State = StateQueued
+		nt.EnqueuedAt = now
+		nt.CriteriaActivatedAt = now
+		r.stageTask(EventTaskQueued, e.t.State, nt, now)
+	}
+	if err := r.write1(ctx, op, nt); err != nil {
 		return err
 	}
 	r.apply(e, nt, now)
+	r.startFlow(e.t)
 	return nil
 }

@@ -62,6 +62,15 @@ type Host interface {
 	Invoke(ctx context.Context, function string, in Invocation) ([]byte, error)
 }
 
+// Checkpointer is an optional Host capability: a host that persists runs is
+// given the state just before each host function call (Position is the
+// InvokeLambdaFunction action), so a run interrupted inside the call can be
+// resumed by calling the function again. An error takes the action's Error
+// branch without calling the function.
+type Checkpointer interface {
+	Checkpoint(ctx context.Context, st *State) error
+}
+
 // Target is the working queue a flow sets.
 type Target struct {
 	Queue string // queue ID or ARN, or agent ID or ARN when Agent
@@ -503,6 +512,11 @@ func (r *runner) invoke(n *node) (int, *Result) {
 	params := make(map[string]string, len(p.attrs))
 	for _, a := range p.attrs {
 		params[a.key], _ = r.resolve(a.val)
+	}
+	if cp, ok := r.h.(Checkpointer); ok {
+		if err := cp.Checkpoint(r.ctx, r.st); err != nil {
+			return r.branch(n, "NoMatchingError", err, false)
+		}
 	}
 	ctx, cancel := context.WithTimeout(r.ctx, time.Duration(p.limit)*time.Second)
 	defer cancel()
