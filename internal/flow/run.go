@@ -145,6 +145,8 @@ type Result struct {
 	Action string    // identifier of the last action run
 	Until  time.Time // StatusWaiting: when to call Run again
 	Err    error     // StatusFailed: why
+
+	interrupted bool // ctx ended inside the action: resumable, not Done
 }
 
 // RunOptions tune one Run.
@@ -163,6 +165,9 @@ type runner struct {
 // Run runs p for one task from st until the flow ends, enqueues the task,
 // parks in a Wait, or fails. Call it again on a Waiting result once Until has
 // passed (earlier calls return Waiting again). st is updated in place.
+// When ctx ends, the run stops before the next action, or inside a host
+// function call, with StatusFailed and st not Done: calling Run again
+// resumes at that action (calling the host function again).
 func Run(ctx context.Context, p *Program, st *State, h Host, opts RunOptions) Result {
 	if st.Done {
 		return Result{Status: StatusFailed, Action: st.Position, Err: ErrFinished}
@@ -206,7 +211,7 @@ func Run(ctx context.Context, p *Program, st *State, h Host, opts RunOptions) Re
 		st.Steps++
 		next, res := r.step(n)
 		if res != nil {
-			if res.Status == StatusWaiting {
+			if res.Status == StatusWaiting || res.interrupted {
 				return *res
 			}
 			return r.finish(*res)
@@ -527,6 +532,11 @@ func (r *runner) invoke(n *node) (int, *Result) {
 		if err == nil || !errors.Is(err, ErrThrottled) || ctx.Err() != nil {
 			break
 		}
+	}
+	if err != nil && r.ctx.Err() != nil {
+		// The run's own ctx ended (the host is shutting down), not the
+		// call's time limit: the run stops here, resumable at this action.
+		return 0, &Result{Status: StatusFailed, Action: n.id, Err: r.ctx.Err(), interrupted: true}
 	}
 	if err != nil {
 		return r.branch(n, "NoMatchingError", err, false)
