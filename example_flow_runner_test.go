@@ -83,7 +83,7 @@ func ExampleFlowRunner() {
 // enter a flow, and the host runs them.
 type hostFlows struct{ started chan string }
 
-func (h hostFlows) HasFlow(id string) bool   { return id == "triage" }
+func (h hostFlows) HasFlow(id string) bool     { return id == "triage" }
 func (h hostFlows) StartFlow(taskID, _ string) { h.started <- taskID }
 
 // A host may run flows its own way: Config.Flows is any FlowStarter, and
