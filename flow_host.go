@@ -65,6 +65,12 @@ func (fr *FlowRunner) step(run *flowRun) (done bool) {
 		run.rec.QueueID, run.rec.AgentID, run.rec.QueueSet = t.QueueID, t.TargetAgentID, true
 	}
 	h := &taskHost{fr: fr, run: run, task: t}
+	if until := run.rec.Run.WaitUntil; !until.IsZero() && !until.After(fr.clock.Now()) {
+		// The run resumes from a Wait that fell due: it goes on as of the
+		// wait's end, as the router's own timers fire at their own instant,
+		// so a loop of waits keeps its rhythm however late the worker is.
+		h.at = until
+	}
 	res := func() (res flow.Result) {
 		defer func() {
 			if p := recover(); p != nil {
@@ -178,12 +184,18 @@ type taskHost struct {
 	fr   *FlowRunner
 	run  *flowRun
 	task *Task
-	gone bool // the task left IN_FLOW under the flow (stopped, expired)
+	gone bool      // the task left IN_FLOW under the flow (stopped, expired)
+	at   time.Time // the instant the run resumes as of; zero: the clock's
 }
 
 var _ flow.Checkpointer = (*taskHost)(nil)
 
-func (h *taskHost) Now() time.Time { return h.fr.clock.Now() }
+func (h *taskHost) Now() time.Time {
+	if !h.at.IsZero() {
+		return h.at
+	}
+	return h.fr.clock.Now()
+}
 
 // refresh re-reads the task after a change.
 func (h *taskHost) refresh(ctx context.Context) {
