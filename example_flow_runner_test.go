@@ -109,6 +109,9 @@ func ExampleRouter_ExitFlow() {
 
 	id := <-starter.started
 	clock.Advance(30 * time.Second)
+	if err := r.LogFlowAction(ctx, id, "", "to-triage"); err != nil { // flow.action, when the host traces its flows
+		log.Fatal(err)
+	}
 	err = r.ExitFlow(ctx, id, switchboard.FlowExit{Outcome: switchboard.FlowOutcomeEnqueued, QueueID: "triage", Action: "to-triage"})
 	t, _ := r.Task(ctx, id)
 	fmt.Println(err, t.State, t.QueueID)

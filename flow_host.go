@@ -188,7 +188,20 @@ type taskHost struct {
 	at   time.Time // the instant the run resumes as of; zero: the clock's
 }
 
-var _ flow.Checkpointer = (*taskHost)(nil)
+var (
+	_ flow.Checkpointer = (*taskHost)(nil)
+	_ flow.Tracer       = (*taskHost)(nil)
+)
+
+// Trace publishes flow.action when FlowRunnerOptions.LogActions asks for it.
+func (h *taskHost) Trace(action, _ string) {
+	if !h.fr.opts.LogActions {
+		return
+	}
+	if err := h.fr.r.LogFlowAction(h.fr.ctx, h.task.ID, h.run.rec.FlowID, action); err != nil {
+		h.fr.opts.Logger.Warn("switchboard: flow.action not published", "task", h.task.ID, "action", action, "err", err)
+	}
+}
 
 func (h *taskHost) Now() time.Time {
 	if !h.at.IsZero() {

@@ -138,6 +138,37 @@ func (r *Router) ExitFlow(ctx context.Context, taskID string, x FlowExit) error 
 	return nil
 }
 
+// LogFlowAction publishes a flow.action event for an IN_FLOW task: its flow
+// (flowID, "" for the task's) ran the action with identifier action. No
+// store write carries it (its Seq reaches the store with the next one). The
+// FlowRunner calls it for each action when FlowRunnerOptions.LogActions is
+// set; a task not IN_FLOW returns a *StateError.
+func (r *Router) LogFlowAction(ctx context.Context, taskID, flowID, action string) error {
+	for _, f := range [...]struct{ name, v string }{{"flowID", flowID}, {"action", action}} {
+		if len(f.v) > 500 {
+			return invalid(f.name, f.v, "at most 500 bytes")
+		}
+	}
+	if err := r.lock(ctx); err != nil {
+		return err
+	}
+	defer r.unlock(ctx)
+	e, err := r.open(ctx, "LogFlowAction", taskID)
+	if err != nil {
+		return err
+	}
+	if e.t.State != StateInFlow {
+		return &StateError{Op: "LogFlowAction", TaskID: taskID, State: string(e.t.State), Want: string(StateInFlow)}
+	}
+	ev := r.taskEvent(EventFlowAction, e.t.State, e.t, r.clock.Now())
+	ev.FlowID, ev.FlowAction = flowID, action
+	if ev.FlowID == "" {
+		ev.FlowID = e.t.FlowID
+	}
+	r.emit(ev)
+	return nil
+}
+
 // flowStartOf is when t entered its flow: when it was created, or when its
 // schedule fell due.
 func flowStartOf(t *Task) time.Time {

@@ -385,3 +385,27 @@ func TestExitFlowRefusals(t *testing.T) {
 		t.Fatalf("ExitFlow of a QUEUED task: %v, want a StateError", err)
 	}
 }
+
+// With LogActions, every action a flow runs is a flow.action event, between
+// flow.started and flow.ended.
+func TestFlowActionEventsAreOptIn(t *testing.T) {
+	fb := newFlowBench(t, &FlowRunnerOptions{LogActions: true})
+	fb.queue("claims")
+	fb.flow("intake", NewFlow("tag").
+		UpdateAttributes("tag", map[string]string{"line": "motor"}).Next("q").
+		SetQueue("q", "claims").Next("transfer").
+		TransferToQueue("transfer"))
+	task := fb.create(TaskInput{Name: "Claim", FlowID: "intake"})
+	fb.settle()
+	var got []string
+	for _, e := range fb.fsub.Drain() {
+		got = append(got, fmt.Sprintf("%s %s %s", e.Type, e.FlowAction, e.TaskID))
+	}
+	wantStrings(t, "flow events", got, "flow.started  t1", "flow.action tag t1", "flow.action q t1",
+		"flow.action transfer t1", "flow.ended transfer t1")
+	fb.wantState(task.ID, StateQueued, "")
+	var se *StateError
+	if err := fb.r.LogFlowAction(fb.ctx, task.ID, "", "late"); !errors.As(err, &se) {
+		t.Fatalf("LogFlowAction on a QUEUED task: %v, want a StateError", err)
+	}
+}

@@ -72,6 +72,10 @@ type FlowRunnerOptions struct {
 	// queue that cannot take the task: the task is completed
 	// (FLOW_DISCONNECT).
 	ErrorQueueID string
+	// LogActions publishes a flow.action event for every action a flow
+	// runs (Router.LogFlowAction): one router operation per action, so it
+	// is off by default.
+	LogActions bool
 	// Seed seeds DistributeByPercentage; each task draws from Seed and its
 	// ID, so a run is reproducible.
 	Seed uint64

@@ -71,6 +71,12 @@ type Checkpointer interface {
 	Checkpoint(ctx context.Context, st *State) error
 }
 
+// Tracer is an optional Host capability told of each action as the run
+// starts it: for action events and flow logging.
+type Tracer interface {
+	Trace(action, actionType string)
+}
+
 // Target is the working queue a flow sets.
 type Target struct {
 	Queue string // queue ID or ARN, or agent ID or ARN when Agent
@@ -177,6 +183,7 @@ func Run(ctx context.Context, p *Program, st *State, h Host, opts RunOptions) Re
 		max = DefaultMaxSteps
 	}
 	r := runner{ctx: ctx, p: p, st: st, h: h}
+	tr, _ := h.(Tracer)
 	cur := p.start
 	if st.Position != "" {
 		i, ok := p.index[st.Position]
@@ -209,6 +216,9 @@ func Run(ctx context.Context, p *Program, st *State, h Host, opts RunOptions) Re
 				Err: fmt.Errorf("%w: %d actions in one run", ErrStepBudget, max)})
 		}
 		st.Steps++
+		if tr != nil {
+			tr.Trace(n.id, n.typ)
+		}
 		next, res := r.step(n)
 		if res != nil {
 			if res.Status == StatusWaiting || res.interrupted {
