@@ -41,7 +41,13 @@ type flowRecord struct {
 	// restart calls the function again; a second takes its Error branch.
 	InFlight string `json:",omitempty"`
 	Restarts int    `json:",omitempty"`
+	// Transfers counts TransferToFlow (at most MaxFlowTransfers).
+	Transfers int `json:",omitempty"`
 }
+
+// MaxFlowTransfers bounds the TransferToFlow actions of one task's run, so
+// two flows that transfer to each other end in the error path.
+const MaxFlowTransfers = 20
 
 // step runs one task's flow until it parks, leaves or fails; it reports
 // whether the run is over (the runner forgets it).
@@ -97,6 +103,28 @@ func (fr *FlowRunner) step(run *flowRun) (done bool) {
 		return fr.exit(run, t, FlowExit{Outcome: FlowOutcomeEnded, Action: res.Action})
 	case flow.StatusDisconnected:
 		return fr.exit(run, t, FlowExit{Outcome: FlowOutcomeDisconnected, Action: res.Action})
+	case flow.StatusTransferred:
+		// TransferToFlow: the next flow starts from its first action, with
+		// the task's attributes and working queue and fresh flow memory.
+		run.rec.Transfers++
+		if run.rec.Transfers > MaxFlowTransfers {
+			return fr.fail(run, t, res.Action, fmt.Errorf("more than %d TransferToFlow in one run", MaxFlowTransfers))
+		}
+		fr.mu.Lock()
+		next := res.Flow
+		for id, f := range fr.flows {
+			if f == fr.flowLocked(res.Flow) {
+				next = id
+				break
+			}
+		}
+		run.rec.FlowID, run.rec.Run = next, flow.NewState(run.rec.Run.Rand)
+		run.rec.InFlight, run.rec.Restarts = "", 0
+		if !fr.closed {
+			fr.queueLocked(run)
+		}
+		fr.mu.Unlock()
+		return false
 	}
 	if !run.rec.Run.Done { // cancelled: the runner is closing; resume later
 		return false

@@ -45,6 +45,7 @@ type FlowRunner struct {
 	cond    *sync.Cond // signalled when work is queued, a run finishes, or Close
 	flows   map[string]*Flow
 	funcs   map[string]FlowFunction
+	hours   map[string]*HoursOfOperation // PutHours
 	r       *Router
 	clock   Clock
 	store   FlowStore // nil: runs are not persisted

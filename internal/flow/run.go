@@ -134,9 +134,10 @@ const (
 	StatusWaiting                        // parked in Wait until Result.Until
 	StatusDisconnected                   // DisconnectParticipant
 	StatusFailed                         // Result.Err says why
+	StatusTransferred                    // TransferToFlow: run Result.Flow from its start
 )
 
-var statusNames = [...]string{"", "ended", "enqueued", "waiting", "disconnected", "failed"}
+var statusNames = [...]string{"", "ended", "enqueued", "waiting", "disconnected", "failed", "transferred"}
 
 func (s Status) String() string {
 	if int(s) < len(statusNames) {
@@ -151,6 +152,7 @@ type Result struct {
 	Action string    // identifier of the last action run
 	Until  time.Time // StatusWaiting: when to call Run again
 	Err    error     // StatusFailed: why
+	Flow   string    // StatusTransferred: the flow to run next, as the action names it
 
 	interrupted bool // ctx ended inside the action: resumable, not Done
 }
@@ -393,7 +395,7 @@ func (r *runner) step(n *node) (int, *Result) {
 	case kindNotYet:
 		return r.branch(n, "NoMatchingError", errors.New("not run by this version's interpreter"), false)
 	default:
-		return r.branch(n, "NoMatchingError", errors.New("unknown action type"), false)
+		return r.stepMore(n)
 	}
 }
 
