@@ -75,7 +75,7 @@ type HoursChecker interface {
 }
 
 type (
-	criteriaParams struct{ steps []criteriaStepParam }
+	criteriaParams    struct{ steps []criteriaStepParam }
 	criteriaStepParam struct {
 		expiry int64
 		expr   criteriaExprParam
