@@ -139,3 +139,30 @@ func TestFlowCheckHoursOfTheWorkingQueue(t *testing.T) {
 		}
 	}
 }
+
+// A rule's CreateTask can name a flow: the task it creates starts IN_FLOW
+// and the flow queues it.
+func TestFlowRuleCreatesTaskInAFlow(t *testing.T) {
+	fb := newFlowBench(t, nil)
+	fb.queue("claims")
+	fb.flow("triage", NewFlow("tag").
+		UpdateAttributes("tag", map[string]string{"triaged": "yes"}).Next("q").
+		SetQueue("q", "claims").Next("t").TransferToQueue("t"))
+	eng, err := NewRuleEngine([]Rule{{
+		Name: "new-claims", On: SourceZendeskTicketCreate,
+		Actions: []RuleAction{{CreateTask: &CreateTaskAction{Name: "Ticket {{ event.detail.id }}", FlowID: "triage"}}},
+	}}, &RuleEngineOptions{Clock: fb.clock})
+	fb.must(err)
+	fb.must(eng.Bind(fb.r))
+	res, err := eng.Evaluate(fb.ctx, RuleEvent{Source: SourceZendeskTicketCreate, ID: "zen-9",
+		JSON: []byte(`{"type": "zen:event-type:ticket.created", "detail": {"id": "9"}}`)})
+	fb.must(err)
+	if len(res.Created) != 1 || res.Created[0].Task.State != StateInFlow {
+		t.Fatalf("rule created %+v, want one task IN_FLOW", res.Created)
+	}
+	fb.settle()
+	got := fb.task(res.Created[0].Task.ID)
+	if got.State != StateQueued || got.QueueID != "claims" || got.Attributes["triaged"] != "yes" || got.InitiationMethod != InitiatedByRule {
+		t.Fatalf("rule's task: %s in %q, %v, by %s", got.State, got.QueueID, got.Attributes, got.InitiationMethod)
+	}
+}
