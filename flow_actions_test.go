@@ -1,6 +1,7 @@
 package switchboard
 
 import (
+	"errors"
 	"os"
 
 	"github.com/google/go-cmp/cmp"
@@ -164,5 +165,33 @@ func TestFlowRuleCreatesTaskInAFlow(t *testing.T) {
 	got := fb.task(res.Created[0].Task.ID)
 	if got.State != StateQueued || got.QueueID != "claims" || got.Attributes["triaged"] != "yes" || got.InitiationMethod != InitiatedByRule {
 		t.Fatalf("rule's task: %s in %q, %v, by %s", got.State, got.QueueID, got.Attributes, got.InitiationMethod)
+	}
+}
+
+// A quick connect with a flow runs it on transfer: the new segment is
+// IN_FLOW with the quick connect's queue as its working queue until the
+// flow enqueues it; a flow the runner lacks fails the transfer.
+func TestFlowQuickConnectRunsItsFlowOnTransfer(t *testing.T) {
+	fb := newFlowBench(t, nil)
+	fb.queue("claims")
+	fb.queue("fraud")
+	fb.flow("to-fraud", NewFlow("tag").
+		UpdateAttributes("tag", map[string]string{"transferred_by": "$.Queue.Name"}).Next("t").
+		TransferToQueue("t"))
+	fb.must(fb.r.PutQuickConnect(fb.ctx, QuickConnect{ID: "qc-fraud", Name: "Fraud", Type: QuickConnectQueue, QueueID: "fraud", FlowID: "to-fraud", QueueIDs: []string{"claims"}}))
+	fb.must(fb.r.PutQuickConnect(fb.ctx, QuickConnect{ID: "qc-bad", Name: "Bad", Type: QuickConnectQueue, QueueID: "fraud", FlowID: "missing", QueueIDs: []string{"claims"}}))
+	task := fb.create(TaskInput{Name: "Suspicious claim", QueueID: "claims"})
+	if _, err := fb.r.Transfer(fb.ctx, task.ID, TransferTarget{QuickConnectID: "qc-bad"}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("transfer through a quick connect with an unknown flow: %v", err)
+	}
+	seg, err := fb.r.Transfer(fb.ctx, task.ID, TransferTarget{QuickConnectID: "qc-fraud"})
+	fb.must(err)
+	if seg.State != StateInFlow || seg.FlowID != "to-fraud" || seg.QueueID != "fraud" {
+		t.Fatalf("new segment %s in %q with flow %q", seg.State, seg.QueueID, seg.FlowID)
+	}
+	fb.settle()
+	got := fb.task(seg.ID)
+	if got.State != StateQueued || got.QueueID != "fraud" || got.Attributes["transferred_by"] != "fraud" || got.PreviousTaskID != task.ID {
+		t.Fatalf("after its flow: %s in %q, %v, previous %q", got.State, got.QueueID, got.Attributes, got.PreviousTaskID)
 	}
 }

@@ -578,6 +578,7 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 		return nil, err
 	}
 	defer r.unlock(ctx)
+	flowID := "" // the quick connect's flow, run by Config.Flows
 	if id := to.QuickConnectID; id != "" {
 		q := r.quickConnects[id]
 		if q == nil {
@@ -587,6 +588,12 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 			to.AgentID = q.UserID
 		} else {
 			to.QueueID = q.QueueID
+		}
+		if q.FlowID != "" && r.cfg.Flows != nil {
+			if err := r.checkFlow(q.FlowID); err != nil {
+				return nil, fmt.Errorf("TransferTarget.QuickConnectID: %w", err)
+			}
+			flowID = q.FlowID
 		}
 	}
 	e, err := r.open(ctx, "Transfer", taskID)
@@ -602,7 +609,7 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 	if old.TransferCount >= MaxTransfers {
 		return nil, &LimitError{What: fmt.Sprintf("transfers of task %s (chain of %s)", taskID, old.InitialTaskID), Limit: MaxTransfers}
 	}
-	if err := r.checkTarget(to.QueueID, to.AgentID, true, "TransferTarget.QueueID", "TransferTarget.AgentID"); err != nil {
+	if err := r.checkTarget(to.QueueID, to.AgentID, flowID == "", "TransferTarget.QueueID", "TransferTarget.AgentID"); err != nil {
 		return nil, err
 	}
 	chain, err := r.store.Chain(ctx, old.InitialTaskID)
@@ -642,11 +649,18 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 		TransferCount: old.TransferCount + 1,
 		InitiatedAt:   now, EnqueuedAt: now, ExpiresAt: old.ExpiresAt,
 	}
+	if flowID != "" {
+		nt.State, nt.FlowID, nt.EnqueuedAt = StateInFlow, flowID, time.Time{}
+	}
 	tev := r.taskEvent(EventTaskTransferred, old.State, ended, now)
 	tev.RelatedTaskID = nt.ID
 	r.stage(tev)
 	r.stageTask(EventTaskCreated, "", nt, now)
-	r.stageTask(EventTaskQueued, "", nt, now)
+	if flowID != "" {
+		r.stageFlowStarted("", nt, now)
+	} else {
+		r.stageTask(EventTaskQueued, "", nt, now)
+	}
 	if err := r.write(ctx, "transfer", []*Task{ended, nt}); err != nil {
 		return nil, r.explainNewIDConflict(nt.ID, err)
 	}
@@ -655,6 +669,7 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 	ne := r.newEntry(nt.Channel)
 	r.tasks[nt.ID] = ne
 	r.apply(ne, nt, now)
+	r.startFlow(ne.t)
 	return userCopy(nt), nil
 }
 
