@@ -125,3 +125,26 @@ func TestFlowBindCleansStaleRunsAndStartsUnstoredOnes(t *testing.T) {
 		t.Fatalf("stale runs kept: %+v", runs)
 	}
 }
+
+// Waits that fell due while no runner ran are caught up at once on Bind, in
+// order, each as of its own end: a loop of three five-minute waits stopped
+// after the first resumes an hour later and finishes straight away.
+func TestFlowWaitsThatFellDueWhileStoppedCatchUp(t *testing.T) {
+	fb := newFlowBench(t, nil)
+	fb.queue("claims")
+	fb.flow("rounds", NewFlow("loop").
+		Loop("loop", 3).When("Equals", "ContinueLooping", "pause").When("Equals", "DoneLooping", "q").
+		Wait("pause", 300).When("Equals", "WaitCompleted", "loop").
+		SetQueue("q", "claims").Next("transfer").
+		TransferToQueue("transfer"))
+	task := fb.create(TaskInput{Name: "Rounds", FlowID: "rounds"})
+	fb.settle()
+	fb.must(fb.fr.Close(fb.ctx)) // the runner stops; the clock goes on
+	fb.clock.Advance(time.Hour)
+	fb.wantState(task.ID, StateInFlow, "")
+	fb.restart()
+	fb.settle()
+	if got := fb.task(task.ID); got.State != StateQueued || !got.EnqueuedAt.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("%s at %s, want QUEUED at once (t0+1h)", got.State, got.EnqueuedAt.Sub(t0))
+	}
+}

@@ -320,6 +320,10 @@ func (fr *FlowRunner) parkLocked(run *flowRun, until time.Time) {
 	if run.cancelWait != nil {
 		run.cancelWait()
 	}
+	if !until.After(fr.clock.Now()) {
+		fr.queueLocked(run) // fell due already (a restart after a long stop)
+		return
+	}
 	id := run.taskID
 	run.cancelWait = fr.clock.AfterFunc(until.Sub(fr.clock.Now()), func() {
 		fr.mu.Lock()
