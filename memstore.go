@@ -42,6 +42,7 @@ type MemoryStore struct {
 	// (memstore_template.go); nil until the first put.
 	templates     map[string]*TaskTemplate
 	quickConnects map[string]*QuickConnect
+	flows         memFlowRuns // FlowStore (memstore_flow.go)
 	// pending is scratch space for Write, used under mu: the version each
 	// task ID reaches earlier in a large change.
 	pending map[string]int64

@@ -87,6 +87,7 @@ type op struct {
 	edited      *taskEntry    // the entry scratch was copied from
 	handles     []memHandle   // the store's handles of the tasks write wrote last
 	finished    []*taskEntry  // entries of tasks that ended in this operation
+	flowStarts  []flowStart   // tasks that entered IN_FLOW, for Config.Flows after unlock
 	sigBuf      []byte        // scratch for class keys
 	agentBuf    Agent         // scratch for agent changes (agentEdit)
 	agentEdited *agentEntry   // the entry agentBuf was copied from
@@ -157,6 +158,7 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 	r.fireDue(ctx)
 	r.settle(ctx)
 	r.arm()
+	r.op.flowStarts = r.op.flowStarts[:0] // FlowRunner.Bind picks up every IN_FLOW task
 	return r, nil
 }
 
@@ -349,7 +351,7 @@ func (r *Router) rlock() error {
 // stops (or the store refuses) is reported as router.error and retried after
 // Config.RetryInterval, so routing is never left half-done.
 func (r *Router) unlock(ctx context.Context) {
-	defer r.mu.Unlock()
+	defer r.unlockAndStartFlows()
 	// Events are staged just before the write that carries them; a write
 	// that panicked must not leak them into the next one.
 	r.dropStaged()

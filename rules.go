@@ -146,6 +146,9 @@ type CreateTaskAction struct {
 	Attributes     map[string]string
 	References     map[string]Reference // each Value a template
 	Expiry         time.Duration        // 0: Config.DefaultTaskDuration
+	// FlowID runs the task through a flow of the router's Config.Flows
+	// first (TaskInput.FlowID); with it, QueueID and AgentID are optional.
+	FlowID string
 }
 
 // NotifyAction calls RuleEngineOptions.Notify with the rendered payload.
@@ -631,7 +634,7 @@ func (e *RuleEngine) compileAction(comp *rules.Compiler, rule string, j int, a *
 			return c, invalid(vfield+".CreateTask.Name", ct.Name, "with a TemplateID, give the name through the template's NAME field in TemplateValues")
 		case ct.TemplateID == "" && len(ct.TemplateValues) > 0:
 			return c, invalid(vfield+".CreateTask.TemplateValues", "", "needs a TemplateID")
-		case ct.TemplateID == "" && (ct.QueueID == "") == (ct.AgentID == ""):
+		case ct.TemplateID == "" && ct.FlowID == "" && (ct.QueueID == "") == (ct.AgentID == ""):
 			return c, invalid(vfield+".CreateTask.QueueID", "", "set exactly one of QueueID and AgentID")
 		case ct.QueueID != "" && ct.AgentID != "":
 			return c, invalid(vfield+".CreateTask.QueueID", "", "set at most one of QueueID and AgentID")
@@ -896,7 +899,7 @@ func (e *RuleEngine) act(ctx context.Context, run *ruleRun, ev *RuleEvent, cr *c
 	switch a.op {
 	case "CreateTask":
 		in := TaskInput{
-			Priority: a.create.Priority, Expiry: a.create.Expiry, PreviousTaskID: ev.TaskID, TemplateID: a.create.TemplateID,
+			Priority: a.create.Priority, Expiry: a.create.Expiry, PreviousTaskID: ev.TaskID, TemplateID: a.create.TemplateID, FlowID: a.create.FlowID,
 			InitiationMethod: InitiatedByRule, CreatedBy: "rule:" + cr.name, ClientToken: ruleClientToken(cr.name, ev.ID),
 		}
 		var err error

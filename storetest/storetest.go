@@ -56,6 +56,7 @@ func Run(t *testing.T, newStore func(t *testing.T) switchboard.Store) {
 		{"ConcurrentConflict", testConcurrentConflict},
 		{"CancelledContext", testCancelledContext},
 		{"TemplateStore", testTemplateStore},
+		{"FlowStore", testFlowStore},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newStore(t)
@@ -122,6 +123,7 @@ func fullTask(id string, seq uint64) *switchboard.Task {
 		},
 		State:               switchboard.StatePaused,
 		QueueID:             "q-billing",
+		FlowID:              "claims-intake",
 		TargetAgentID:       "agent-ana",
 		AgentID:             "agent-ana",
 		Priority:            3,
