@@ -3,6 +3,7 @@ package switchboard
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sync"
@@ -66,14 +67,12 @@ var (
 
 // setName names the index set of field f overall (kind 0), within queue id
 // (kind 'q') or agent id (kind 'a').
-func setName(f ContactField, kind byte, id string) string {
-	if kind == 0 {
-		return string(f)
-	}
-	return string(f) + "\x00" + string(kind) + "\x00" + id
+func setName(f ContactField, kind byte, id string) search.Set {
+	return search.Set{Field: string(f), Kind: kind, ID: id}
 }
 
-func linkSet(id string) string { return "link\x00" + id }
+// linkSet names the set of the records linking to id.
+func linkSet(id string) search.Set { return search.Set{Kind: 'l', ID: id} }
 
 // links returns the distinct IDs r links to, itself excluded.
 func links(r *ContactRecord) []string {
@@ -188,7 +187,7 @@ func (s *MemoryStore) LinkedRecords(ctx context.Context, taskID string) ([]Conta
 	m := s.recs()
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	keys := m.index.First([]string{linkSet(taskID)}, search.Range{Lo: math.MinInt64, Hi: math.MaxInt64}, -1,
+	keys := m.index.First([]search.Set{linkSet(taskID)}, search.Range{Lo: math.MinInt64, Hi: math.MaxInt64}, -1,
 		func(search.Key) bool { return true })
 	return m.copies(keys), nil
 }
@@ -196,7 +195,8 @@ func (s *MemoryStore) LinkedRecords(ctx context.Context, taskID string) ([]Conta
 func (m *memRecords) copies(keys []search.Key) []ContactRecord {
 	out := make([]ContactRecord, len(keys))
 	for i, k := range keys {
-		out[i] = *cloneRecord(m.byID[k.ID])
+		out[i] = *m.byID[k.ID]
+		out[i].Attributes = maps.Clone(out[i].Attributes)
 	}
 	return out
 }
@@ -214,12 +214,12 @@ func (s *MemoryStore) SearchRecords(ctx context.Context, q *RecordQuery) ([]Cont
 	defer m.mu.RUnlock()
 	c := &q.Criteria
 	f := c.TimeRange.Type
-	names := []string{setName(f, 0, "")}
+	names := []search.Set{setName(f, 0, "")}
 	pick := func(kind byte, ids []string) {
 		if len(ids) == 0 {
 			return
 		}
-		alt, n := make([]string, len(ids)), 0
+		alt, n := make([]search.Set, len(ids)), 0
 		for i, id := range ids {
 			alt[i] = setName(f, kind, id)
 			n += m.index.Len(alt[i])
@@ -253,12 +253,13 @@ func (s *MemoryStore) SearchRecords(ctx context.Context, q *RecordQuery) ([]Cont
 	}
 	out := make([]ContactRecord, len(recs))
 	for i, r := range recs {
-		out[i] = *cloneRecord(r)
+		out[i] = *r
+		out[i].Attributes = maps.Clone(r.Attributes)
 	}
 	return out, nil
 }
 
-func (m *memRecords) total(names []string) int {
+func (m *memRecords) total(names []search.Set) int {
 	n := 0
 	for _, name := range names {
 		n += m.index.Len(name)

@@ -26,17 +26,25 @@ func less(a, b Key) bool { return Compare(a, b) < 0 }
 
 const degree = 32
 
+// Set names a set of keys: a field, and a kind of subset with its ID (the
+// zero Kind and ID for the whole field).
+type Set struct {
+	Field string
+	Kind  byte
+	ID    string
+}
+
 // Index is a collection of named sets of keys. It is not safe for
 // concurrent use; its owner locks.
 type Index struct {
-	sets map[string]*btree.BTreeG[Key]
+	sets map[Set]*btree.BTreeG[Key]
 }
 
 // New returns an empty Index.
-func New() *Index { return &Index{sets: map[string]*btree.BTreeG[Key]{}} }
+func New() *Index { return &Index{sets: map[Set]*btree.BTreeG[Key]{}} }
 
 // Add puts k in the set name.
-func (x *Index) Add(name string, k Key) {
+func (x *Index) Add(name Set, k Key) {
 	s := x.sets[name]
 	if s == nil {
 		s = btree.NewG(degree, less)
@@ -46,7 +54,7 @@ func (x *Index) Add(name string, k Key) {
 }
 
 // Remove takes k out of the set name; a set left empty is forgotten.
-func (x *Index) Remove(name string, k Key) {
+func (x *Index) Remove(name Set, k Key) {
 	s := x.sets[name]
 	if s == nil {
 		return
@@ -58,7 +66,7 @@ func (x *Index) Remove(name string, k Key) {
 }
 
 // Len returns the number of keys in the set name.
-func (x *Index) Len(name string) int {
+func (x *Index) Len(name Set) int {
 	if s := x.sets[name]; s != nil {
 		return s.Len()
 	}
@@ -86,7 +94,7 @@ func (r *Range) before(a, b Key) bool {
 
 // Scan calls fn with the keys of set name in r, in r's order, until fn
 // returns false.
-func (x *Index) Scan(name string, r Range, fn func(Key) bool) {
+func (x *Index) Scan(name Set, r Range, fn func(Key) bool) {
 	s := x.sets[name]
 	if s == nil || r.Lo >= r.Hi {
 		return
@@ -123,7 +131,7 @@ func (x *Index) Scan(name string, r Range, fn func(Key) bool) {
 // sets names that keep accepts (limit < 0: every one). Each set is scanned
 // only until it has given limit accepted keys, so a page costs
 // O(sets × (log n + limit)) whatever the sets hold, when keep accepts most.
-func (x *Index) First(names []string, r Range, limit int, keep func(Key) bool) []Key {
+func (x *Index) First(names []Set, r Range, limit int, keep func(Key) bool) []Key {
 	var out []Key
 	for _, name := range names {
 		n := 0
