@@ -30,6 +30,11 @@ type MemoryStore struct {
 	// longer than this before the newest finish the store has seen (the
 	// store has no clock of its own).
 	FinishedTTL time.Duration
+	// MaxRecords is how many contact records of ended segments the store
+	// keeps as a RecordStore (memstore_records.go), the oldest ended going
+	// first; records of segments in progress are always kept. 0 means
+	// DefaultMaxRecords; a negative value keeps every record.
+	MaxRecords int
 
 	mu       sync.RWMutex
 	tasks    map[string]*Task
@@ -57,6 +62,9 @@ type MemoryStore struct {
 	last      *Task
 	lastAgent *Agent
 	keep      retention
+	// records implement RecordStore (memstore_records.go).
+	recOnce sync.Once
+	records *memRecords
 }
 
 const memSlabSize = 64

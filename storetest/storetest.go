@@ -6,7 +6,7 @@
 //	}
 //
 // reports no failure, also under the race detector. Optional capabilities
-// (switchboard.TemplateStore) are checked when the store implements them and
+// (switchboard.TemplateStore, switchboard.RecordStore) are checked when the store implements them and
 // skipped otherwise.
 package storetest
 
@@ -57,6 +57,7 @@ func Run(t *testing.T, newStore func(t *testing.T) switchboard.Store) {
 		{"CancelledContext", testCancelledContext},
 		{"TemplateStore", testTemplateStore},
 		{"FlowStore", testFlowStore},
+		{"RecordStore", testRecordStore},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newStore(t)
