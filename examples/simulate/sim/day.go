@@ -42,17 +42,13 @@ const (
 	StatusLunch switchboard.AgentStatus = "Lunch"
 )
 
-// shift patterns: start, length, and the share of agents working them.
-var shiftPatterns = []struct {
-	start time.Duration
-	share int // of 20
-}{
-	{6 * time.Hour, 4},
-	{8 * time.Hour, 6},
-	{10 * time.Hour, 5},
-	{13*time.Hour + 30*time.Minute, 4},
-	{22 * time.Hour, 1},
-}
+// Shift starts, and which one each agent works, by agent number modulo
+// 20: 4 agents in 20 start at 06:00, 6 at 08:00, 5 at 10:00, 3 at 13:30
+// and 2 at 22:00, each shift with agents of both profiles.
+var (
+	shiftStarts = []time.Duration{6 * time.Hour, 8 * time.Hour, 10 * time.Hour, 13*time.Hour + 30*time.Minute, 22 * time.Hour}
+	shiftOf     = [20]int{4, 0, 0, 4, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3}
+)
 
 const shiftLength = 8*time.Hour + 30*time.Minute
 
@@ -76,7 +72,7 @@ const shiftLength = 8*time.Hour + 30*time.Minute
 //   - o.Agents agents, three in five generalists, one in five speaking
 //     French, on five shifts of 8½ hours (06:00, 08:00, 10:00, 13:30 and
 //     a night shift at 22:00, whose agents also work from midnight to 06:30:
-//     4, 6, 5, 4 and 1 agents in 20) with
+//     4, 6, 5, 3 and 2 agents in 20) with
 //     a 15-minute break after 2 hours, a 30-minute lunch after 4 and
 //     another break after 6½, staggered by 10 minutes between agents;
 //   - handle times log-normal (billing 6 min, technical 8 min, general 4
@@ -138,13 +134,7 @@ func Day(o DayOptions) *Scenario {
 		if i%5 == 1 {
 			a.Proficiencies = []switchboard.Proficiency{{Name: "Language", Value: "French", Level: 4}}
 		}
-		// Agents fill the shifts in proportion to their shares, 20 at a time.
-		k, pattern := i%20, 0
-		for k >= shiftPatterns[pattern].share {
-			k -= shiftPatterns[pattern].share
-			pattern++
-		}
-		start := shiftPatterns[pattern].start
+		start := shiftStarts[shiftOf[i%20]]
 		stagger := time.Duration(i%4) * 10 * time.Minute
 		if start+shiftLength > 24*time.Hour {
 			// The night shift: the end of last night's, then tonight's.

@@ -20,6 +20,12 @@ type Options struct {
 	// Progress receives a progress line (rewritten in place with \r) as
 	// each simulated hour passes, and a newline at the end; nil: none.
 	Progress io.Writer
+	// MaxFinished bounds the finished tasks the in-memory store keeps
+	// (switchboard.MemoryStore.MaxFinished); 0 keeps every one, which is
+	// fastest (about 1 KB a task). Pruning costs time here: tasks created
+	// by rules hold their ClientToken for 7 days, and the store looks at
+	// such a task again on every write until then.
+	MaxFinished int
 	// Records receives every contact record (through a
 	// switchboard.RecordBuilder on the router's event log); nil: records
 	// are built and counted only.
@@ -154,7 +160,12 @@ func Run(ctx context.Context, sc *Scenario, o *Options) (*Result, error) {
 		}
 		return nil
 	}))
-	store := &watch{MemoryStore: switchboard.NewMemoryStore()}
+	ms := switchboard.NewMemoryStore()
+	ms.MaxFinished = o.MaxFinished
+	if ms.MaxFinished == 0 {
+		ms.MaxFinished = -1
+	}
+	store := &watch{MemoryStore: ms}
 	n := 0
 	r, err := switchboard.NewRouter(ctx, store, &switchboard.Config{
 		Clock: clock, Consumers: []switchboard.Consumer{hm, rb}, AgentStatuses: statuses,
