@@ -45,7 +45,7 @@ func mmc(c int, lambda float64, aht time.Duration, d time.Duration) *Scenario {
 		sc.Agents = append(sc.Agents, Agent{
 			Agent: switchboard.Agent{ID: fmt.Sprintf("a%d", i), RoutingProfileID: "p",
 				AutoAccept: []switchboard.Channel{switchboard.ChannelTask}},
-			Shifts: []Shift{{Start: 0, End: 1000 * d}},
+			Shifts: []Shift{{Start: 0, End: d + 24*time.Hour}}, // the queue drains in far less than a day
 		})
 	}
 	return sc

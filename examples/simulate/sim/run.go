@@ -222,19 +222,17 @@ func Run(ctx context.Context, sc *Scenario, o *Options) (*Result, error) {
 	plan(action{at: sc.Start, kind: actSample})
 
 	res := &Result{Scenario: sc, Seed: o.Seed, Historical: hm}
-	arrivals := rand.New(rand.NewPCG(o.Seed, 1))
 	work := rand.New(rand.NewPCG(o.Seed, 2))
 	end := sc.Start.Add(sc.Duration)
-	next := sc.Start
-	nextArrival := func() {
-		for {
-			next = next.Add(time.Duration(arrivals.ExpFloat64() / sc.MaxRate * float64(time.Second)))
-			if !next.Before(end) || arrivals.Float64()*sc.MaxRate < sc.Rate(next.Sub(sc.Start)) {
-				return
-			}
-		}
-	}
-	nextArrival()
+	// Tickets are made and decoded ahead, on a goroutine of their own: they
+	// depend only on their own random numbers, never on what the router
+	// does, so the run stays deterministic, and the JSON work (a third of
+	// it) runs beside the routing.
+	tickets := make(chan ticket, 1024)
+	stop := make(chan struct{})
+	defer close(stop)
+	go makeTickets(sc, rand.New(rand.NewPCG(o.Seed, 1)), end, tickets, stop)
+	next, more := <-tickets
 	var conns []switchboard.Event
 	ended := 0
 	progressAt := sc.Start.Add(time.Hour)
@@ -274,7 +272,7 @@ func Run(ctx context.Context, sc *Scenario, o *Options) (*Result, error) {
 		return err
 	}
 	for {
-		arriving := next.Before(end)
+		arriving := more
 		if !arriving && ended == len(res.TaskIDs) {
 			break
 		}
@@ -283,15 +281,14 @@ func Run(ctx context.Context, sc *Scenario, o *Options) (*Result, error) {
 		}
 		// The sample action plans the next one, so the agenda is never empty
 		// and the clock keeps moving while tasks wait for agents or expiry.
-		if arriving && next.Before(todo[0].at) {
-			clock.Set(next)
+		if arriving && next.at.Before(todo[0].at) {
+			clock.Set(next.at)
 			after()
 			res.Tickets++
-			ev, err := connectors.DecodeZendesk(sc.Ticket(arrivals, res.Tickets, next))
-			if err != nil {
-				return nil, fmt.Errorf("ticket %d: %w", res.Tickets, err)
+			if next.err != nil {
+				return nil, fmt.Errorf("ticket %d: %w", res.Tickets, next.err)
 			}
-			out, err := eng.Evaluate(ctx, ev)
+			out, err := eng.Evaluate(ctx, next.ev)
 			if err != nil {
 				return nil, fmt.Errorf("ticket %d: %w", res.Tickets, err)
 			}
@@ -299,7 +296,7 @@ func Run(ctx context.Context, sc *Scenario, o *Options) (*Result, error) {
 				res.TaskIDs = append(res.TaskIDs, c.Task.ID)
 			}
 			after()
-			nextArrival()
+			next, more = <-tickets
 		} else {
 			a := heap.Pop(&todo).(action)
 			clock.Set(a.at)
@@ -349,4 +346,36 @@ func Run(ctx context.Context, sc *Scenario, o *Options) (*Result, error) {
 	}
 	res.Records = records
 	return res, nil
+}
+
+// ticket is an arrival: a Zendesk event, decoded by the connector.
+type ticket struct {
+	at  time.Time
+	ev  switchboard.RuleEvent
+	err error
+}
+
+// makeTickets sends the tickets of the run, in order, until end; then it
+// closes out. Arrivals are drawn at MaxRate and each kept with probability
+// Rate/MaxRate (thinning), which makes a Poisson process of rate Rate.
+func makeTickets(sc *Scenario, rng *rand.Rand, end time.Time, out chan<- ticket, stop <-chan struct{}) {
+	defer close(out)
+	at := sc.Start
+	for n := 1; ; n++ {
+		for {
+			at = at.Add(time.Duration(rng.ExpFloat64() / sc.MaxRate * float64(time.Second)))
+			if !at.Before(end) {
+				return
+			}
+			if rng.Float64()*sc.MaxRate < sc.Rate(at.Sub(sc.Start)) {
+				break
+			}
+		}
+		ev, err := connectors.DecodeZendesk(sc.Ticket(rng, n, at))
+		select {
+		case out <- ticket{at: at, ev: ev, err: err}:
+		case <-stop:
+			return
+		}
+	}
 }
