@@ -135,6 +135,8 @@ func Run(ctx context.Context, sc *Scenario, o *Options) (*Result, error) {
 	if o == nil {
 		o = &Options{}
 	}
+	copied := *sc // the defaults below go into the Result's copy, not the caller's
+	sc = &copied
 	if sc.SampleEvery <= 0 {
 		sc.SampleEvery = 5 * time.Minute
 	}
