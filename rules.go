@@ -143,9 +143,13 @@ type CreateTaskAction struct {
 	TemplateID     string
 	TemplateValues map[string]string
 	Priority       int // 0: the default
-	Attributes     map[string]string
-	References     map[string]Reference // each Value a template
-	Expiry         time.Duration        // 0: Config.DefaultTaskDuration
+	// RoutingCriteria, when set, become the task's routing criteria, as a
+	// flow's "Set routing criteria" block would set them (fixed per rule:
+	// write one rule per set of criteria).
+	RoutingCriteria *RoutingCriteria
+	Attributes      map[string]string
+	References      map[string]Reference // each Value a template
+	Expiry          time.Duration        // 0: Config.DefaultTaskDuration
 	// FlowID runs the task through a flow of the router's Config.Flows
 	// first (TaskInput.FlowID); with it, QueueID and AgentID are optional.
 	FlowID string
@@ -645,6 +649,11 @@ func (e *RuleEngine) compileAction(comp *rules.Compiler, rule string, j int, a *
 		case ct.Expiry < 0 || ct.Expiry > MaxTaskDuration:
 			return c, invalid(vfield+".CreateTask.Expiry", ct.Expiry.String(), "within 0..90 days")
 		}
+		if ct.RoutingCriteria != nil {
+			if err := ct.RoutingCriteria.validate(vfield + ".CreateTask.RoutingCriteria"); err != nil {
+				return c, err
+			}
+		}
 		if c.name, err = tmpl("CreateTask.Name", ct.Name); err != nil {
 			return c, err
 		}
@@ -900,6 +909,7 @@ func (e *RuleEngine) act(ctx context.Context, run *ruleRun, ev *RuleEvent, cr *c
 	case "CreateTask":
 		in := TaskInput{
 			Priority: a.create.Priority, Expiry: a.create.Expiry, PreviousTaskID: ev.TaskID, TemplateID: a.create.TemplateID, FlowID: a.create.FlowID,
+			RoutingCriteria:  a.create.RoutingCriteria,
 			InitiationMethod: InitiatedByRule, CreatedBy: "rule:" + cr.name, ClientToken: ruleClientToken(cr.name, ev.ID),
 		}
 		var err error
