@@ -1,0 +1,141 @@
+package pgstore_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	sb "github.com/switchboard-go/switchboard"
+	"github.com/switchboard-go/switchboard/adapters/pgstore"
+)
+
+// collect records what an outbox delivers, failing on demand the way a
+// webhook endpoint that is down would.
+type collect struct {
+	mu     sync.Mutex
+	got    []sb.Event
+	failAt int // fail the delivery that would take the total past this; 0: never
+}
+
+func (c *collect) deliver(_ context.Context, es []sb.Event) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.failAt > 0 && len(c.got)+len(es) > c.failAt {
+		c.failAt = 0
+		return errors.New("webhook endpoint answered 503")
+	}
+	c.got = append(c.got, es...)
+	return nil
+}
+
+// The outbox holds every event of the router's log once the router has
+// closed, and delivers them in Seq order at least once: a failed delivery
+// is retried, and a second process picks up where the first stopped.
+func TestOutboxDeliversTheEventLog(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t)
+	clock := sb.NewManualClock(start)
+	ids := 0
+	r, err := sb.NewRouter(ctx, store, config(clock, &ids))
+	must(t, err)
+	log := r.Subscribe(&sb.SubscribeOptions{MaxPending: -1})
+	openFloor(t, r)
+	must(t, r.SetAgentStatus(ctx, "ana", sb.StatusAvailable))
+	first := create(t, r, "Call back about invoice 2025-0042", 3)
+	create(t, r, "Refund request", 5)
+	must(t, r.Accept(ctx, first.ID, "ana"))
+	must(t, r.Complete(ctx, first.ID))
+	must(t, r.CloseAfterContactWork(ctx, first.ID))
+	must(t, r.Close(ctx))
+	want := log.Drain()
+	if len(want) < 10 {
+		t.Fatalf("the story produced only %d events", len(want))
+	}
+
+	// The endpoint is down when the outbox reaches the fourth event: the
+	// batch holding it is not marked, and comes again.
+	out := store.Outbox()
+	out.Limit = 3
+	host := &collect{failAt: 4}
+	if n, err := out.Deliver(ctx, host.deliver); n != 3 || err != nil {
+		t.Fatalf("first delivery: %d events, %v; want 3 and no error", n, err)
+	}
+	if n, err := out.Deliver(ctx, host.deliver); n != 0 || err == nil {
+		t.Fatalf("delivery to a failing endpoint: %d events, %v; want 0 and its error", n, err)
+	}
+	// Another process (its own pool and Store) takes over the delivery.
+	other, err := pgstore.Open(ctx, newPool(t), &pgstore.Options{Schema: store.Schema()})
+	must(t, err)
+	out2 := other.Outbox()
+	for {
+		n, err := out2.Deliver(ctx, host.deliver)
+		must(t, err)
+		if n == 0 {
+			break
+		}
+	}
+	if diff := cmp.Diff(want, host.got); diff != "" {
+		t.Errorf("delivered events (-router's log +outbox):\n%s", diff)
+	}
+	pruned, err := out.Prune(ctx)
+	must(t, err)
+	if pruned != int64(len(want)) {
+		t.Errorf("Prune removed %d delivered events, want %d", pruned, len(want))
+	}
+
+	// Pruning keeps the log's high-water mark: a new router continues it.
+	r, err = sb.NewRouter(ctx, store, config(clock, &ids))
+	must(t, err)
+	log = r.Subscribe(&sb.SubscribeOptions{MaxPending: -1})
+	must(t, r.SetAgentStatus(ctx, "ben", sb.StatusAvailable))
+	must(t, r.Close(ctx))
+	after := log.Drain()
+	if len(after) == 0 || after[0].Seq != want[len(want)-1].Seq+1 {
+		t.Fatalf("after a restart the log starts at %v, want Seq %d", after, want[len(want)-1].Seq+1)
+	}
+	host.got = nil
+	_, err = out.Deliver(ctx, host.deliver)
+	must(t, err)
+	if diff := cmp.Diff(after, host.got); diff != "" {
+		t.Errorf("delivered after the restart (-router's log +outbox):\n%s", diff)
+	}
+}
+
+// Two consumers running at once deliver every event exactly once between
+// them when nothing fails, and each batch in Seq order.
+func TestOutboxConcurrentConsumers(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t)
+	var events []sb.Event
+	for seq := uint64(1); seq <= 200; seq++ {
+		events = append(events, sb.Event{Seq: seq, Type: sb.EventAgentStatusChanged, Time: start, AgentID: "ana", Status: sb.StatusAvailable})
+	}
+	for i := 0; i < len(events); i += 25 {
+		must(t, store.Write(ctx, &sb.Change{Events: events[i : i+25]}))
+	}
+	host := &collect{}
+	var wg sync.WaitGroup
+	for range 2 {
+		out := store.Outbox()
+		out.Limit = 7
+		wg.Go(func() {
+			for {
+				n, err := out.Deliver(ctx, host.deliver)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if n == 0 {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if diff := cmp.Diff(events, host.got); diff != "" {
+		t.Errorf("delivered (-written +delivered):\n%s", diff)
+	}
+}
