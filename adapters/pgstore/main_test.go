@@ -41,9 +41,19 @@ func needDB(t testing.TB) string {
 }
 
 // newPool returns a pool of its own for the test, closed at its end.
-func newPool(t testing.TB) *pgxpool.Pool {
+func newPool(t testing.TB) *pgxpool.Pool { return newNamedPool(t, "pgstore test") }
+
+// newNamedPool returns a pool whose connections carry name as their
+// application_name: a test "process" that can be told apart in
+// pg_stat_activity.
+func newNamedPool(t testing.TB, name string) *pgxpool.Pool {
 	t.Helper()
-	pool, err := pgxpool.New(context.Background(), needDB(t))
+	cfg, err := pgxpool.ParseConfig(needDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ConnConfig.RuntimeParams["application_name"] = name
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -127,4 +127,3 @@ func (o *Outbox) Prune(ctx context.Context) (int64, error) {
 	}
 	return tag.RowsAffected(), nil
 }
-

@@ -388,3 +388,6 @@ func all[T any](ctx context.Context, q querier, sql string, args ...any) ([]*T, 
 	}
 	return out, nil
 }
+
+// Pool returns the pool the store uses.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }

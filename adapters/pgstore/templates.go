@@ -3,7 +3,6 @@ package pgstore
 import (
 	"context"
 
-
 	"github.com/switchboard-go/switchboard"
 )
 
