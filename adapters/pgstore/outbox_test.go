@@ -139,3 +139,38 @@ func TestOutboxConcurrentConsumers(t *testing.T) {
 		t.Errorf("delivered (-written +delivered):\n%s", diff)
 	}
 }
+
+// A consumer that dies after the host took a batch but before the batch was
+// marked (here its connection is killed under it) leaves the batch
+// undelivered: the next consumer delivers it again. At least once.
+func TestOutboxRedeliversAfterACrash(t *testing.T) {
+	ctx := context.Background()
+	schema := newSchema(t)
+	dying, err := pgstore.Open(ctx, newNamedPool(t, "dying consumer"), &pgstore.Options{Schema: schema})
+	must(t, err)
+	events := []sb.Event{
+		{Seq: 1, Type: sb.EventTaskCreated, Time: start, TaskID: "task-1", State: sb.StateQueued},
+		{Seq: 2, Type: sb.EventTaskQueued, Time: start, TaskID: "task-1", State: sb.StateQueued},
+	}
+	must(t, dying.Write(ctx, &sb.Change{Events: events}))
+	admin := newPool(t)
+	host := &collect{}
+	_, err = dying.Outbox().Deliver(ctx, func(ctx context.Context, es []sb.Event) error {
+		must(t, host.deliver(ctx, es))
+		_, err := admin.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dying consumer'")
+		return err
+	})
+	if err == nil {
+		t.Fatal("Deliver reported success although its connection died before marking")
+	}
+	survivor, err := pgstore.Open(ctx, newPool(t), &pgstore.Options{Schema: schema})
+	must(t, err)
+	n, err := survivor.Outbox().Deliver(ctx, host.deliver)
+	must(t, err)
+	if n != 2 {
+		t.Fatalf("the next consumer delivered %d events, want the 2 the dead one never marked", n)
+	}
+	if diff := cmp.Diff(append(events, events...), host.got); diff != "" {
+		t.Errorf("the host received (-want +got):\n%s", diff)
+	}
+}
