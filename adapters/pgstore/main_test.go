@@ -28,6 +28,13 @@ var (
 	schemas atomic.Int64
 )
 
+func TestMain(m *testing.M) {
+	if os.Getenv(crashChildVar) != "" {
+		crashChild() // never returns: the parent kills it
+	}
+	os.Exit(m.Run())
+}
+
 // needDB returns the DSN, or skips (fails under CI) when there is none.
 func needDB(t testing.TB) string {
 	t.Helper()
