@@ -6,8 +6,8 @@
 //	}
 //
 // reports no failure, also under the race detector. Optional capabilities
-// (switchboard.TemplateStore) are checked when the store implements them and
-// skipped otherwise.
+// (switchboard.TemplateStore, switchboard.GroupWriter) are checked when the
+// store implements them and skipped otherwise.
 package storetest
 
 import (
@@ -56,6 +56,7 @@ func Run(t *testing.T, newStore func(t *testing.T) switchboard.Store) {
 		{"ConcurrentConflict", testConcurrentConflict},
 		{"CancelledContext", testCancelledContext},
 		{"TemplateStore", testTemplateStore},
+		{"GroupWriter", testGroupWriter},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newStore(t)

@@ -25,8 +25,8 @@ type Options struct {
 	Schema string
 }
 
-// Store is a switchboard.Store, and a switchboard.TemplateStore, over
-// PostgreSQL. It is safe for concurrent use. The zero Store is not usable:
+// Store is a switchboard.Store over PostgreSQL, with the optional
+// capabilities switchboard.TemplateStore and switchboard.GroupWriter. It is safe for concurrent use. The zero Store is not usable:
 // call Open.
 //
 // Each Write is one transaction sent in one round trip (a pgx batch run as
@@ -109,6 +109,11 @@ func newQueries(schema string) queries {
 }
 
 var (
+	_ switchboard.Store       = (*Store)(nil)
+	_ switchboard.GroupWriter = (*Store)(nil)
+)
+
+var (
 	errNilTask    = errors.New("pgstore: nil task in change")
 	errNilAgent   = errors.New("pgstore: nil agent in change")
 	errNilQueue   = errors.New("pgstore: nil queue in change")
@@ -141,6 +146,29 @@ func (s *Store) Write(ctx context.Context, c *switchboard.Change) error {
 	return s.send(ctx, b)
 }
 
+// WriteGroup applies the changes in order in one transaction, sent in one
+// round trip, or none of them: the group-commit capability
+// (switchboard.GroupWriter). A stale version in any change aborts them all
+// with an error matching switchboard.ErrConflict.
+func (s *Store) WriteGroup(ctx context.Context, changes []*switchboard.Change) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	b := &pgx.Batch{}
+	for _, c := range changes {
+		if c == nil {
+			continue
+		}
+		if err := s.queue(b, c); err != nil {
+			return err
+		}
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	return s.send(ctx, b)
+}
+
 // queue adds the statements of c to b: the fence check first, then the
 // tasks in order, then events, upserts and deletes.
 func (s *Store) queue(b *pgx.Batch, c *switchboard.Change) error {
@@ -161,7 +189,9 @@ func (s *Store) queue(b *pgx.Batch, c *switchboard.Change) error {
 	if err != nil {
 		return err
 	}
-	s.queueFence(b)
+	if b.Len() == 0 {
+		s.queueFence(b) // once per transaction
+	}
 	for _, t := range c.Tasks {
 		body, err := json.Marshal(t)
 		if err != nil {
