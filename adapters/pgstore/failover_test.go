@@ -213,3 +213,36 @@ func TestPausedLeaderIsFenced(t *testing.T) {
 	}
 	must(t, rB.Check())
 }
+
+// A leader that steps down (Release after closing its router) hands over at
+// once: the standby takes the lease at its next try, long before the TTL.
+func TestReleaseHandsOverAtOnce(t *testing.T) {
+	ctx := context.Background()
+	schema := newSchema(t)
+	a, b := startProcess(t, schema, "router-a"), startProcess(t, schema, "router-b")
+	opts := pgstore.LeaseOptions{TTL: time.Minute, Retry: 100 * time.Millisecond}
+	clock := sb.NewManualClock(start)
+	ids := 0
+	first := <-standBy(a, opts, config(clock, &ids))
+	must(t, first.err)
+	openFloor(t, first.r)
+	second := standBy(b, opts, config(sb.NewManualClock(start), &ids))
+	must(t, first.r.Close(ctx))
+	must(t, first.lease.Release(ctx))
+	select {
+	case <-first.lease.Lost():
+	default:
+		t.Error("a released lease does not report itself lost")
+	}
+	select {
+	case now := <-second:
+		must(t, now.err)
+		defer now.lease.Release(ctx)
+		defer now.r.Close(ctx)
+		if _, err := now.r.Queue("billing"); err != nil {
+			t.Errorf("the new leader does not know the billing queue: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the standby did not take over within 5 s of a release (the TTL is a minute)")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -172,5 +173,50 @@ func TestOutboxRedeliversAfterACrash(t *testing.T) {
 	}
 	if diff := cmp.Diff(append(events, events...), host.got); diff != "" {
 		t.Errorf("the host received (-want +got):\n%s", diff)
+	}
+}
+
+// Run keeps delivering as events arrive, reports a failed round to OnError
+// and retries it, and stops when its ctx ends.
+func TestOutboxRun(t *testing.T) {
+	store := openStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	out := store.Outbox()
+	out.Poll = 10 * time.Millisecond
+	var failures []error
+	out.OnError = func(err error) { failures = append(failures, err) }
+	host := &collect{failAt: 1}
+	got := make(chan int, 16)
+	stopped := make(chan error, 1)
+	go func() {
+		stopped <- out.Run(ctx, func(ctx context.Context, es []sb.Event) error {
+			err := host.deliver(ctx, es)
+			if err == nil {
+				got <- len(es)
+			}
+			return err
+		})
+	}()
+	for seq := uint64(1); seq <= 2; seq++ {
+		must(t, store.Write(context.Background(), &sb.Change{Events: []sb.Event{{Seq: seq, Type: sb.EventTaskCreated, Time: start, TaskID: "task-1"}}}))
+	}
+	delivered := 0
+	for delivered < 2 {
+		select {
+		case n := <-got:
+			delivered += n
+		case <-time.After(5 * time.Second):
+			t.Fatalf("Run delivered %d of 2 events in 5 s", delivered)
+		}
+	}
+	cancel()
+	if err := <-stopped; !errors.Is(err, context.Canceled) {
+		t.Errorf("Run returned %v, want context.Canceled", err)
+	}
+	if len(failures) != 1 {
+		t.Errorf("OnError was told of %d failures, want the 1 failed round: %v", len(failures), failures)
+	}
+	if len(host.got) != 2 || host.got[0].Seq != 1 || host.got[1].Seq != 2 {
+		t.Errorf("delivered %v, want Seq 1 and 2", host.got)
 	}
 }
