@@ -246,3 +246,14 @@ func TestReleaseHandsOverAtOnce(t *testing.T) {
 		t.Fatal("the standby did not take over within 5 s of a release (the TTL is a minute)")
 	}
 }
+
+func TestLeaseOptionsValidated(t *testing.T) {
+	store := openStore(t)
+	for _, opts := range []pgstore.LeaseOptions{{TTL: -time.Second}, {TTL: 10 * time.Millisecond}, {Retry: -1}} {
+		_, err := store.AcquireLease(context.Background(), opts)
+		var ve *sb.ValidationError
+		if !errors.As(err, &ve) {
+			t.Errorf("AcquireLease(%+v): %v, want a *ValidationError", opts, err)
+		}
+	}
+}

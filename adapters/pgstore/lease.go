@@ -30,6 +30,8 @@ import (
 const (
 	DefaultLeaseTTL   = 3 * time.Second
 	DefaultLeaseRetry = 500 * time.Millisecond
+	// MinLeaseTTL is the shortest TTL: a renewal must fit in a third of it.
+	MinLeaseTTL = 300 * time.Millisecond
 )
 
 // LeaseOptions configure AcquireLease. The zero value is ready to use.
@@ -38,7 +40,7 @@ type LeaseOptions struct {
 	// means the host name and process ID.
 	Holder string
 	// TTL is how long the lease lasts without renewal; the holder renews it
-	// every TTL/3. 0 means DefaultLeaseTTL.
+	// every TTL/3. 0 means DefaultLeaseTTL; otherwise at least MinLeaseTTL.
 	TTL time.Duration
 	// Retry is how often a standby tries to take the lease. 0 means
 	// DefaultLeaseRetry.
@@ -67,10 +69,16 @@ type Lease struct {
 // is closed.
 func (s *Store) AcquireLease(ctx context.Context, opts LeaseOptions) (*Lease, error) {
 	ttl, retry, holder := opts.TTL, opts.Retry, opts.Holder
-	if ttl <= 0 {
+	switch {
+	case ttl < 0 || ttl > 0 && ttl < MinLeaseTTL:
+		return nil, &switchboard.ValidationError{Field: "LeaseOptions.TTL", Value: ttl.String(), Limit: "0 (the default) or at least " + MinLeaseTTL.String()}
+	case retry < 0:
+		return nil, &switchboard.ValidationError{Field: "LeaseOptions.Retry", Value: retry.String(), Limit: "0 (the default) or positive"}
+	}
+	if ttl == 0 {
 		ttl = DefaultLeaseTTL
 	}
-	if retry <= 0 {
+	if retry == 0 {
 		retry = DefaultLeaseRetry
 	}
 	if holder == "" {

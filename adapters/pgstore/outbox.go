@@ -57,7 +57,10 @@ func (s *Store) Outbox() *Outbox {
 // process dies) the events stay undelivered and come again on the next call.
 func (o *Outbox) Deliver(ctx context.Context, deliver func(context.Context, []switchboard.Event) error) (int, error) {
 	limit := o.Limit
-	if limit <= 0 {
+	switch {
+	case limit < 0:
+		return 0, &switchboard.ValidationError{Field: "Outbox.Limit", Value: fmt.Sprint(limit), Limit: "0 (the default) or positive"}
+	case limit == 0:
 		limit = DefaultOutboxLimit
 	}
 	tx, err := o.s.pool.Begin(ctx)
@@ -91,7 +94,10 @@ func (o *Outbox) Deliver(ctx context.Context, deliver func(context.Context, []sw
 // retries). It returns ctx's error.
 func (o *Outbox) Run(ctx context.Context, deliver func(context.Context, []switchboard.Event) error) error {
 	poll := o.Poll
-	if poll <= 0 {
+	switch {
+	case poll < 0:
+		return &switchboard.ValidationError{Field: "Outbox.Poll", Value: poll.String(), Limit: "0 (the default) or positive"}
+	case poll == 0:
 		poll = DefaultOutboxPoll
 	}
 	t := time.NewTimer(0)

@@ -220,3 +220,17 @@ func TestOutboxRun(t *testing.T) {
 		t.Errorf("delivered %v, want Seq 1 and 2", host.got)
 	}
 }
+
+func TestOutboxOptionsValidated(t *testing.T) {
+	out := openStore(t).Outbox()
+	nop := func(context.Context, []sb.Event) error { return nil }
+	var ve *sb.ValidationError
+	out.Limit = -1
+	if _, err := out.Deliver(context.Background(), nop); !errors.As(err, &ve) || ve.Field != "Outbox.Limit" {
+		t.Errorf("Deliver with Limit -1: %v, want a *ValidationError naming Outbox.Limit", err)
+	}
+	out.Limit, out.Poll = 0, -time.Second
+	if err := out.Run(context.Background(), nop); !errors.As(err, &ve) || ve.Field != "Outbox.Poll" {
+		t.Errorf("Run with Poll -1s: %v, want a *ValidationError naming Outbox.Poll", err)
+	}
+}
