@@ -43,6 +43,7 @@ func openFloor(t testing.TB, r *sb.Router) {
 		Queues:      []sb.QueueConfig{{QueueID: "billing", Channel: sb.ChannelTask, Priority: 1}}}))
 	for _, id := range []string{"ana", "ben"} {
 		must(t, r.PutAgent(ctx, sb.Agent{ID: id, Name: id, RoutingProfileID: "tasks", Status: sb.StatusOffline,
+			Proficiencies:         []sb.Proficiency{{Name: "Language", Value: "French", Level: 2}},
 			AfterContactWorkLimit: map[sb.Channel]time.Duration{sb.ChannelTask: 2 * time.Minute}}))
 	}
 }

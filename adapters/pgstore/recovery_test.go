@@ -14,7 +14,7 @@ import (
 
 // Recovery: a router over PostgreSQL that closes while it holds live work (a
 // task in after-contact work, an offer, a line of queued tasks, a scheduled
-// task, one about to expire) and is replaced by a new router over the same
+// task, one about to expire, one whose routing step expires) and is replaced by a new router over the same
 // database continues exactly as a router over a MemoryStore that never
 // stopped: the same event log, Seq for Seq, and the same tasks and agents at
 // the end.
@@ -87,12 +87,19 @@ func recoveryStory(t *testing.T, store sb.Store, restart bool) ([]sb.Event, floo
 	must(t, err)
 	_, err = r.CreateTask(ctx, sb.TaskInput{Name: "Flash sale question", QueueID: "billing", Priority: 2, Expiry: 90 * time.Second})
 	must(t, err)
+	// A French speaker of level 4 for 45 seconds, then any French speaker.
+	_, err = r.CreateTask(ctx, sb.TaskInput{Name: "Réclamation", QueueID: "billing", Priority: 1,
+		RoutingCriteria: &sb.RoutingCriteria{Steps: []sb.RoutingStep{
+			{Requirement: sb.Proficient("Language", "French", 4), Expiry: 45 * time.Second},
+			{Requirement: sb.Proficient("Language", "French", 1)},
+		}}})
+	must(t, err)
 	clock.Advance(5 * time.Second)
 
 	wantStates := map[string]sb.TaskState{
 		first.ID: sb.StateAfterContactWork, offered.ID: sb.StateOffered,
 		"task-3": sb.StateQueued, "task-4": sb.StateQueued, "task-5": sb.StateQueued,
-		"task-6": sb.StateScheduled, "task-7": sb.StateQueued,
+		"task-6": sb.StateScheduled, "task-7": sb.StateQueued, "task-8": sb.StateQueued,
 	}
 	for id, want := range wantStates {
 		task, err := r.Task(ctx, id)
@@ -172,7 +179,7 @@ func TestRecoveryContinuesExactly(t *testing.T) {
 		seen[e.Type] = true
 	}
 	for _, typ := range []sb.EventType{sb.EventTaskMissed, sb.EventTaskExpired, sb.EventTaskScheduled, sb.EventTaskAfterContactWork,
-		sb.EventTaskCompleted, sb.EventTaskAccepted} {
+		sb.EventTaskCompleted, sb.EventTaskAccepted, sb.EventTaskRoutingStep} {
 		if !seen[typ] {
 			t.Errorf("the story never produced %s", typ)
 		}
