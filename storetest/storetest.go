@@ -6,7 +6,8 @@
 //	}
 //
 // reports no failure, also under the race detector. Optional capabilities
-// (switchboard.TemplateStore, switchboard.RecordStore) are checked when the store implements them and
+// (switchboard.TemplateStore, switchboard.FlowStore, switchboard.RecordStore,
+// switchboard.GroupWriter) are checked when the store implements them and
 // skipped otherwise.
 package storetest
 
@@ -58,6 +59,7 @@ func Run(t *testing.T, newStore func(t *testing.T) switchboard.Store) {
 		{"TemplateStore", testTemplateStore},
 		{"FlowStore", testFlowStore},
 		{"RecordStore", testRecordStore},
+		{"GroupWriter", testGroupWriter},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newStore(t)

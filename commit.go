@@ -1,0 +1,225 @@
+package switchboard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+)
+
+// This file holds the group-commit pipeline (docs/durability.md): the write
+// path for stores on a real database, where a round trip costs far more than
+// a routing decision. Decisions are made and sequenced under the router's
+// lock and their changes appended to the open group; one flusher writes each
+// group with GroupWriter.WriteGroup, in one transaction, while the next group
+// fills; an operation is acknowledged once its group is durable. The router
+// is not wired to it yet: the hooks it needs (writeChange appends instead of
+// writing; unlock waits for the operation's ticket after releasing the lock;
+// a failed flush makes the router rebuild from Load) are described in
+// docs/durability.md.
+
+// GroupWriter is the optional Store capability of the group-commit pipeline:
+// a store that can apply several changes in one transaction. A Store that
+// implements it is found by type assertion, as database/sql/driver finds
+// optional interfaces; storetest checks it.
+type GroupWriter interface {
+	// WriteGroup applies the changes in order, atomically: all of them or
+	// none. The Version rules of Store.Write hold across the group as if it
+	// were one change listing every record in order, so a task may appear in
+	// several changes of one group, each entry one version after the last.
+	// Ownership follows Write: the changes are valid only during the call.
+	WriteGroup(ctx context.Context, changes []*Change) error
+}
+
+// errPipelineClosed fails the tickets still waiting when the pipeline
+// closes.
+var errPipelineClosed = errors.New("switchboard: commit pipeline closed before the change was written")
+
+// pipeline is the group-commit pipeline over one GroupWriter. enqueue is
+// called with the router's lock held, in decision order; wait is called
+// without it. It is safe for concurrent use.
+type pipeline struct {
+	w GroupWriter
+	// ctx returns the context of one flush and its cancel function (the
+	// router bounds it by Config.StoreTimeout).
+	ctx func() (context.Context, context.CancelFunc)
+	// durable is called by the flusher, in group order, with the changes of
+	// each group once it is written, before any of the group's tickets is
+	// released: the router publishes their events there.
+	durable func([]*Change)
+
+	mu      sync.Mutex
+	open    *group // filling; nil when empty
+	failed  error  // the flush failure every later enqueue reports, until reset
+	closed  bool
+	kick    chan struct{} // signals the flusher that open is not empty
+	stopped chan struct{} // closed when the flusher ends
+}
+
+// group is the changes one WriteGroup call writes, and the ticket of every
+// operation that put a change in it.
+type group struct {
+	changes []*Change
+	done    chan struct{} // closed once err is set
+	err     error
+}
+
+// ticket is an operation's claim on its group: wait returns once the group
+// is durable or has failed.
+type ticket struct{ g *group }
+
+func newPipeline(w GroupWriter, ctx func() (context.Context, context.CancelFunc), durable func([]*Change)) *pipeline {
+	p := &pipeline{w: w, ctx: ctx, durable: durable, kick: make(chan struct{}, 1), stopped: make(chan struct{})}
+	go p.flush()
+	return p
+}
+
+// enqueue appends a copy of c to the open group and returns the ticket to
+// wait on. After a failed flush, and until reset, it returns the failure
+// instead: decisions made on top of a change that did not commit must not
+// commit either.
+func (p *pipeline) enqueue(c *Change) (ticket, error) {
+	cp := c.clone()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case p.closed:
+		return ticket{}, errPipelineClosed
+	case p.failed != nil:
+		return ticket{}, p.failed
+	}
+	if p.open == nil {
+		p.open = &group{done: make(chan struct{})}
+		select {
+		case p.kick <- struct{}{}:
+		default:
+		}
+	}
+	p.open.changes = append(p.open.changes, cp)
+	return ticket{p.open}, nil
+}
+
+// wait returns nil once the ticket's group is durable, its error if the
+// group failed, or ctx's error if ctx ends first (the change may then still
+// commit: its outcome is unknown, as with any commit that timed out).
+func (t ticket) wait(ctx context.Context) error {
+	select {
+	case <-t.g.done:
+		return t.g.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// flush is the flusher goroutine: it writes the open group whenever there is
+// one, so the changes made during one write form the next group.
+func (p *pipeline) flush() {
+	defer close(p.stopped)
+	for range p.kick {
+		p.mu.Lock()
+		g := p.open
+		p.open = nil
+		closed := p.closed
+		p.mu.Unlock()
+		if g == nil {
+			if closed {
+				return
+			}
+			continue
+		}
+		g.err = p.write(g.changes)
+		if g.err != nil {
+			p.mu.Lock()
+			p.failed = g.err
+			// The open group was decided on top of this one: it fails too.
+			if next := p.open; next != nil {
+				p.open = nil
+				next.err = g.err
+				close(next.done)
+			}
+			p.mu.Unlock()
+		} else if p.durable != nil {
+			p.durable(g.changes)
+		}
+		close(g.done)
+	}
+}
+
+// write calls WriteGroup, turning a panic into an error that matches
+// ErrStorePanicked.
+func (p *pipeline) write(changes []*Change) (err error) {
+	op := fmt.Sprintf("write group of %d changes", len(changes))
+	defer func() {
+		if r := recover(); r != nil {
+			err = &StoreError{Op: op, Err: fmt.Errorf("%w: %v", ErrStorePanicked, r)}
+		}
+	}()
+	ctx, cancel := p.ctx()
+	defer cancel()
+	if err := p.w.WriteGroup(ctx, changes); err != nil {
+		return &StoreError{Op: op, Err: err}
+	}
+	return nil
+}
+
+// reset clears a flush failure, once the router has rebuilt its state from
+// the store, so that new changes are accepted again.
+func (p *pipeline) reset() {
+	p.mu.Lock()
+	p.failed = nil
+	p.mu.Unlock()
+}
+
+// close writes what is queued, stops the flusher and waits for it. Changes
+// enqueued afterwards fail.
+func (p *pipeline) close() {
+	p.mu.Lock()
+	if !p.closed {
+		p.closed = true
+		close(p.kick)
+	}
+	p.mu.Unlock()
+	<-p.stopped
+	// A group opened between the last flush and close: fail it.
+	p.mu.Lock()
+	if g := p.open; g != nil {
+		p.open = nil
+		g.err = errPipelineClosed
+		close(g.done)
+	}
+	p.mu.Unlock()
+}
+
+// clone returns a copy of c that the pipeline may keep after the router
+// reuses c: new slices, and copies of the records (a shallow copy of each
+// record is enough, as the router never modifies their maps and slices in
+// place; see Store).
+func (c *Change) clone() *Change {
+	return &Change{
+		Tasks:          cloneRecords(c.Tasks),
+		Agents:         cloneRecords(c.Agents),
+		Queues:         cloneRecords(c.Queues),
+		Profiles:       cloneRecords(c.Profiles),
+		DeleteAgents:   slices.Clone(c.DeleteAgents),
+		DeleteQueues:   slices.Clone(c.DeleteQueues),
+		DeleteProfiles: slices.Clone(c.DeleteProfiles),
+		Events:         slices.Clone(c.Events),
+	}
+}
+
+func cloneRecords[T any](xs []*T) []*T {
+	if len(xs) == 0 {
+		return nil
+	}
+	vals := make([]T, len(xs))
+	out := make([]*T, len(xs))
+	for i, x := range xs {
+		if x == nil {
+			continue // the store reports it
+		}
+		vals[i] = *x
+		out[i] = &vals[i]
+	}
+	return out
+}
