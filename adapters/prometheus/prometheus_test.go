@@ -148,6 +148,17 @@ switchboard_slots_active{channel="TASK",queue="billing"} 1
 switchboard_slots_available{channel="TASK",queue="billing"} 0
 `)
 
+	// Grouped by routing profile too: the waiting task counts in every
+	// profile that serves its queue, ana in hers.
+	compare(t, sbprom.NewRealTime(d.rt, &sbprom.RealTimeOptions{Clock: d.clock, ByRoutingProfile: true}), `
+# HELP switchboard_contacts_in_queue Tasks waiting in the queue (QUEUED or OFFERED). Amazon Connect's CONTACTS_IN_QUEUE.
+# TYPE switchboard_contacts_in_queue gauge
+switchboard_contacts_in_queue{channel="TASK",queue="billing",routing_profile="billing-desk"} 1
+# HELP switchboard_agents_on_contact Agents holding a connected, paused or after-contact-work task. Amazon Connect's AGENTS_ON_CONTACT.
+# TYPE switchboard_agents_on_contact gauge
+switchboard_agents_on_contact{channel="TASK",queue="billing",routing_profile="billing-desk"} 1
+`)
+
 	d.at(160 * time.Second)
 	d.must(d.r.Complete(d.ctx, second))
 	d.at(170 * time.Second)

@@ -184,3 +184,27 @@ func TestDaySameSeedSameBytes(t *testing.T) {
 		}
 	}
 }
+
+// A scenario that cannot run is refused before anything runs: a queue
+// without handle times, or no arrivals.
+func TestRunRefusesIncompleteScenario(t *testing.T) {
+	sc := smallDay()
+	delete(sc.Handle, QueueTechnical)
+	if _, err := Run(context.Background(), sc, nil); err == nil || err.Error() != `sim: queue "technical" has no handle time (Scenario.Handle)` {
+		t.Errorf("no handle time for technical: %v", err)
+	}
+	sc = smallDay()
+	sc.MaxRate = 0
+	if _, err := Run(context.Background(), sc, nil); err == nil {
+		t.Error("a scenario without an arrival rate ran")
+	}
+	// The caller's scenario keeps its own settings.
+	sc = smallDay()
+	sc.Duration = time.Hour
+	if _, err := Run(context.Background(), sc, nil); err != nil {
+		t.Fatal(err)
+	}
+	if sc.SampleEvery != 0 || sc.ServiceLevel != 0 {
+		t.Errorf("Run changed the caller's scenario: SampleEvery %v, ServiceLevel %v", sc.SampleEvery, sc.ServiceLevel)
+	}
+}
