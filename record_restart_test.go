@@ -16,11 +16,12 @@ import (
 // middle of the 09:00 15-minute interval) when crash is set. The crash
 // loses the RecordBuilder's state: the new builder is rebuilt from the
 // records in the store (OpenRecordsState). The historical metrics come back
-// from the State saved at Close. The new router's consumers are then fed
-// every event of the old run again, as a host replaying its outbox would:
-// nothing may be counted twice. It returns the records searchable at the
+// from the State saved at Close. With replay, the new router's consumers
+// are then fed every event of the old run again, as a host replaying its
+// outbox would: nothing may be counted twice. Without it, the records of
+// the segments in progress must come from the store alone. It returns the records searchable at the
 // end, the day's metrics, and how many records the sinks were given.
-func restartDay(t *testing.T, crash bool) ([]switchboard.ContactRecord, []switchboard.HistoricalResult, uint64) {
+func restartDay(t *testing.T, crash, replay bool) ([]switchboard.ContactRecord, []switchboard.HistoricalResult, uint64) {
 	store := switchboard.NewMemoryStore()
 	clock := switchboard.NewManualClock(switchboardtest.DefaultStart)
 	t0 := clock.Now()
@@ -79,9 +80,11 @@ func restartDay(t *testing.T, crash bool) ([]switchboard.ContactRecord, []switch
 		}
 		b, m, cfg = attach(&st, &back)
 		h = switchboardtest.New(t, &switchboardtest.Options{Store: store, Config: cfg})
-		for _, e := range old {
-			b.Consume(e)
-			m.Consume(e)
+		if replay {
+			for _, e := range old {
+				b.Consume(e)
+				m.Consume(e)
+			}
 		}
 		if w, _ := b.Written(); w != 0 || written != 0 {
 			t.Fatalf("records written around the restart: %d before, %d on replay; want none yet", written, w)
@@ -119,8 +122,14 @@ func restartDay(t *testing.T, crash bool) ([]switchboard.ContactRecord, []switch
 }
 
 func TestRecordsAndMetricsSurviveARestartMidInterval(t *testing.T) {
-	wantRecs, wantMetrics, _ := restartDay(t, false)
-	recs, metrics, written := restartDay(t, true)
+	wantRecs, wantMetrics, _ := restartDay(t, false, false)
+	for _, replay := range []bool{false, true} {
+		t.Run(fmt.Sprintf("replay=%v", replay), func(t *testing.T) { checkRestartDay(t, wantRecs, wantMetrics, replay) })
+	}
+}
+
+func checkRestartDay(t *testing.T, wantRecs []switchboard.ContactRecord, wantMetrics []switchboard.HistoricalResult, replay bool) {
+	recs, metrics, written := restartDay(t, true, replay)
 	// Seqs differ (Close and the rebuild emit events of their own); every
 	// other field is the same as without the restart.
 	if diff := cmp.Diff(wantRecs, recs, cmpopts.IgnoreFields(switchboard.ContactRecord{}, "LastSeq")); diff != "" {
