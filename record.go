@@ -271,8 +271,8 @@ func (b *RecordBuilder) LastSeq() uint64 {
 	return b.last
 }
 
-// Written returns how many records the sink accepted and how many it
-// refused.
+// Written returns how many records of ended segments the sink accepted,
+// and how many writes it refused (WriteProgress refusals included).
 func (b *RecordBuilder) Written() (ok, failed uint64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
