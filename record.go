@@ -103,6 +103,7 @@ type RecordBuilder struct {
 	sink     RecordSink
 	progress ProgressSink // sink's, when it has one
 	open     map[string]*ContactRecord
+	free     []*ContactRecord  // records of ended segments, for reuse
 	prev     map[string]string // new segment -> the segment it was transferred from
 	last     uint64
 	written  uint64
@@ -135,7 +136,12 @@ func (b *RecordBuilder) Consume(e Event) {
 		}
 		// A segment created before the builder started: its record begins
 		// with what this event tells.
-		r = &ContactRecord{TaskID: e.TaskID, PreviousTaskID: b.prev[e.TaskID]}
+		if n := len(b.free); n > 0 {
+			r, b.free = b.free[n-1], b.free[:n-1]
+		} else {
+			r = new(ContactRecord)
+		}
+		*r = ContactRecord{TaskID: e.TaskID, PreviousTaskID: b.prev[e.TaskID]}
 		delete(b.prev, e.TaskID)
 		b.open[e.TaskID] = r
 	}
@@ -151,11 +157,13 @@ func (b *RecordBuilder) Consume(e Event) {
 	}
 	delete(b.open, e.TaskID)
 	r.finish()
-	if b.sink == nil {
-		return
-	}
-	if b.check(r.TaskID, b.sink.WriteRecord(*r)) {
+	if b.sink != nil && b.check(r.TaskID, b.sink.WriteRecord(*r)) {
 		b.written++
+	}
+	// The sink got a copy: the record's memory serves the next segment.
+	if len(b.free) < maxFreeRecords {
+		*r = ContactRecord{}
+		b.free = append(b.free, r)
 	}
 }
 
