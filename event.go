@@ -76,7 +76,14 @@ type Event struct {
 	Status           AgentStatus // for agent events: the agent's status
 	// RelatedTaskID is the new segment for EventTaskTransferred.
 	RelatedTaskID string
-	Err           error // for EventError
+	// For task events, the task's ScheduledAt and ExpiresAt, the first
+	// task of its chain (InitialTaskID), and why it ended
+	// (DisconnectReason, set once it has), as contact records want them.
+	ScheduledAt      time.Time
+	ExpiresAt        time.Time
+	InitialTaskID    string
+	DisconnectReason DisconnectReason
+	Err              error // for EventError
 }
 
 // SubscribeOptions configures a Subscription.

@@ -276,6 +276,10 @@ func (e *Event) jsonFields() []field {
 		fld("offerExpiresAt", &e.OfferExpiresAt, timeC),
 		fld("status", &e.Status, agentStatusC),
 		fld("relatedTaskId", &e.RelatedTaskID, stringC),
+		fld("scheduledAt", &e.ScheduledAt, timeC),
+		fld("expiresAt", &e.ExpiresAt, timeC),
+		fld("initialTaskId", &e.InitialTaskID, stringC),
+		fld("disconnectReason", &e.DisconnectReason, disconnectReasonC),
 		fld("error", &e.Err, errorC),
 	}
 }
