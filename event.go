@@ -85,6 +85,13 @@ type Event struct {
 	Status           AgentStatus // for agent events: the agent's status
 	// RelatedTaskID is the new segment for EventTaskTransferred.
 	RelatedTaskID string
+	// For task events, the task's ScheduledAt and ExpiresAt, the first
+	// task of its chain (InitialTaskID), and why it ended
+	// (DisconnectReason, set once it has), as contact records want them.
+	ScheduledAt      time.Time
+	ExpiresAt        time.Time
+	InitialTaskID    string
+	DisconnectReason DisconnectReason
 	// FlowID is the flow of a flow event; FlowAction the identifier of the
 	// action it concerns (the terminal action for EventFlowEnded).
 	FlowID      string

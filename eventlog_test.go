@@ -198,6 +198,10 @@ func TestEventsCarryWhatConsumersNeed(t *testing.T) {
 		Seq: offered.Seq, Type: EventTaskOffered, Time: t0, TaskID: task.ID, AgentID: "ana", QueueID: "billing",
 		Channel: ChannelTask, RoutingProfileID: "tier1", InitiationMethod: InitiatedByAPI, Priority: 2,
 		PreviousState: StateQueued, State: StateOffered, Version: 2, OfferExpiresAt: t0.Add(OfferTimeoutDefault),
+		ExpiresAt: task.ExpiresAt, InitialTaskID: task.ID,
+	}
+	if !task.ExpiresAt.Equal(t0.Add(DefaultTaskDurationDefault)) {
+		t.Errorf("task expires at %v, want the default duration after creation", task.ExpiresAt)
 	}
 	if *offered != want {
 		t.Errorf("offer event\n got %+v\nwant %+v", *offered, want)

@@ -104,7 +104,26 @@ type rtProfile struct {
 // contribution is what one agent adds to its profile's counters.
 type contribution struct {
 	online, available, onContact, staffed, errorN, npt int
-	active, free                                       map[Channel]int
+	active, free                                       chanCounts
+}
+
+// chanCounts counts per channel, indexed by Channel.index: an array, so
+// that an agent's contribution costs no allocation.
+type chanCounts [numChannels]int
+
+// of returns the count of ch (0 for a channel not known).
+func (c *chanCounts) of(ch Channel) int {
+	if i := ch.index(); i >= 0 {
+		return c[i]
+	}
+	return 0
+}
+
+// inc adds n to the count of ch (a channel not known is not counted).
+func (c *chanCounts) inc(ch Channel, n int) {
+	if i := ch.index(); i >= 0 {
+		c[i] += n
+	}
 }
 
 func (c *contribution) add(o contribution, sign int) {
@@ -114,17 +133,9 @@ func (c *contribution) add(o contribution, sign int) {
 	c.staffed += sign * o.staffed
 	c.errorN += sign * o.errorN
 	c.npt += sign * o.npt
-	for ch, n := range o.active {
-		if c.active == nil {
-			c.active = map[Channel]int{}
-		}
-		c.active[ch] += sign * n
-	}
-	for ch, n := range o.free {
-		if c.free == nil {
-			c.free = map[Channel]int{}
-		}
-		c.free[ch] += sign * n
+	for i := range numChannels {
+		c.active[i] += sign * o.active[i]
+		c.free[i] += sign * o.free[i]
 	}
 }
 
@@ -219,17 +230,14 @@ func (m *RealTimeMetrics) contrib(a *rtAgent) contribution {
 		}
 		return 0
 	}
-	held := map[Channel]int{}
+	var held chanCounts
 	exclusive := false // a held channel routes only more of itself
 	p := m.profiles[a.Profile]
 	for _, t := range a.Held {
-		held[t.Channel]++
+		held.inc(t.Channel, 1)
 		if activeState(t.State) {
 			c.onContact = 1
-			if c.active == nil {
-				c.active = map[Channel]int{}
-			}
-			c.active[t.Channel]++
+			c.active.inc(t.Channel, 1)
 		}
 		if p != nil {
 			for _, mc := range p.Concurrency {
@@ -247,15 +255,12 @@ func (m *RealTimeMetrics) contrib(a *rtAgent) contribution {
 	c.available = b(routable && len(a.Held) == 0)
 	if routable && p != nil {
 		for _, mc := range p.Concurrency {
-			free := mc.Concurrency - held[mc.Channel]
-			if exclusive && held[mc.Channel] == 0 {
+			free := mc.Concurrency - held.of(mc.Channel)
+			if exclusive && held.of(mc.Channel) == 0 {
 				free = 0
 			}
 			if free > 0 {
-				if c.free == nil {
-					c.free = map[Channel]int{}
-				}
-				c.free[mc.Channel] = free
+				c.free.inc(mc.Channel, free-c.free.of(mc.Channel))
 			}
 		}
 	}
@@ -290,11 +295,18 @@ func (m *RealTimeMetrics) Consume(e Event) {
 	if old == nil && e.Type != EventTaskCreated && e.PreviousState == "" {
 		return
 	}
-	nt := &rtTask{Queue: e.QueueID, Channel: e.Channel, State: e.State}
-	if old != nil {
+	// The task's entry is updated in place (no allocation per event); prev
+	// keeps what it was.
+	var prev rtTask
+	had := old != nil
+	nt := old
+	if had {
 		m.countTask(e.TaskID, old, -1)
-		nt.EnqueuedAt = old.EnqueuedAt
+		prev = *old
+	} else {
+		nt = &rtTask{}
 	}
+	*nt = rtTask{Queue: e.QueueID, Channel: e.Channel, State: e.State, EnqueuedAt: prev.EnqueuedAt}
 	if nt.EnqueuedAt.IsZero() && inQueue(e.State) {
 		nt.EnqueuedAt = e.Time
 	}
@@ -304,8 +316,8 @@ func (m *RealTimeMetrics) Consume(e Event) {
 	if (e.Type == EventTaskMissed || e.Type == EventTaskRejected) && m.block && e.AgentID != "" {
 		m.changeAgent(e.AgentID, func(a *rtAgent) { a.Blocked = true })
 	}
-	if old != nil && old.Agent != "" && (old.Agent != nt.Agent || old.State != nt.State) {
-		m.changeAgent(old.Agent, func(a *rtAgent) { delete(a.Held, e.TaskID) })
+	if had && prev.Agent != "" && (prev.Agent != nt.Agent || prev.State != nt.State) {
+		m.changeAgent(prev.Agent, func(a *rtAgent) { delete(a.Held, e.TaskID) })
 	}
 	if nt.Agent != "" {
 		m.changeAgent(nt.Agent, func(a *rtAgent) {
@@ -322,7 +334,7 @@ func (m *RealTimeMetrics) Consume(e Event) {
 		delete(m.st.Tasks, e.TaskID)
 	} else {
 		m.st.Tasks[e.TaskID] = nt
-		if old == nil || !inQueue(old.State) || !inQueue(nt.State) {
+		if !had || !inQueue(prev.State) || !inQueue(nt.State) {
 			m.countTask(e.TaskID, nt, 1)
 		} else {
 			// Still waiting: counted again without a second queue entry.
@@ -330,8 +342,8 @@ func (m *RealTimeMetrics) Consume(e Event) {
 			k.inQueue++
 		}
 	}
-	if old != nil && inQueue(old.State) {
-		m.trim(qcKey{old.Queue, old.Channel})
+	if had && inQueue(prev.State) {
+		m.trim(qcKey{prev.Queue, prev.Channel})
 	}
 }
 
@@ -547,8 +559,8 @@ func (m *RealTimeMetrics) Snapshot(q RealTimeQuery) ([]RealTimeResult, error) {
 			seen = map[Dimensions]bool{}
 			for _, d := range agentDims(ch, false) {
 				v := get(d)
-				v.SlotsActive += c.active[ch]
-				v.SlotsAvailable += c.free[ch]
+				v.SlotsActive += c.active.of(ch)
+				v.SlotsAvailable += c.free.of(ch)
 			}
 		}
 		if len(chans) == 0 && len(f.Channels) == 0 && !groupC && len(f.Queues) == 0 && !groupQ {

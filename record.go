@@ -31,19 +31,20 @@ type ContactRecord struct {
 	Priority         int       // the last priority the segment routed with
 	State            TaskState // the segment's state after LastUpdateAt's event (FinalState once ended)
 
+	InitialTaskID string // the first task of the chain (PreviousTaskID links)
+	ExpiresAt     time.Time
+
 	// Filled from the stored task by a StoreRecordSink (record_store.go),
 	// not from the event log: empty in the records a RecordBuilder hands
 	// to other sinks.
 	Name          string
 	Description   string
 	Attributes    map[string]string
-	InitialTaskID string // the first task of the chain (PreviousTaskID links)
 	RelatedTaskID string // the task this one copied its attributes from
 	CreatedBy     string // the agent or system that created it ("rule:<name>" for a rule)
-	ExpiresAt     time.Time
 
 	InitiatedAt        time.Time
-	ScheduledAt        time.Time // when a scheduled task reached its queue (see docs/metrics.md)
+	ScheduledAt        time.Time // the time a scheduled task was scheduled for
 	EnqueuedAt         time.Time
 	DequeuedAt         time.Time // connected, or left the queue another way (transfer, expiry, stop)
 	OfferedAt          time.Time // the last offer
@@ -103,6 +104,7 @@ type RecordBuilder struct {
 	sink     RecordSink
 	progress ProgressSink // sink's, when it has one
 	open     map[string]*ContactRecord
+	free     []*ContactRecord  // records of ended segments, for reuse
 	prev     map[string]string // new segment -> the segment it was transferred from
 	last     uint64
 	written  uint64
@@ -135,7 +137,12 @@ func (b *RecordBuilder) Consume(e Event) {
 		}
 		// A segment created before the builder started: its record begins
 		// with what this event tells.
-		r = &ContactRecord{TaskID: e.TaskID, PreviousTaskID: b.prev[e.TaskID]}
+		if n := len(b.free); n > 0 {
+			r, b.free = b.free[n-1], b.free[:n-1]
+		} else {
+			r = new(ContactRecord)
+		}
+		*r = ContactRecord{TaskID: e.TaskID, PreviousTaskID: b.prev[e.TaskID]}
 		delete(b.prev, e.TaskID)
 		b.open[e.TaskID] = r
 	}
@@ -151,11 +158,13 @@ func (b *RecordBuilder) Consume(e Event) {
 	}
 	delete(b.open, e.TaskID)
 	r.finish()
-	if b.sink == nil {
-		return
-	}
-	if b.check(r.TaskID, b.sink.WriteRecord(*r)) {
+	if b.sink != nil && b.check(r.TaskID, b.sink.WriteRecord(*r)) {
 		b.written++
+	}
+	// The sink got a copy: the record's memory serves the next segment.
+	if len(b.free) < maxFreeRecords {
+		*r = ContactRecord{}
+		b.free = append(b.free, r)
 	}
 }
 
@@ -176,6 +185,15 @@ func (b *RecordBuilder) check(taskID string, err error) bool {
 func applyRecord(r *ContactRecord, e *Event) {
 	r.Channel, r.InitiationMethod, r.QueueID, r.Priority = e.Channel, e.InitiationMethod, e.QueueID, e.Priority
 	r.LastUpdateAt, r.LastSeq, r.State = e.Time, e.Seq, e.State
+	if !e.ScheduledAt.IsZero() {
+		r.ScheduledAt = e.ScheduledAt
+	}
+	if !e.ExpiresAt.IsZero() {
+		r.ExpiresAt = e.ExpiresAt
+	}
+	if e.InitialTaskID != "" {
+		r.InitialTaskID = e.InitialTaskID
+	}
 	if e.AgentID != "" && (r.ConnectedAt.IsZero() || e.Type == EventTaskAccepted) {
 		r.AgentID = e.AgentID
 		r.RoutingProfileID = e.RoutingProfileID
@@ -185,8 +203,8 @@ func applyRecord(r *ContactRecord, e *Event) {
 	case EventTaskCreated:
 		r.InitiatedAt = e.Time
 	case EventTaskQueued:
-		if e.PreviousState == StateScheduled {
-			r.ScheduledAt = e.Time
+		if e.PreviousState == StateScheduled && r.ScheduledAt.IsZero() {
+			r.ScheduledAt = e.Time // an event without ScheduledAt (recorded before it existed)
 		}
 		if r.EnqueuedAt.IsZero() {
 			r.EnqueuedAt = e.Time
@@ -240,6 +258,9 @@ func applyRecord(r *ContactRecord, e *Event) {
 		r.PauseDuration += e.Time.Sub(r.LastPausedAt)
 	}
 	if e.State.Final() {
+		if e.DisconnectReason != "" {
+			r.DisconnectReason = e.DisconnectReason // the router's own
+		}
 		r.FinalState = e.State
 		if r.DisconnectedAt.IsZero() {
 			r.DisconnectedAt = e.Time
@@ -271,8 +292,8 @@ func (b *RecordBuilder) LastSeq() uint64 {
 	return b.last
 }
 
-// Written returns how many records the sink accepted and how many it
-// refused.
+// Written returns how many records of ended segments the sink accepted,
+// and how many writes it refused (WriteProgress refusals included).
 func (b *RecordBuilder) Written() (ok, failed uint64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -404,8 +425,8 @@ func (r *ContactRecord) UnmarshalJSON(b []byte) error {
 	sec := func(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
 	*r = ContactRecord{
 		j.TaskID, j.PreviousTaskID, j.NextTaskID, j.Channel, j.InitiationMethod, j.QueueID, j.AgentID,
-		j.RoutingProfileID, j.Priority, j.State, j.Name, j.Description, j.Attributes, j.InitialTaskID,
-		j.RelatedTaskID, j.CreatedBy, j.ExpiresAt, j.InitiatedAt, j.ScheduledAt, j.EnqueuedAt, j.DequeuedAt, j.OfferedAt,
+		j.RoutingProfileID, j.Priority, j.State, j.InitialTaskID, j.ExpiresAt, j.Name, j.Description, j.Attributes,
+		j.RelatedTaskID, j.CreatedBy, j.InitiatedAt, j.ScheduledAt, j.EnqueuedAt, j.DequeuedAt, j.OfferedAt,
 		j.ConnectedAt, j.ACWStartAt, j.ACWEndAt, j.DisconnectedAt, j.LastUpdateAt, j.LastPausedAt, j.LastResumedAt,
 		sec(j.QueueDuration), sec(j.InteractionTime), sec(j.ACWDuration), j.PauseCount,
 		sec(j.PauseDuration), j.ConnectionAttempts, j.DisconnectReason, j.FinalState, j.LastSeq,

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
+	"time"
 )
 
 // This file holds the RecordStore capability, which keeps contact records in
@@ -115,4 +117,43 @@ func cloneRecord(r *ContactRecord) *ContactRecord {
 	c := *r
 	c.Attributes = maps.Clone(r.Attributes)
 	return &c
+}
+
+// OpenRecordsState rebuilds a RecordBuilderState from the records of
+// segments in progress that a StoreRecordSink put in store, so that a
+// RecordBuilder survives a crash that lost its own saved State: give the
+// result to Restore before NewRouter. The builder then continues each open
+// segment's record from the stored one (a StoreRecordSink puts it after
+// every state change and update), and its LastSeq is the highest LastSeq
+// among them, so nothing already stored is counted twice. Records with no
+// InitiatedAt (segments that began before any builder ran) are not found.
+func OpenRecordsState(ctx context.Context, store Store) (RecordBuilderState, error) {
+	rs, err := recordStore(store, "OpenRecordsState")
+	if err != nil {
+		return RecordBuilderState{}, err
+	}
+	q := &RecordQuery{
+		Criteria: SearchCriteria{
+			TimeRange: TimeRange{Type: FieldInitiationTimestamp, Start: time.Unix(0, math.MinInt64), End: time.Unix(0, math.MaxInt64)},
+			States:    []TaskState{StateScheduled, StateInFlow, StateQueued, StateOffered, StateConnected, StatePaused, StateAfterContactWork},
+		},
+		Sort:  SearchSort{Field: FieldInitiationTimestamp, Order: Ascending},
+		Limit: 1000,
+	}
+	var st RecordBuilderState
+	for {
+		page, err := rs.SearchRecords(ctx, q)
+		if err != nil {
+			return RecordBuilderState{}, err
+		}
+		for _, r := range page {
+			st.LastSeq = max(st.LastSeq, r.LastSeq)
+			st.Open = append(st.Open, r)
+		}
+		if len(page) < q.Limit {
+			return st, nil
+		}
+		c := q.Sort.Cursor(&page[len(page)-1])
+		q.After = &c
+	}
 }

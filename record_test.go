@@ -103,7 +103,7 @@ func TestContactRecords(t *testing.T) {
 	got := sink.byTask()
 	want := map[string]switchboard.ContactRecord{
 		one.ID: {
-			TaskID: one.ID, Channel: switchboard.ChannelTask, InitiationMethod: switchboard.InitiatedByAPI, QueueID: "q1",
+			TaskID: one.ID, InitialTaskID: one.ID, ExpiresAt: one.ExpiresAt, Channel: switchboard.ChannelTask, InitiationMethod: switchboard.InitiatedByAPI, QueueID: "q1",
 			AgentID: "ana", RoutingProfileID: "p1", Priority: 3,
 			InitiatedAt: t0, EnqueuedAt: t0, DequeuedAt: at(35), OfferedAt: at(30), ConnectedAt: at(35),
 			ACWStartAt: at(140), ACWEndAt: at(160), DisconnectedAt: at(140), LastUpdateAt: at(160),
@@ -113,7 +113,7 @@ func TestContactRecords(t *testing.T) {
 			DisconnectReason: switchboard.DisconnectAgentCompleted, FinalState: switchboard.StateCompleted, State: switchboard.StateCompleted,
 		},
 		two.ID: {
-			TaskID: two.ID, NextTaskID: three.ID, Channel: switchboard.ChannelTask, InitiationMethod: switchboard.InitiatedByAPI,
+			TaskID: two.ID, InitialTaskID: two.ID, ExpiresAt: two.ExpiresAt, NextTaskID: three.ID, Channel: switchboard.ChannelTask, InitiationMethod: switchboard.InitiatedByAPI,
 			QueueID: "q1", AgentID: "ana", RoutingProfileID: "p1", Priority: 5,
 			InitiatedAt: at(160), EnqueuedAt: at(160), DequeuedAt: at(160), OfferedAt: at(160), ConnectedAt: at(160),
 			ACWStartAt: at(200), ACWEndAt: at(210), DisconnectedAt: at(200), LastUpdateAt: at(210),
@@ -121,14 +121,14 @@ func TestContactRecords(t *testing.T) {
 			DisconnectReason: switchboard.DisconnectTransferred, FinalState: switchboard.StateCompleted, State: switchboard.StateCompleted,
 		},
 		three.ID: {
-			TaskID: three.ID, PreviousTaskID: two.ID, Channel: switchboard.ChannelTask, InitiationMethod: switchboard.InitiatedByQueueTransfer,
+			TaskID: three.ID, InitialTaskID: two.ID, ExpiresAt: three.ExpiresAt, PreviousTaskID: two.ID, Channel: switchboard.ChannelTask, InitiationMethod: switchboard.InitiatedByQueueTransfer,
 			QueueID: "q2", AgentID: "ana", RoutingProfileID: "p1", Priority: 5,
 			InitiatedAt: at(200), EnqueuedAt: at(200), DequeuedAt: at(215), OfferedAt: at(210), LastUpdateAt: at(215),
 			DisconnectedAt: at(215), QueueDuration: 15 * time.Second, ConnectionAttempts: 1,
 			DisconnectReason: switchboard.DisconnectAPIStopped, FinalState: switchboard.StateStopped, State: switchboard.StateStopped,
 		},
 		four.ID: {
-			TaskID: four.ID, Channel: switchboard.ChannelTask, InitiationMethod: switchboard.InitiatedByAPI, QueueID: "q2", Priority: 5,
+			TaskID: four.ID, InitialTaskID: four.ID, ExpiresAt: four.ExpiresAt, Channel: switchboard.ChannelTask, InitiationMethod: switchboard.InitiatedByAPI, QueueID: "q2", Priority: 5,
 			InitiatedAt: at(215), EnqueuedAt: at(215), DequeuedAt: exp, DisconnectedAt: exp, LastUpdateAt: exp,
 			QueueDuration: time.Hour, DisconnectReason: switchboard.DisconnectExpired, FinalState: switchboard.StateExpired, State: switchboard.StateExpired,
 		},

@@ -546,6 +546,7 @@ func (r *Router) taskEvent(typ EventType, prev TaskState, t *Task, now time.Time
 		Type: typ, Time: now, TaskID: t.ID, AgentID: t.AgentID, QueueID: t.QueueID,
 		Channel: t.Channel, InitiationMethod: t.InitiationMethod, Priority: t.EffectivePriority,
 		PreviousState: prev, State: t.State, Version: t.Version, OfferExpiresAt: t.OfferExpiresAt,
+		ScheduledAt: t.ScheduledAt, ExpiresAt: t.ExpiresAt, InitialTaskID: t.InitialTaskID, DisconnectReason: t.DisconnectReason,
 	}
 	if e.AgentID == "" {
 		e.AgentID = t.TargetAgentID
