@@ -768,6 +768,13 @@ func (e *RuleEngine) Consume(ev Event) {
 // run, so no event is lost silently: evaluating the same event again is
 // safe, as created tasks are idempotent on (rule, event ID).
 func (e *RuleEngine) Evaluate(ctx context.Context, ev RuleEvent) (RuleResult, error) {
+	return e.evaluate(ctx, ev, nil)
+}
+
+// evaluate is Evaluate; when fire is set, a matching rule's actions run
+// only if fire(rule) (MetricWatch fires a rule when its condition starts
+// to hold, not on every pass while it holds).
+func (e *RuleEngine) evaluate(ctx context.Context, ev RuleEvent, fire func(rule string) bool) (RuleResult, error) {
 	var res RuleResult
 	switch {
 	case ev.Source == "":
@@ -842,6 +849,9 @@ func (e *RuleEngine) Evaluate(ctx context.Context, ev RuleEvent) (RuleResult, er
 			}
 		}
 		res.Matched = append(res.Matched, cr.name)
+		if fire != nil && !fire(cr.name) {
+			continue
+		}
 		if ev.TaskID != "" && !taskRead {
 			taskRead = true
 			run.env.Task, taskErr = e.readTask(ctx, ev.TaskID)
