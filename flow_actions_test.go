@@ -1,8 +1,11 @@
 package switchboard
 
 import (
+	"bytes"
 	"errors"
+	"log/slog"
 	"os"
+	"sync"
 
 	"github.com/google/go-cmp/cmp"
 	"path/filepath"
@@ -194,4 +197,48 @@ func TestFlowQuickConnectRunsItsFlowOnTransfer(t *testing.T) {
 	if got.State != StateQueued || got.QueueID != "fraud" || got.Attributes["transferred_by"] != "fraud" || got.PreviousTaskID != task.ID {
 		t.Fatalf("after its flow: %s in %q, %v, previous %q", got.State, got.QueueID, got.Attributes, got.PreviousTaskID)
 	}
+}
+
+// UpdateFlowLoggingBehavior turns the flow's logging on and off: while on,
+// the runner logs each action it runs through its Logger.
+func TestFlowLoggingBehavior(t *testing.T) {
+	var buf syncBuffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}}))
+	fb := newFlowBench(t, &FlowRunnerOptions{Logger: logger})
+	fb.flow("logged", NewFlow("on").
+		Action("on", "UpdateFlowLoggingBehavior", map[string]string{"FlowLoggingBehavior": "Enabled"}).Next("tag").
+		UpdateAttributes("tag", map[string]string{"seen": "yes"}).Next("off").
+		Action("off", "UpdateFlowLoggingBehavior", map[string]string{"FlowLoggingBehavior": "Disabled"}).Next("quiet").
+		UpdateAttributes("quiet", map[string]string{"unseen": "yes"}).Next("end").
+		EndFlow("end"))
+	fb.create(TaskInput{Name: "Logged", FlowID: "logged"})
+	fb.settle()
+	want := "level=INFO msg=\"switchboard: flow action\" task=t1 flow=logged action=tag type=UpdateContactAttributes\n" +
+		"level=INFO msg=\"switchboard: flow action\" task=t1 flow=logged action=off type=UpdateFlowLoggingBehavior\n"
+	if got := buf.String(); got != want {
+		t.Fatalf("log:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the runner's workers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -221,8 +221,13 @@ var (
 	_ flow.Tracer       = (*taskHost)(nil)
 )
 
-// Trace publishes flow.action when FlowRunnerOptions.LogActions asks for it.
-func (h *taskHost) Trace(action, _ string) {
+// Trace logs the action through FlowRunnerOptions.Logger while the flow's
+// logging is Enabled (UpdateFlowLoggingBehavior), and publishes flow.action
+// when FlowRunnerOptions.LogActions asks for it.
+func (h *taskHost) Trace(action, actionType string, logging bool) {
+	if logging {
+		h.fr.opts.Logger.Info("switchboard: flow action", "task", h.task.ID, "flow", h.run.rec.FlowID, "action", action, "type", actionType)
+	}
 	if !h.fr.opts.LogActions {
 		return
 	}

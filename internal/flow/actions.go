@@ -114,6 +114,23 @@ func init() {
 	specs["CheckHoursOfOperation"] = spec{kind: kindHours, conditions: checkHours, parse: parseHours}
 	specs["TransferContactToAgent"] = spec{kind: kindTransfer, noConditions: true}
 	specs["DequeueContactAndTransferToQueue"] = spec{kind: kindDequeue, noConditions: true, parse: parseDequeue}
+	specs["UpdateFlowLoggingBehavior"] = spec{kind: kindLogging, needsNext: true, noConditions: true, parse: parseLogging}
+}
+
+type loggingParams struct{ enabled bool }
+
+func parseLogging(r *paramReader) (any, *Error) {
+	v, ok, err := r.str("FlowLoggingBehavior")
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !ok, v == "Enabled":
+		return loggingParams{enabled: true}, nil
+	case v == "Disabled":
+		return loggingParams{}, nil
+	}
+	return nil, r.fail("FlowLoggingBehavior", "FlowLoggingBehavior must be Enabled or Disabled, not %q", shorten(v))
 }
 
 func checkHours(i int, a Action) *Error {
@@ -420,6 +437,9 @@ func (r *runner) stepMore(n *node) (int, *Result) {
 			want = "True"
 		}
 		return r.condition(n, want)
+	case kindLogging:
+		r.st.Logging = n.params.(loggingParams).enabled
+		return r.goTo(n, n.next)
 	case kindDequeue:
 		p := n.params.(dequeueParams).target
 		q, ok := r.resolve(p.queue)

@@ -29,6 +29,7 @@ const (
 	kindTransferFlow
 	kindHours
 	kindDequeue
+	kindLogging
 )
 
 type spec struct {
@@ -87,7 +88,6 @@ func init() {
 	specs["DisconnectParticipant"] = spec{kind: kindDisconnect, noConditions: true}
 	for _, t := range []string{
 		"MessageParticipant",             // Play prompt / Send message: Okay branch, no effect for a task
-		"UpdateFlowLoggingBehavior",      // Set logging behavior: no effect in the core (logging is the runner's)
 		"UpdateContactTextToSpeechVoice", // Set voice: no effect for a task
 		"UpdateContactEventHooks",        // Set disconnect / customer queue flow: wired by the runner
 	} {
