@@ -242,3 +242,61 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// Connect's recommended task enqueue pattern: loop, check staffing, transfer
+// when someone is staffed, wait otherwise. The figures come from the
+// RealTimeMetrics the router feeds; GetMetricData puts them under $.Metrics.
+func TestFlowCheckStaffingAndGetMetricData(t *testing.T) {
+	m := NewRealTimeMetrics(&RealTimeOptions{AgentStatuses: testStatuses})
+	fb := &flowBench{flows: map[string]*Flow{}, funcs: map[string]FlowFunction{},
+		opts: FlowRunnerOptions{Metrics: m}}
+	fb.fr = NewFlowRunner(&fb.opts)
+	fb.bench = newBench(t, &Config{Flows: fb.fr, Consumers: []Consumer{m}})
+	fb.fsub = fb.r.Subscribe(&SubscribeOptions{MaxPending: -1, Filter: &EventFilter{Types: []EventType{EventFlowStarted, EventFlowEnded}}})
+	fb.must(fb.fr.Bind(fb.r))
+	t.Cleanup(func() { fb.fr.Close(fb.ctx) })
+	fb.queue("claims")
+	fb.profile("p", 1, "claims")
+	profiles, err := fb.r.ListRoutingProfiles()
+	fb.must(err)
+	m.SetRoutingProfiles(profiles)
+	fb.put(Agent{ID: "ana", RoutingProfileID: "p", Status: StatusOffline})
+	fb.flow("enqueue", NewFlow("loop").
+		Loop("loop", 10).When("Equals", "ContinueLooping", "staffing").When("Equals", "DoneLooping", "end").
+		Action("staffing", "CheckMetricData", map[string]string{"MetricType": "NumberOfAgentsStaffed"}).
+		When("NumberGreaterThan", "0", "transfer").Next("wait").
+		TransferToQueue("transfer").Next("wait").
+		Wait("wait", 60).When("Equals", "WaitCompleted", "loop").
+		Disconnect("end"))
+	fb.flow("figures", NewFlow("get").
+		Action("get", "GetMetricData", map[string]string{"QueueId": "arn:aws:connect:eu-west-2:123456789012:instance/i/queue/claims"}).Next("save").
+		UpdateAttributes("save", map[string]string{"queue": "$.Metrics.Queue.Name", "waiting": "$.Metrics.Queue.Size",
+			"staffed": "$.Metrics.Agents.Staffed.Count", "oldest": "$.Metrics.Queue.OldestContactAge"}).Next("end").
+		EndFlow("end"))
+
+	task := fb.create(TaskInput{Name: "Claim", FlowID: "enqueue", QueueID: "claims"})
+	fb.settle()
+	fb.wantState(task.ID, StateInFlow, "") // nobody staffed: it waits
+	fb.status("ana", StatusAvailable)
+	staffed := func() bool {
+		res, err := m.Snapshot(RealTimeQuery{Filter: MetricFilter{Queues: []string{"claims"}}, Groupings: []Grouping{GroupQueue}, Now: fb.clock.Now()})
+		return err == nil && len(res) == 1 && res[0].Values.AgentsStaffed == 1
+	}
+	waitFor(t, "the metrics to see Ana staffed", staffed)
+	fb.clock.Advance(time.Minute)
+	fb.settle()
+	fb.wantState(task.ID, StateOffered, "ana")
+
+	fb.create(TaskInput{Name: "Queued", QueueID: "claims"})
+	waitFor(t, "the metrics to see one waiting", func() bool {
+		res, _ := m.Snapshot(RealTimeQuery{Filter: MetricFilter{Queues: []string{"claims"}}, Groupings: []Grouping{GroupQueue}, Now: fb.clock.Now()})
+		return len(res) == 1 && res[0].Values.ContactsInQueue == 2 // one offered, one waiting
+	})
+	fb.clock.Advance(30 * time.Second)
+	got := fb.create(TaskInput{Name: "Figures", FlowID: "figures"})
+	fb.settle()
+	attrs := fb.task(got.ID).Attributes
+	if attrs["queue"] != "claims" || attrs["waiting"] != "2" || attrs["staffed"] != "1" || attrs["oldest"] != "30" {
+		t.Fatalf("$.Metrics read %v", attrs)
+	}
+}

@@ -119,6 +119,9 @@ type State struct {
 	Done bool `json:",omitempty"`
 	// Logging is set by UpdateFlowLoggingBehavior (Enabled).
 	Logging bool `json:",omitempty"`
+	// Metrics are the $.Metrics paths the last GetMetricData set
+	// ("Queue.Size", "Agents.Available.Count", ...).
+	Metrics map[string]string `json:",omitempty"`
 
 	ext    any // External, decoded; rebuilt on demand
 	extSet bool
@@ -470,6 +473,9 @@ func (r *runner) lookup(path []string) (string, bool) {
 			return "", false
 		}
 		s, ok := r.st.FlowAttributes[path[1]]
+		return s, ok
+	case "Metrics":
+		s, ok := r.st.Metrics[strings.Join(path[1:], ".")]
 		return s, ok
 	}
 	return r.h.Lookup(path)

@@ -30,6 +30,8 @@ const (
 	kindHours
 	kindDequeue
 	kindLogging
+	kindCheckMetric
+	kindGetMetrics
 )
 
 type spec struct {
@@ -107,7 +109,6 @@ func init() {
 		specs[t] = spec{kind: kindNotForTasks, parse: func(*paramReader) (any, *Error) { return notForTaskParams{why}, nil }}
 	}
 	for _, t := range []string{
-		"CheckMetricData", "GetMetricData",
 		"InvokeFlowModule", "EndFlowModuleExecution", "UpdateContactData", "TagContact",
 	} {
 		specs[t] = spec{kind: kindNotYet}
