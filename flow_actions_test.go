@@ -300,3 +300,40 @@ func TestFlowCheckStaffingAndGetMetricData(t *testing.T) {
 		t.Fatalf("$.Metrics read %v", attrs)
 	}
 }
+
+// Each router-backed action takes its Error branch when what it names does
+// not exist or the runner lacks what it needs, and the flow goes on.
+func TestFlowRouterActionsTakeTheirErrorBranches(t *testing.T) {
+	fb := newFlowBench(t, nil)
+	fb.queue("claims")
+	arn := "arn:aws:connect:eu-west-2:123456789012:instance/i/"
+	fb.flow("errors", NewFlow("to flow").
+		Action("to flow", "TransferToFlow", map[string]string{"ContactFlowId": arn + "contact-flow/missing"}).
+		OnError("NoMatchingError", "e1").
+		UpdateAttributes("e1", map[string]string{"TransferToFlow": "error"}).Next("create").
+		Action("create", "CreateTask", map[string]string{"Name": "x", "ContactFlowId": arn + "contact-flow/missing"}).Next("e2").
+		OnError("NoMatchingError", "e2").
+		UpdateAttributes("e2", map[string]string{"CreateTask": "error"}).Next("hours").
+		Action("hours", "CheckHoursOfOperation", map[string]string{"HoursOfOperationId": arn + "operating-hours/missing"}).
+		When("Equals", "True", "end").When("Equals", "False", "end").OnError("NoMatchingError", "e3").
+		UpdateAttributes("e3", map[string]string{"CheckHoursOfOperation": "error"}).Next("staffing").
+		Action("staffing", "CheckMetricData", map[string]string{"MetricType": "NumberOfAgentsStaffed"}).
+		When("NumberGreaterThan", "0", "end").Next("end").OnError("NoMatchingError", "e4").
+		UpdateAttributes("e4", map[string]string{"CheckMetricData": "error"}).Next("criteria").
+		Action("criteria", "UpdateContactRoutingCriteria", map[string]any{"RoutingCriteria": map[string]any{"Steps": []any{
+			map[string]any{"Expression": map[string]any{"AttributeCondition": map[string]any{"Name": "Skill", "Value": "$.Attributes.missing", "ProficiencyLevel": "2"}}}}}}).
+		Next("end").OnError("NoMatchingError", "e5").
+		UpdateAttributes("e5", map[string]string{"UpdateContactRoutingCriteria": "error"}).Next("end").
+		EndFlow("end"))
+	task := fb.create(TaskInput{Name: "Errors", FlowID: "errors", QueueID: "claims"})
+	fb.settle()
+	got := fb.task(task.ID)
+	for _, a := range []string{"TransferToFlow", "CreateTask", "CheckHoursOfOperation", "CheckMetricData", "UpdateContactRoutingCriteria"} {
+		if got.Attributes[a] != "error" {
+			t.Errorf("%s did not take its Error branch: %v", a, got.Attributes)
+		}
+	}
+	if got.State != StateCompleted || got.RoutingCriteria != nil {
+		t.Fatalf("task %s with criteria %v, want COMPLETED without criteria", got.State, got.RoutingCriteria)
+	}
+}
