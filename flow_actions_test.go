@@ -1,8 +1,11 @@
 package switchboard
 
 import (
+	"bytes"
 	"errors"
+	"log/slog"
 	"os"
+	"sync"
 
 	"github.com/google/go-cmp/cmp"
 	"path/filepath"
@@ -193,5 +196,144 @@ func TestFlowQuickConnectRunsItsFlowOnTransfer(t *testing.T) {
 	got := fb.task(seg.ID)
 	if got.State != StateQueued || got.QueueID != "fraud" || got.Attributes["transferred_by"] != "fraud" || got.PreviousTaskID != task.ID {
 		t.Fatalf("after its flow: %s in %q, %v, previous %q", got.State, got.QueueID, got.Attributes, got.PreviousTaskID)
+	}
+}
+
+// UpdateFlowLoggingBehavior turns the flow's logging on and off: while on,
+// the runner logs each action it runs through its Logger.
+func TestFlowLoggingBehavior(t *testing.T) {
+	var buf syncBuffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}}))
+	fb := newFlowBench(t, &FlowRunnerOptions{Logger: logger})
+	fb.flow("logged", NewFlow("on").
+		Action("on", "UpdateFlowLoggingBehavior", map[string]string{"FlowLoggingBehavior": "Enabled"}).Next("tag").
+		UpdateAttributes("tag", map[string]string{"seen": "yes"}).Next("off").
+		Action("off", "UpdateFlowLoggingBehavior", map[string]string{"FlowLoggingBehavior": "Disabled"}).Next("quiet").
+		UpdateAttributes("quiet", map[string]string{"unseen": "yes"}).Next("end").
+		EndFlow("end"))
+	fb.create(TaskInput{Name: "Logged", FlowID: "logged"})
+	fb.settle()
+	want := "level=INFO msg=\"switchboard: flow action\" task=t1 flow=logged action=tag type=UpdateContactAttributes\n" +
+		"level=INFO msg=\"switchboard: flow action\" task=t1 flow=logged action=off type=UpdateFlowLoggingBehavior\n"
+	if got := buf.String(); got != want {
+		t.Fatalf("log:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the runner's workers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// Connect's recommended task enqueue pattern: loop, check staffing, transfer
+// when someone is staffed, wait otherwise. The figures come from the
+// RealTimeMetrics the router feeds; GetMetricData puts them under $.Metrics.
+func TestFlowCheckStaffingAndGetMetricData(t *testing.T) {
+	m := NewRealTimeMetrics(&RealTimeOptions{AgentStatuses: testStatuses})
+	fb := &flowBench{flows: map[string]*Flow{}, funcs: map[string]FlowFunction{},
+		opts: FlowRunnerOptions{Metrics: m}}
+	fb.fr = NewFlowRunner(&fb.opts)
+	fb.bench = newBench(t, &Config{Flows: fb.fr, Consumers: []Consumer{m}})
+	fb.fsub = fb.r.Subscribe(&SubscribeOptions{MaxPending: -1, Filter: &EventFilter{Types: []EventType{EventFlowStarted, EventFlowEnded}}})
+	fb.must(fb.fr.Bind(fb.r))
+	t.Cleanup(func() { fb.fr.Close(fb.ctx) })
+	fb.queue("claims")
+	fb.profile("p", 1, "claims")
+	profiles, err := fb.r.ListRoutingProfiles()
+	fb.must(err)
+	m.SetRoutingProfiles(profiles)
+	fb.put(Agent{ID: "ana", RoutingProfileID: "p", Status: StatusOffline})
+	fb.flow("enqueue", NewFlow("loop").
+		Loop("loop", 10).When("Equals", "ContinueLooping", "staffing").When("Equals", "DoneLooping", "end").
+		Action("staffing", "CheckMetricData", map[string]string{"MetricType": "NumberOfAgentsStaffed"}).
+		When("NumberGreaterThan", "0", "transfer").Next("wait").
+		TransferToQueue("transfer").Next("wait").
+		Wait("wait", 60).When("Equals", "WaitCompleted", "loop").
+		Disconnect("end"))
+	fb.flow("figures", NewFlow("get").
+		Action("get", "GetMetricData", map[string]string{"QueueId": "arn:aws:connect:eu-west-2:123456789012:instance/i/queue/claims"}).Next("save").
+		UpdateAttributes("save", map[string]string{"queue": "$.Metrics.Queue.Name", "waiting": "$.Metrics.Queue.Size",
+			"staffed": "$.Metrics.Agents.Staffed.Count", "oldest": "$.Metrics.Queue.OldestContactAge"}).Next("end").
+		EndFlow("end"))
+
+	task := fb.create(TaskInput{Name: "Claim", FlowID: "enqueue", QueueID: "claims"})
+	fb.settle()
+	fb.wantState(task.ID, StateInFlow, "") // nobody staffed: it waits
+	fb.status("ana", StatusAvailable)
+	staffed := func() bool {
+		res, err := m.Snapshot(RealTimeQuery{Filter: MetricFilter{Queues: []string{"claims"}}, Groupings: []Grouping{GroupQueue}, Now: fb.clock.Now()})
+		return err == nil && len(res) == 1 && res[0].Values.AgentsStaffed == 1
+	}
+	waitFor(t, "the metrics to see Ana staffed", staffed)
+	fb.clock.Advance(time.Minute)
+	fb.settle()
+	fb.wantState(task.ID, StateOffered, "ana")
+
+	fb.create(TaskInput{Name: "Queued", QueueID: "claims"})
+	waitFor(t, "the metrics to see one waiting", func() bool {
+		res, _ := m.Snapshot(RealTimeQuery{Filter: MetricFilter{Queues: []string{"claims"}}, Groupings: []Grouping{GroupQueue}, Now: fb.clock.Now()})
+		return len(res) == 1 && res[0].Values.ContactsInQueue == 2 // one offered, one waiting
+	})
+	fb.clock.Advance(30 * time.Second)
+	got := fb.create(TaskInput{Name: "Figures", FlowID: "figures"})
+	fb.settle()
+	attrs := fb.task(got.ID).Attributes
+	if attrs["queue"] != "claims" || attrs["waiting"] != "2" || attrs["staffed"] != "1" || attrs["oldest"] != "30" {
+		t.Fatalf("$.Metrics read %v", attrs)
+	}
+}
+
+// Each router-backed action takes its Error branch when what it names does
+// not exist or the runner lacks what it needs, and the flow goes on.
+func TestFlowRouterActionsTakeTheirErrorBranches(t *testing.T) {
+	fb := newFlowBench(t, nil)
+	fb.queue("claims")
+	arn := "arn:aws:connect:eu-west-2:123456789012:instance/i/"
+	fb.flow("errors", NewFlow("to flow").
+		Action("to flow", "TransferToFlow", map[string]string{"ContactFlowId": arn + "contact-flow/missing"}).
+		OnError("NoMatchingError", "e1").
+		UpdateAttributes("e1", map[string]string{"TransferToFlow": "error"}).Next("create").
+		Action("create", "CreateTask", map[string]string{"Name": "x", "ContactFlowId": arn + "contact-flow/missing"}).Next("e2").
+		OnError("NoMatchingError", "e2").
+		UpdateAttributes("e2", map[string]string{"CreateTask": "error"}).Next("hours").
+		Action("hours", "CheckHoursOfOperation", map[string]string{"HoursOfOperationId": arn + "operating-hours/missing"}).
+		When("Equals", "True", "end").When("Equals", "False", "end").OnError("NoMatchingError", "e3").
+		UpdateAttributes("e3", map[string]string{"CheckHoursOfOperation": "error"}).Next("staffing").
+		Action("staffing", "CheckMetricData", map[string]string{"MetricType": "NumberOfAgentsStaffed"}).
+		When("NumberGreaterThan", "0", "end").Next("end").OnError("NoMatchingError", "e4").
+		UpdateAttributes("e4", map[string]string{"CheckMetricData": "error"}).Next("criteria").
+		Action("criteria", "UpdateContactRoutingCriteria", map[string]any{"RoutingCriteria": map[string]any{"Steps": []any{
+			map[string]any{"Expression": map[string]any{"AttributeCondition": map[string]any{"Name": "Skill", "Value": "$.Attributes.missing", "ProficiencyLevel": "2"}}}}}}).
+		Next("end").OnError("NoMatchingError", "e5").
+		UpdateAttributes("e5", map[string]string{"UpdateContactRoutingCriteria": "error"}).Next("end").
+		EndFlow("end"))
+	task := fb.create(TaskInput{Name: "Errors", FlowID: "errors", QueueID: "claims"})
+	fb.settle()
+	got := fb.task(task.ID)
+	for _, a := range []string{"TransferToFlow", "CreateTask", "CheckHoursOfOperation", "CheckMetricData", "UpdateContactRoutingCriteria"} {
+		if got.Attributes[a] != "error" {
+			t.Errorf("%s did not take its Error branch: %v", a, got.Attributes)
+		}
+	}
+	if got.State != StateCompleted || got.RoutingCriteria != nil {
+		t.Fatalf("task %s with criteria %v, want COMPLETED without criteria", got.State, got.RoutingCriteria)
 	}
 }

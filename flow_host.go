@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/switchboard-go/switchboard/internal/flow"
@@ -209,8 +210,12 @@ func (fr *FlowRunner) forget(run *flowRun) {
 // taskHost is the flow.Host of one step of a run: it reads the task from a
 // copy refreshed after each change and acts through the Router's methods.
 type taskHost struct {
-	fr   *FlowRunner
-	run  *flowRun
+	fr  *FlowRunner
+	run *flowRun
+	// task is the run's copy of its task. The worker reads and replaces it;
+	// mu orders the replacement with Invoke's read, which runs on the
+	// interpreter's call goroutine and may outlive its time limit.
+	mu   sync.Mutex
 	task *Task
 	gone bool      // the task left IN_FLOW under the flow (stopped, expired)
 	at   time.Time // the instant the run resumes as of; zero: the clock's
@@ -221,8 +226,13 @@ var (
 	_ flow.Tracer       = (*taskHost)(nil)
 )
 
-// Trace publishes flow.action when FlowRunnerOptions.LogActions asks for it.
-func (h *taskHost) Trace(action, _ string) {
+// Trace logs the action through FlowRunnerOptions.Logger while the flow's
+// logging is Enabled (UpdateFlowLoggingBehavior), and publishes flow.action
+// when FlowRunnerOptions.LogActions asks for it.
+func (h *taskHost) Trace(action, actionType string, logging bool) {
+	if logging {
+		h.fr.opts.Logger.Info("switchboard: flow action", "task", h.task.ID, "flow", h.run.rec.FlowID, "action", action, "type", actionType)
+	}
 	if !h.fr.opts.LogActions {
 		return
 	}
@@ -241,7 +251,9 @@ func (h *taskHost) Now() time.Time {
 // refresh re-reads the task after a change.
 func (h *taskHost) refresh(ctx context.Context) {
 	if t, err := h.fr.r.Task(ctx, h.task.ID); err == nil {
+		h.mu.Lock()
 		h.task = t
+		h.mu.Unlock()
 		h.gone = t.State != StateInFlow
 	}
 }
@@ -417,7 +429,10 @@ func (h *taskHost) Invoke(ctx context.Context, function string, in flow.Invocati
 	if fn == nil {
 		return nil, fmt.Errorf("no host function %q is registered", function)
 	}
-	out, err := fn(ctx, FlowCall{Function: function, Task: h.task.Clone(), Parameters: in.Parameters, Attempt: in.Attempt})
+	h.mu.Lock()
+	task := h.task.Clone()
+	h.mu.Unlock()
+	out, err := fn(ctx, FlowCall{Function: function, Task: task, Parameters: in.Parameters, Attempt: in.Attempt})
 	if err != nil {
 		return nil, err
 	}

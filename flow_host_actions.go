@@ -16,7 +16,50 @@ var (
 	_ flow.TaskCreator    = (*taskHost)(nil)
 	_ flow.FlowSwitcher   = (*taskHost)(nil)
 	_ flow.HoursChecker   = (*taskHost)(nil)
+	_ flow.MetricReader   = (*taskHost)(nil)
 )
+
+// QueueMetrics answers CheckMetricData and GetMetricData from
+// FlowRunnerOptions.Metrics, the RealTimeMetrics the host feeds from the
+// router's event log (like Connect's, the figures trail the router by the
+// time the consumer takes to catch up). Agent queues have no real-time
+// figures: naming an agent takes the Error branch.
+func (h *taskHost) QueueMetrics(_ context.Context, t flow.Target) (flow.QueueMetrics, error) {
+	m := h.fr.opts.Metrics
+	if m == nil {
+		return flow.QueueMetrics{}, fmt.Errorf("no real-time metrics: set FlowRunnerOptions.Metrics")
+	}
+	q := resourceID(t.Queue)
+	switch {
+	case t.Agent:
+		return flow.QueueMetrics{}, fmt.Errorf("agent queue %q has no real-time metrics", q)
+	case q == "":
+		q = h.run.rec.QueueID
+		if q == "" {
+			return flow.QueueMetrics{}, fmt.Errorf("no queue named and no working queue")
+		}
+	}
+	queue, err := h.fr.r.Queue(q)
+	if err != nil {
+		return flow.QueueMetrics{}, err
+	}
+	res, err := m.Snapshot(RealTimeQuery{Filter: MetricFilter{Queues: []string{q}, Channels: []Channel{h.task.Channel}},
+		Groupings: []Grouping{GroupQueue}, Now: h.fr.clock.Now()})
+	if err != nil {
+		return flow.QueueMetrics{}, err
+	}
+	out := flow.QueueMetrics{Name: queue.Name, ARN: queue.ID}
+	for _, r := range res {
+		if r.Dimensions.QueueID != q {
+			continue
+		}
+		v := r.Values
+		out.ContactsInQueue, out.OldestContactAge = v.ContactsInQueue, v.OldestContactAge
+		out.AgentsOnline, out.AgentsAvailable, out.AgentsStaffed = v.AgentsOnline, v.AgentsAvailable, v.AgentsStaffed
+		out.AgentsACW, out.AgentsBusy, out.AgentsMissed, out.AgentsNPT = v.AgentsAfterContactWork, v.AgentsOnContact, v.AgentsError, v.AgentsNonProductive
+	}
+	return out, nil
+}
 
 // SetRoutingCriteria replaces the task's routing criteria
 // (UpdateContactRoutingCriteria): an attribute condition is a proficiency of

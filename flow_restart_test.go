@@ -148,3 +148,52 @@ func TestFlowWaitsThatFellDueWhileStoppedCatchUp(t *testing.T) {
 		t.Fatalf("%s at %s, want QUEUED at once (t0+1h)", got.State, got.EnqueuedAt.Sub(t0))
 	}
 }
+
+// storeWithoutFlows hides the FlowStore (and every other optional
+// capability) of the store it wraps.
+type storeWithoutFlows struct{ Store }
+
+// Over a store without the FlowStore capability nothing of a run is kept:
+// a restart starts the flow of each IN_FLOW task again from its first action
+// (so a Wait starts over), and the task is still never lost.
+func TestFlowWithoutFlowStoreStartsAgainAfterARestart(t *testing.T) {
+	ctx := context.Background()
+	clock := NewManualClock(t0)
+	store := storeWithoutFlows{NewMemoryStore()}
+	f, _, err := NewFlow("hold").
+		Wait("hold", 600).When("Equals", "WaitCompleted", "q").
+		SetQueue("q", "claims").Next("transfer").
+		TransferToQueue("transfer").Build(FlowOptions{})
+	must(t, err)
+	open := func() (*Router, *FlowRunner) {
+		fr := NewFlowRunner(nil)
+		must(t, fr.PutFlow("hold", f))
+		r, err := NewRouter(ctx, store, &Config{Clock: clock, Flows: fr, Test: TestConfig{CheckInvariants: true}})
+		must(t, err)
+		must(t, fr.Bind(r))
+		return r, fr
+	}
+	r, fr := open()
+	must(t, r.PutQueue(ctx, Queue{ID: "claims", Name: "Claims"}))
+	task, err := r.CreateTask(ctx, TaskInput{Name: "Claim", FlowID: "hold"})
+	must(t, err)
+	must(t, fr.Wait(ctx))
+	clock.Advance(5 * time.Minute)
+	must(t, fr.Close(ctx))
+	must(t, r.Close(ctx))
+
+	r, fr = open()
+	defer r.Close(ctx)
+	defer fr.Close(ctx)
+	must(t, fr.Wait(ctx))
+	clock.Advance(5 * time.Minute) // the first wait would have ended here
+	must(t, fr.Wait(ctx))
+	if got, _ := r.Task(ctx, task.ID); got.State != StateInFlow {
+		t.Fatalf("at t0+10m: %s, want IN_FLOW (the wait started again at t0+5m)", got.State)
+	}
+	clock.Advance(5 * time.Minute)
+	must(t, fr.Wait(ctx))
+	if got, _ := r.Task(ctx, task.ID); got.State != StateQueued || !got.EnqueuedAt.Equal(t0.Add(15*time.Minute)) {
+		t.Fatalf("%s at %s, want QUEUED at t0+15m", got.State, got.EnqueuedAt.Sub(t0))
+	}
+}

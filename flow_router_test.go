@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -175,6 +176,7 @@ func TestFlowDisconnectAndEndCompleteTheTask(t *testing.T) {
 			got = append(got, fmt.Sprintf("%s %s %s", e.TaskID, e.FlowOutcome, e.FlowAction))
 		}
 	}
+	slices.Sort(got) // the two flows run on two workers
 	wantStrings(t, "outcomes", got, "t1 DISCONNECTED bye", "t2 ENDED stop")
 }
 
@@ -408,4 +410,79 @@ func TestFlowActionEventsAreOptIn(t *testing.T) {
 	if err := fb.r.LogFlowAction(fb.ctx, task.ID, "", "late"); !errors.As(err, &se) {
 		t.Fatalf("LogFlowAction on a QUEUED task: %v, want a StateError", err)
 	}
+}
+
+// Many callers create tasks with flows while agents work and the clock
+// moves: every flow ends, every task is routed or done, the router's
+// invariants hold after every operation, and the runner holds nothing.
+func TestFlowManyTasksConcurrently(t *testing.T) {
+	fb := newFlowBench(t, &FlowRunnerOptions{Workers: 3})
+	fb.queue("claims")
+	fb.queue("vip")
+	fb.profile("p", 3, "claims", "vip")
+	for _, a := range []string{"ana", "bo", "cy"} {
+		fb.agent(a, "p")
+	}
+	fb.function("tier", func(ctx context.Context, call FlowCall) (any, error) {
+		if strings.HasSuffix(call.Task.Name, "0") {
+			return map[string]string{"tier": "gold"}, nil
+		}
+		return map[string]string{"tier": "std"}, nil
+	})
+	fb.flow("intake", NewFlow("lookup").
+		InvokeFunction("lookup", "tier", 2, nil).Next("tier").OnError("NoMatchingError", "std").
+		Compare("tier", "$.External.tier").When("Equals", "gold", "vip").Next("std").
+		SetQueue("vip", "vip").Next("hold").
+		SetQueue("std", "claims").Next("hold").
+		Wait("hold", 30).When("Equals", "WaitCompleted", "transfer").
+		TransferToQueue("transfer").Next("end").
+		Disconnect("end"))
+	const callers, each = 4, 25
+	errs := make(chan error, callers)
+	for c := range callers {
+		go func() {
+			for i := range each {
+				_, err := fb.r.CreateTask(fb.ctx, TaskInput{Name: fmt.Sprintf("claim %d-%d", c, i), FlowID: "intake"})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range callers {
+		fb.must(<-errs)
+	}
+	fb.settle()
+	fb.clock.Advance(30 * time.Second)
+	fb.settle()
+	// Agents work through everything.
+	for done := 0; done < callers*each; {
+		progressed := false
+		for _, a := range []string{"ana", "bo", "cy"} {
+			tasks, err := fb.r.AgentTasks(a)
+			fb.must(err)
+			for _, task := range tasks {
+				switch task.State {
+				case StateOffered:
+					fb.must(fb.r.Accept(fb.ctx, task.ID, a))
+				case StateConnected:
+					fb.must(fb.r.Complete(fb.ctx, task.ID))
+				case StateAfterContactWork:
+					fb.must(fb.r.CloseAfterContactWork(fb.ctx, task.ID))
+					done++
+				}
+				progressed = true
+			}
+		}
+		if !progressed {
+			t.Fatalf("stuck after %d tasks: %+v", done, mustStats(fb.r))
+		}
+	}
+	st := mustStats(fb.r)
+	if n := st.TasksByState[StateInFlow] + st.TasksByState[StateQueued]; n != 0 || fb.fr.Runs() != 0 {
+		t.Fatalf("%d tasks left in flows or queues, %d runs", n, fb.fr.Runs())
+	}
+	fb.must(fb.r.Check())
 }

@@ -528,6 +528,8 @@ func TestFlowCorpusRunsForTasks(t *testing.T) {
 		"voice_inbound_with_task_branch.json": "Hang up", // Channel TASK skips the voice blocks; the queue is full
 		"follow_up_wait.json":                 "End",     // QueueAtCapacity branch
 		"routing_criteria_and_hooks.json":     "disconnect",
+		"claims_intake_criteria.json":         "Transfer standard", // the priority queue is full
+		"task_enqueue_loop_wait.json":         "Give up",           // no working queue in this fake
 	}
 	for name, data := range readCorpus(t, "valid") {
 		f := loadTestFlow(t, data)

@@ -73,6 +73,10 @@ type FlowRunnerOptions struct {
 	// queue that cannot take the task: the task is completed
 	// (FLOW_DISCONNECT).
 	ErrorQueueID string
+	// Metrics answers CheckMetricData and GetMetricData: the RealTimeMetrics
+	// the host feeds from the router (Config.Consumers). nil: those actions
+	// take their Error branch.
+	Metrics *RealTimeMetrics
 	// LogActions publishes a flow.action event for every action a flow
 	// runs (Router.LogFlowAction): one router operation per action, so it
 	// is off by default.

@@ -114,6 +114,126 @@ func init() {
 	specs["CheckHoursOfOperation"] = spec{kind: kindHours, conditions: checkHours, parse: parseHours}
 	specs["TransferContactToAgent"] = spec{kind: kindTransfer, noConditions: true}
 	specs["DequeueContactAndTransferToQueue"] = spec{kind: kindDequeue, noConditions: true, parse: parseDequeue}
+	specs["UpdateFlowLoggingBehavior"] = spec{kind: kindLogging, needsNext: true, noConditions: true, parse: parseLogging}
+	specs["CheckMetricData"] = spec{kind: kindCheckMetric, conditions: checkOperators(nil), parse: parseCheckMetric}
+	specs["GetMetricData"] = spec{kind: kindGetMetrics, needsNext: true, noConditions: true, parse: parseGetMetrics}
+}
+
+// MetricReader gives a queue's real-time figures (CheckMetricData,
+// GetMetricData). target is the queue or agent the action names, or the
+// zero Target for the working queue.
+type MetricReader interface {
+	QueueMetrics(ctx context.Context, target Target) (QueueMetrics, error)
+}
+
+// QueueMetrics are the figures of one queue, as the flow reads them.
+type QueueMetrics struct {
+	Name, ARN        string
+	ContactsInQueue  int
+	OldestContactAge time.Duration
+	AgentsOnline     int
+	AgentsAvailable  int
+	AgentsStaffed    int
+	AgentsACW        int
+	AgentsBusy       int
+	AgentsMissed     int
+	AgentsNPT        int
+}
+
+// The MetricType values of CheckMetricData.
+var metricTypes = map[string]func(QueueMetrics) float64{
+	"NumberOfAgentsAvailable":        func(m QueueMetrics) float64 { return float64(m.AgentsAvailable) },
+	"NumberOfAgentsStaffed":          func(m QueueMetrics) float64 { return float64(m.AgentsStaffed) },
+	"NumberOfAgentsOnline":           func(m QueueMetrics) float64 { return float64(m.AgentsOnline) },
+	"OldestContactInQueueAgeSeconds": func(m QueueMetrics) float64 { return m.OldestContactAge.Seconds() },
+	"NumberOfContactsInQueue":        func(m QueueMetrics) float64 { return float64(m.ContactsInQueue) },
+}
+
+type metricParams struct {
+	metric string // CheckMetricData only
+	target setQueueParams
+}
+
+func parseMetricTarget(r *paramReader) (setQueueParams, *Error) {
+	_, hasQ := r.obj["QueueId"]
+	_, hasA := r.obj["AgentId"]
+	if !hasQ && !hasA {
+		return setQueueParams{}, nil // the working queue
+	}
+	p, err := parseSetQueue(r)
+	if err != nil {
+		return setQueueParams{}, err
+	}
+	return p.(setQueueParams), nil
+}
+
+func parseCheckMetric(r *paramReader) (any, *Error) {
+	m, ok, err := r.str("MetricType")
+	if err != nil {
+		return nil, err
+	}
+	if _, known := metricTypes[m]; !ok || !known {
+		return nil, r.fail("MetricType", "MetricType must be NumberOfAgentsAvailable, NumberOfAgentsStaffed, NumberOfAgentsOnline, OldestContactInQueueAgeSeconds or NumberOfContactsInQueue, not %q", shorten(m))
+	}
+	t, err := parseMetricTarget(r)
+	if err != nil {
+		return nil, err
+	}
+	return metricParams{metric: m, target: t}, nil
+}
+
+func parseGetMetrics(r *paramReader) (any, *Error) {
+	t, err := parseMetricTarget(r)
+	if err != nil {
+		return nil, err
+	}
+	return metricParams{target: t}, nil
+}
+
+// metricsPaths are the $.Metrics paths GetMetricData sets.
+func metricsPaths(m QueueMetrics) map[string]string {
+	i := strconv.Itoa
+	return map[string]string{
+		"Queue.Name": m.Name, "Queue.ARN": m.ARN, "Queue.Size": i(m.ContactsInQueue),
+		"Queue.OldestContactAge": strconv.FormatInt(int64(m.OldestContactAge/time.Second), 10),
+		"Agents.Online.Count":    i(m.AgentsOnline), "Agents.Available.Count": i(m.AgentsAvailable),
+		"Agents.Staffed.Count": i(m.AgentsStaffed), "Agents.AfterContactWork.Count": i(m.AgentsACW),
+		"Agents.Busy.Count": i(m.AgentsBusy), "Agents.Missed.Count": i(m.AgentsMissed),
+		"Agents.NonProductive.Count": i(m.AgentsNPT),
+	}
+}
+
+func (r *runner) queueMetrics(n *node) (QueueMetrics, error) {
+	mr, ok := r.h.(MetricReader)
+	if !ok {
+		return QueueMetrics{}, errors.New("the host has no real-time metrics")
+	}
+	p := n.params.(metricParams)
+	var t Target
+	if p.target.queue.text != "" {
+		q, ok := r.resolve(p.target.queue)
+		if !ok || q == "" {
+			return QueueMetrics{}, fmt.Errorf("%s resolves to nothing", p.target.queue.text)
+		}
+		t = Target{Queue: q, Agent: p.target.agent}
+	}
+	return mr.QueueMetrics(r.ctx, t)
+}
+
+type loggingParams struct{ enabled bool }
+
+func parseLogging(r *paramReader) (any, *Error) {
+	v, ok, err := r.str("FlowLoggingBehavior")
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !ok, v == "Enabled":
+		return loggingParams{enabled: true}, nil
+	case v == "Disabled":
+		return loggingParams{}, nil
+	}
+	return nil, r.fail("FlowLoggingBehavior", "FlowLoggingBehavior must be Enabled or Disabled, not %q", shorten(v))
 }
 
 func checkHours(i int, a Action) *Error {
@@ -420,6 +540,28 @@ func (r *runner) stepMore(n *node) (int, *Result) {
 			want = "True"
 		}
 		return r.condition(n, want)
+	case kindCheckMetric:
+		m, err := r.queueMetrics(n)
+		if err != nil {
+			return r.branch(n, "NoMatchingError", err, false)
+		}
+		v := strconv.FormatFloat(metricTypes[n.params.(metricParams).metric](m), 'f', -1, 64)
+		for _, c := range n.conds {
+			if match(c, v) {
+				return c.next, nil
+			}
+		}
+		return r.branch(n, "NoMatchingCondition", errors.New("no condition matched"), true)
+	case kindGetMetrics:
+		m, err := r.queueMetrics(n)
+		if err != nil {
+			return r.branch(n, "NoMatchingError", err, false)
+		}
+		r.st.Metrics = metricsPaths(m)
+		return r.goTo(n, n.next)
+	case kindLogging:
+		r.st.Logging = n.params.(loggingParams).enabled
+		return r.goTo(n, n.next)
 	case kindDequeue:
 		p := n.params.(dequeueParams).target
 		q, ok := r.resolve(p.queue)

@@ -72,9 +72,10 @@ type Checkpointer interface {
 }
 
 // Tracer is an optional Host capability told of each action as the run
-// starts it: for action events and flow logging.
+// starts it: for action events and flow logging. logging is true while
+// UpdateFlowLoggingBehavior has it Enabled.
 type Tracer interface {
-	Trace(action, actionType string)
+	Trace(action, actionType string, logging bool)
 }
 
 // Target is the working queue a flow sets.
@@ -116,6 +117,11 @@ type State struct {
 	Steps int `json:",omitempty"`
 	// Done is set when the run ended (any status but Waiting).
 	Done bool `json:",omitempty"`
+	// Logging is set by UpdateFlowLoggingBehavior (Enabled).
+	Logging bool `json:",omitempty"`
+	// Metrics are the $.Metrics paths the last GetMetricData set
+	// ("Queue.Size", "Agents.Available.Count", ...).
+	Metrics map[string]string `json:",omitempty"`
 
 	ext    any // External, decoded; rebuilt on demand
 	extSet bool
@@ -219,7 +225,7 @@ func Run(ctx context.Context, p *Program, st *State, h Host, opts RunOptions) Re
 		}
 		st.Steps++
 		if tr != nil {
-			tr.Trace(n.id, n.typ)
+			tr.Trace(n.id, n.typ, st.Logging)
 		}
 		next, res := r.step(n)
 		if res != nil {
@@ -467,6 +473,9 @@ func (r *runner) lookup(path []string) (string, bool) {
 			return "", false
 		}
 		s, ok := r.st.FlowAttributes[path[1]]
+		return s, ok
+	case "Metrics":
+		s, ok := r.st.Metrics[strings.Join(path[1:], ".")]
 		return s, ok
 	}
 	return r.h.Lookup(path)

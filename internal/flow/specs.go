@@ -29,6 +29,9 @@ const (
 	kindTransferFlow
 	kindHours
 	kindDequeue
+	kindLogging
+	kindCheckMetric
+	kindGetMetrics
 )
 
 type spec struct {
@@ -87,7 +90,6 @@ func init() {
 	specs["DisconnectParticipant"] = spec{kind: kindDisconnect, noConditions: true}
 	for _, t := range []string{
 		"MessageParticipant",             // Play prompt / Send message: Okay branch, no effect for a task
-		"UpdateFlowLoggingBehavior",      // Set logging behavior: no effect in the core (logging is the runner's)
 		"UpdateContactTextToSpeechVoice", // Set voice: no effect for a task
 		"UpdateContactEventHooks",        // Set disconnect / customer queue flow: wired by the runner
 	} {
@@ -107,7 +109,6 @@ func init() {
 		specs[t] = spec{kind: kindNotForTasks, parse: func(*paramReader) (any, *Error) { return notForTaskParams{why}, nil }}
 	}
 	for _, t := range []string{
-		"CheckMetricData", "GetMetricData",
 		"InvokeFlowModule", "EndFlowModuleExecution", "UpdateContactData", "TagContact",
 	} {
 		specs[t] = spec{kind: kindNotYet}
