@@ -20,7 +20,11 @@ import (
 // A MemoryStore copies what it is given and returns copies: Write keeps a
 // shallow copy (as the Store contract allows) and reuses the memory of a
 // task's earlier version, so updating a stored task allocates nothing; reads
-// return deep copies that the caller may change freely.
+// return deep copies that the caller may change freely. A Router writing to
+// a MemoryStore passes back, with each change, the store's record of every
+// task and agent it changes (an unexported handle in the Change), so that
+// the store finds them without a lookup by ID; a store wrapping a
+// MemoryStore and passing the Change on unchanged keeps that benefit.
 type MemoryStore struct {
 	// MaxFinished is how many finished tasks (completed, stopped, expired,
 	// transferred) the store keeps; the oldest finished go first. 0 means
