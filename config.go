@@ -75,6 +75,9 @@ type Config struct {
 	// the events NewRouter emits while it rebuilds from the store (see
 	// Consumer). Each runs on a goroutine the router owns until Close.
 	Consumers []Consumer
+	// Flows runs the flows of tasks created with a FlowID (a *FlowRunner;
+	// see FlowStarter). nil: CreateTask refuses a FlowID.
+	Flows FlowStarter
 	// Logger receives the router's own warnings: store writes of its own
 	// work that failed and will be retried, consumers that panicked. nil
 	// discards them.

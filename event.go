@@ -45,6 +45,15 @@ const (
 	// offer) that failed because the Store refused it; Err says why. The router
 	// retries timers after Config.RetryInterval.
 	EventError EventType = "router.error"
+	// Flow events (flow_router.go). EventFlowStarted: the task entered
+	// IN_FLOW (created with a flow, or scheduled and due); FlowID names the
+	// flow. EventFlowEnded: the task left its flow (FlowOutcome, FlowAction
+	// the terminal action, Duration the time in the flow, Err why a failed
+	// flow failed). EventFlowAction, published only when the runner is asked
+	// to (FlowRunnerOptions.LogActions): one action run, FlowAction.
+	EventFlowStarted EventType = "flow.started"
+	EventFlowEnded   EventType = "flow.ended"
+	EventFlowAction  EventType = "flow.action"
 )
 
 // Event is one lifecycle event. Seq increases by one per event for the life
@@ -76,7 +85,13 @@ type Event struct {
 	Status           AgentStatus // for agent events: the agent's status
 	// RelatedTaskID is the new segment for EventTaskTransferred.
 	RelatedTaskID string
-	Err           error // for EventError
+	// FlowID is the flow of a flow event; FlowAction the identifier of the
+	// action it concerns (the terminal action for EventFlowEnded).
+	FlowID      string
+	FlowAction  string
+	FlowOutcome FlowOutcome   // for EventFlowEnded: how the flow ended
+	Duration    time.Duration // for EventFlowEnded: time the task spent in the flow
+	Err         error         // for EventError; for EventFlowEnded, why a flow failed
 }
 
 // SubscribeOptions configures a Subscription.

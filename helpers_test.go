@@ -3,7 +3,6 @@ package switchboard
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -242,5 +241,7 @@ func emittedEvents(r *Router) uint64 {
 func openTaskCounts(r *Router) map[TaskState]int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return maps.Clone(r.openByState)
+	out := map[TaskState]int{}
+	r.openByState.each(func(st TaskState, n int) { out[st] = n })
+	return out
 }

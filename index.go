@@ -69,6 +69,7 @@ type taskEntry struct {
 	classSig string       // stepExpr in canonical form: its class in each level
 	holder   *agentEntry  // agent whose slot it occupies
 	timers   [numTaskTimers]deadline.Item[timerRef]
+	stored   memHandle // the MemoryStore's record of the task, if known (see write)
 }
 
 // taskKey is a waiting task's place in line, stored by value in the trees so
@@ -108,6 +109,7 @@ type agentEntry struct {
 	queued  int                                 // tasks waiting in the agent queue
 	mark    uint64                              // dedup scratch for candidate scans
 	routes  bool                                // Status is of type ROUTABLE (set by indexAgent)
+	stored  memAgentHandle                      // the MemoryStore's record of the agent, if known (see write)
 }
 
 func agentLess(a, b *agentEntry) bool {

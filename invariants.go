@@ -25,6 +25,9 @@ func (r *Router) checkInvariants() error {
 	load := map[*agentEntry]*[numChannels]int{}
 	waiting := map[string]int{}
 	agentQueued := map[*agentEntry]int{}
+	if e := r.lastTask; e != nil && (e.t == nil || r.tasks[e.t.ID] != e) {
+		return fmt.Errorf("the last task entry (open's shortcut) is not an open task's entry")
+	}
 	for id, e := range r.tasks {
 		t := e.t
 		if t.ID != id {
@@ -85,14 +88,18 @@ func (r *Router) checkInvariants() error {
 		byState[e.t.State]++
 	}
 	for st, n := range byState {
-		if r.openByState[st] != n {
-			return fmt.Errorf("%d tasks counted %s, found %d", r.openByState[st], st, n)
+		if r.openByState.get(st) != n {
+			return fmt.Errorf("%d tasks counted %s, found %d", r.openByState.get(st), st, n)
 		}
 	}
-	for st, n := range r.openByState {
-		if n != byState[st] {
-			return fmt.Errorf("%d tasks counted %s, found %d", n, st, byState[st])
+	var miscount error
+	r.openByState.each(func(st TaskState, n int) {
+		if n != byState[st] && miscount == nil {
+			miscount = fmt.Errorf("%d tasks counted %s, found %d", n, st, byState[st])
 		}
+	})
+	if miscount != nil {
+		return miscount
 	}
 	for id, q := range r.queues {
 		if q.waiting != waiting[id] {

@@ -23,7 +23,8 @@ var (
 		EventTaskCompleted, EventTaskTransferred, EventTaskStopped, EventTaskExpired, EventTaskUpdated,
 		EventTaskRoutingStep, EventTaskPriorityAged, EventAgentUpdated, EventQueueUpdated, EventQueueDeleted,
 		EventRoutingProfileUpdated, EventRoutingProfileDeleted, EventAgentDeleted, EventAgentStatusChanged, EventAgentCleared,
-		EventError))
+		EventError, EventFlowStarted, EventFlowEnded, EventFlowAction))
+	flowOutcomeC = strC(enumOf("flow outcome", FlowOutcomes...))
 	agentStatusC = strC(anyString[AgentStatus])
 	// Open: a custom status shows as its own name.
 	agentActivityC = strC(anyString[AgentActivity])
@@ -62,6 +63,7 @@ func (t *TaskInput) jsonFields() []field {
 		fld("references", &t.References, mapC(anyString[string], objC[Reference]())),
 		fld("queueId", &t.QueueID, stringC),
 		fld("agentId", &t.AgentID, stringC),
+		fld("flowId", &t.FlowID, stringC),
 		fld("priority", &t.Priority, intOf),
 		fld("queueTimeAdjustment", &t.QueueTimeAdjustment, durationC),
 		fld("routingCriteria", &t.RoutingCriteria, criteriaC),
@@ -92,6 +94,7 @@ func (t *Task) jsonFields() []field {
 		fld("queueId", &t.QueueID, stringC),
 		fld("targetAgentId", &t.TargetAgentID, stringC),
 		fld("agentId", &t.AgentID, stringC),
+		fld("flowId", &t.FlowID, stringC),
 		fld("priority", &t.Priority, intOf),
 		fld("effectivePriority", &t.EffectivePriority, intOf),
 		fld("queueTimeAdjustment", &t.QueueTimeAdjustment, durationC),
@@ -276,6 +279,10 @@ func (e *Event) jsonFields() []field {
 		fld("offerExpiresAt", &e.OfferExpiresAt, timeC),
 		fld("status", &e.Status, agentStatusC),
 		fld("relatedTaskId", &e.RelatedTaskID, stringC),
+		fld("flowId", &e.FlowID, stringC),
+		fld("flowAction", &e.FlowAction, stringC),
+		fld("flowOutcome", &e.FlowOutcome, flowOutcomeC),
+		fld("duration", &e.Duration, durationC),
 		fld("error", &e.Err, errorC),
 	}
 }

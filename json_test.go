@@ -89,6 +89,7 @@ func TestJSONEnumsComplete(t *testing.T) {
 		"TemplateStatus":   decodes(templateStatusC),
 		"FieldType":        decodes(fieldTypeC),
 		"QuickConnectType": decodes(quickConnectTypeC),
+		"FlowOutcome":      decodes(flowOutcomeC),
 	}
 	files, err := filepath.Glob("*.go")
 	if err != nil {

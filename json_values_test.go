@@ -79,6 +79,7 @@ func goldenTaskInput() TaskInput {
 		Attributes:          map[string]string{"customer": "c-42", "tier": "gold"},
 		References:          map[string]Reference{"order": {Type: ReferenceURL, Value: "https://crm.example/orders/1234"}, "due date": {Type: ReferenceDate, Value: "1795000000"}},
 		QueueID:             "billing",
+		FlowID:              "claims-intake",
 		Priority:            2,
 		QueueTimeAdjustment: 5 * time.Minute,
 		RoutingCriteria:     goldenCriteria(),
@@ -115,7 +116,7 @@ func goldenTask() Task {
 	return Task{
 		ID: "task-2", Sequence: 2, Version: 7, Name: in.Name, Description: in.Description, Channel: ChannelTask,
 		Attributes: in.Attributes, References: in.References,
-		State: StateCompleted, QueueID: "billing", TargetAgentID: "ana", AgentID: "ana",
+		State: StateCompleted, QueueID: "billing", TargetAgentID: "ana", AgentID: "ana", FlowID: "claims-intake",
 		Priority: 2, EffectivePriority: 1, QueueTimeAdjustment: in.QueueTimeAdjustment, RoutingCriteria: in.RoutingCriteria,
 		CriteriaActivatedAt: at.Add(time.Minute),
 		PreviousTaskID:      "task-1", RelatedTaskID: "task-0", InitialTaskID: "task-1",
@@ -184,6 +185,10 @@ func jsonCases() []jsonCase {
 		jcase("event_offered", Event{Seq: 41, Type: EventTaskOffered, Time: goldenTime, TaskID: "task-2", AgentID: "ana", QueueID: "billing",
 			Channel: ChannelTask, RoutingProfileID: "billing-fr", InitiationMethod: InitiatedByRule, Priority: 5,
 			PreviousState: StateQueued, State: StateOffered, Version: 3, OfferExpiresAt: goldenTime.Add(20 * time.Second)}),
+		jcase("event_flow_ended", Event{Seq: 44, Type: EventFlowEnded, Time: goldenTime, TaskID: "task-2", QueueID: "claims",
+			Channel: ChannelTask, InitiationMethod: InitiatedByAPI, Priority: 1, PreviousState: StateInFlow, State: StateQueued, Version: 4,
+			FlowID: "claims-intake", FlowAction: "Transfer to claims", FlowOutcome: FlowOutcomeFailed, Duration: 90 * time.Second,
+			Err: errors.New("flow step budget exhausted: 1000 actions in one run")}),
 		jcase("event_error", Event{Seq: 43, Type: EventError, Time: goldenTime, TaskID: "task-2", Err: errors.New("store: connection refused")}),
 		jcase("task_template", goldenTemplate()),
 		jcase("task_template_minimal", TaskTemplate{ID: "t", Name: "T", Fields: []TemplateField{{Name: "Name", Type: FieldName}}, Constraints: TemplateConstraints{Required: []string{"Name"}}}),
@@ -336,7 +341,7 @@ func (g jsonGen) criteria() *RoutingCriteria {
 func (g jsonGen) taskInput() TaskInput {
 	return TaskInput{
 		Name: g.str(), Description: g.str(), Channel: g.channel(), Attributes: g.attrs(), References: g.refs(),
-		QueueID: g.str(), AgentID: g.str(), Priority: g.int(), QueueTimeAdjustment: g.dur(), RoutingCriteria: g.criteria(),
+		QueueID: g.str(), AgentID: g.str(), FlowID: g.str(), Priority: g.int(), QueueTimeAdjustment: g.dur(), RoutingCriteria: g.criteria(),
 		ScheduledAt: g.time(), ExpiresAt: g.time(), Expiry: g.dur(), PreviousTaskID: g.str(), RelatedTaskID: g.str(),
 		InitiationMethod: g.initiation(), TemplateID: g.str(), CreatedBy: g.str(), ClientToken: g.str(),
 		TemplateValues: g.attrs(),
@@ -368,7 +373,7 @@ func (g jsonGen) quickConnect() QuickConnect {
 func (g jsonGen) task() Task {
 	return Task{
 		ID: g.str(), Sequence: g.r.Uint64(), Version: g.r.Int64(), Name: g.str(), Description: g.str(), Channel: g.channel(),
-		Attributes: g.attrs(), References: g.refs(), State: g.state(), QueueID: g.str(), TargetAgentID: g.str(), AgentID: g.str(),
+		Attributes: g.attrs(), References: g.refs(), State: g.state(), QueueID: g.str(), TargetAgentID: g.str(), AgentID: g.str(), FlowID: g.str(),
 		Priority: g.int(), EffectivePriority: g.int(), QueueTimeAdjustment: g.dur(), RoutingCriteria: g.criteria(), CriteriaActivatedAt: g.time(),
 		PreviousTaskID: g.str(), RelatedTaskID: g.str(), InitialTaskID: g.str(), InitiationMethod: g.initiation(),
 		DisconnectReason: pick(g, "", DisconnectAgentCompleted, DisconnectExpired, DisconnectFlow, DisconnectAPIStopped, DisconnectTransferred),
@@ -436,11 +441,12 @@ func (g jsonGen) agent() Agent {
 
 func (g jsonGen) event() Event {
 	e := Event{
-		Seq: g.r.Uint64(), Type: pick(g, "", EventTaskCreated, EventTaskOffered, EventTaskRoutingStep, EventAgentCleared, EventError),
+		Seq: g.r.Uint64(), Type: pick(g, "", EventTaskCreated, EventTaskOffered, EventTaskRoutingStep, EventAgentCleared, EventError, EventFlowEnded),
 		Time: g.time(), TaskID: g.str(), AgentID: g.str(), QueueID: g.str(),
 		Channel: g.channel(), RoutingProfileID: g.str(), InitiationMethod: pick(g, "", InitiatedByAPI, InitiatedByTransfer),
 		Priority: g.int(), PreviousState: g.state(), State: g.state(), Version: int64(g.int()), OfferExpiresAt: g.time(),
 		Status: AgentStatus(g.str()), RelatedTaskID: g.str(),
+		FlowID: g.str(), FlowAction: g.str(), FlowOutcome: pick(g, "", FlowOutcomeEnqueued, FlowOutcomeFailed, FlowOutcomeExpired), Duration: g.dur(),
 	}
 	if g.maybe(3) {
 		e.Err = errors.New(g.str())

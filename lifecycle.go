@@ -39,6 +39,9 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 	if err := validateInput(&in, now, &r.cfg); err != nil {
 		return nil, err
 	}
+	if err := r.checkFlow(in.FlowID); err != nil {
+		return nil, err
+	}
 	t := &Task{
 		Name:                in.Name,
 		Description:         in.Description,
@@ -47,6 +50,7 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 		References:          maps.Clone(in.References),
 		QueueID:             in.QueueID,
 		TargetAgentID:       in.AgentID,
+		FlowID:              in.FlowID,
 		Priority:            in.Priority,
 		QueueTimeAdjustment: in.QueueTimeAdjustment,
 		RoutingCriteria:     in.RoutingCriteria.Clone(),
@@ -70,8 +74,11 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 		t.InitiationMethod = InitiatedByAPI
 	}
 	scheduled := !in.ScheduledAt.IsZero() && in.ScheduledAt.After(now)
-	if err := r.checkTarget(t.QueueID, t.TargetAgentID, !scheduled, "", ""); err != nil {
-		return nil, err
+	if t.FlowID == "" || t.QueueID != "" || t.TargetAgentID != "" {
+		// A flow's working queue is checked, not filled: the flow enqueues.
+		if err := r.checkTarget(t.QueueID, t.TargetAgentID, !scheduled && t.FlowID == "", "", ""); err != nil {
+			return nil, err
+		}
 	}
 	if err := r.link(ctx, t); err != nil {
 		return nil, err
@@ -86,18 +93,24 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 		t.InitialTaskID = t.ID
 	}
 	t.Version = 1
-	if scheduled {
+	switch {
+	case scheduled:
 		t.State = StateScheduled
 		t.ScheduledAt = in.ScheduledAt
-	} else {
+	case t.FlowID != "":
+		t.State = StateInFlow
+	default:
 		t.State = StateQueued
 		t.EnqueuedAt = now
 		t.CriteriaActivatedAt = now
 	}
 	r.stageTask(EventTaskCreated, "", t, now)
-	if scheduled {
+	switch t.State {
+	case StateScheduled:
 		r.stageTask(EventTaskScheduled, "", t, now)
-	} else {
+	case StateInFlow:
+		r.stageFlowStarted("", t, now)
+	default:
 		r.stageTask(EventTaskQueued, "", t, now)
 	}
 	if err := r.write1(ctx, "create task", t); err != nil {
@@ -105,11 +118,13 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
 	}
 	r.seq = t.Sequence
 	e := r.newEntry(t.Channel)
+	e.stored = r.op.handles[0]
 	r.tasks[t.ID] = e
 	r.apply(e, t, now)
 	if t.ClientToken != "" {
 		r.rememberToken(t)
 	}
+	r.startFlow(e.t)
 	return userCopy(t), nil
 }
 
@@ -260,6 +275,9 @@ func (r *Router) taskForToken(ctx context.Context, token string, now time.Time) 
 
 // open returns the open task with id or an error.
 func (r *Router) open(ctx context.Context, op, id string) (*taskEntry, error) {
+	if e := r.lastTask; e != nil && e.t.ID == id {
+		return e, nil
+	}
 	e := r.tasks[id]
 	if e != nil {
 		return e, nil
@@ -338,8 +356,7 @@ func (r *Router) missOrReject(ctx context.Context, e *taskEntry, why BlockReason
 	nt.OfferExpiresAt = time.Time{}
 	rejectedAt(nt, a.ID, now)
 	nt.EffectivePriority = r.effectiveAt(nt, now)
-	na := &r.op.agentBuf
-	*na = a.Agent
+	na := r.agentEdit(a)
 	na.LastActivity = now
 	if r.cfg.MissedPolicy == BlockUntilCleared {
 		na.Blocked, na.BlockedTaskID = why, nt.ID
@@ -435,8 +452,7 @@ func (r *Router) release(ctx context.Context, e *taskEntry, nt *Task, now time.T
 	r.stageTask(typ, e.t.State, nt, now)
 	var err error
 	if a != nil {
-		na := &r.op.agentBuf
-		*na = a.Agent
+		na := r.agentEdit(a)
 		na.LastActivity = now
 		if err = r.write1(ctx, op, nt, na); err == nil {
 			r.setAgent(a, na)
@@ -462,6 +478,9 @@ func (r *Router) finish(ctx context.Context, e *taskEntry, state TaskState, reas
 		nt.DisconnectedAt = now
 	}
 	nt.OfferExpiresAt = time.Time{}
+	if e.t.State == StateInFlow {
+		r.stageFlowStopped(e.t, nt, now)
+	}
 	return r.release(ctx, e, nt, now, "finish", typ)
 }
 
@@ -561,6 +580,7 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 		return nil, err
 	}
 	defer r.unlock(ctx)
+	flowID := "" // the quick connect's flow, run by Config.Flows
 	if id := to.QuickConnectID; id != "" {
 		q := r.quickConnects[id]
 		if q == nil {
@@ -570,6 +590,12 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 			to.AgentID = q.UserID
 		} else {
 			to.QueueID = q.QueueID
+		}
+		if q.FlowID != "" && r.cfg.Flows != nil {
+			if err := r.checkFlow(q.FlowID); err != nil {
+				return nil, fmt.Errorf("TransferTarget.QuickConnectID: %w", err)
+			}
+			flowID = q.FlowID
 		}
 	}
 	e, err := r.open(ctx, "Transfer", taskID)
@@ -585,7 +611,7 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 	if old.TransferCount >= MaxTransfers {
 		return nil, &LimitError{What: fmt.Sprintf("transfers of task %s (chain of %s)", taskID, old.InitialTaskID), Limit: MaxTransfers}
 	}
-	if err := r.checkTarget(to.QueueID, to.AgentID, true, "TransferTarget.QueueID", "TransferTarget.AgentID"); err != nil {
+	if err := r.checkTarget(to.QueueID, to.AgentID, flowID == "", "TransferTarget.QueueID", "TransferTarget.AgentID"); err != nil {
 		return nil, err
 	}
 	chain, err := r.store.Chain(ctx, old.InitialTaskID)
@@ -625,19 +651,28 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 		TransferCount: old.TransferCount + 1,
 		InitiatedAt:   now, EnqueuedAt: now, ExpiresAt: old.ExpiresAt,
 	}
+	if flowID != "" {
+		nt.State, nt.FlowID, nt.EnqueuedAt = StateInFlow, flowID, time.Time{}
+	}
 	tev := r.taskEvent(EventTaskTransferred, old.State, ended, now)
 	tev.RelatedTaskID = nt.ID
 	r.stage(tev)
 	r.stageTask(EventTaskCreated, "", nt, now)
-	r.stageTask(EventTaskQueued, "", nt, now)
+	if flowID != "" {
+		r.stageFlowStarted("", nt, now)
+	} else {
+		r.stageTask(EventTaskQueued, "", nt, now)
+	}
 	if err := r.write(ctx, "transfer", []*Task{ended, nt}); err != nil {
 		return nil, r.explainNewIDConflict(nt.ID, err)
 	}
 	r.seq = nt.Sequence
 	r.apply(e, ended, now)
 	ne := r.newEntry(nt.Channel)
+	ne.stored = r.op.handles[1]
 	r.tasks[nt.ID] = ne
 	r.apply(ne, nt, now)
+	r.startFlow(ne.t)
 	return userCopy(nt), nil
 }
 
@@ -802,13 +837,11 @@ func (r *Router) Reschedule(ctx context.Context, taskID string, at time.Time) er
 	nt := r.edit(e)
 	nt.ScheduledAt = at
 	nt.RescheduleCount++
-	typ := EventTaskScheduled
 	if !at.After(now) {
-		// Rescheduled to now: queue it at once, as CreateTask would.
-		nt.State, nt.EnqueuedAt, nt.CriteriaActivatedAt = StateQueued, now, now
-		typ = EventTaskQueued
+		// Rescheduled to now: start it at once, as CreateTask would.
+		return r.startScheduled(ctx, e, nt, "reschedule", now)
 	}
-	r.stageTask(typ, e.t.State, nt, now)
+	r.stageTask(EventTaskScheduled, e.t.State, nt, now)
 	if err := r.write1(ctx, "reschedule", nt); err != nil {
 		return err
 	}
@@ -819,14 +852,25 @@ func (r *Router) Reschedule(ctx context.Context, taskID string, at time.Time) er
 // enqueueScheduled moves a scheduled task into its queue when its time comes.
 // Capacity is not checked: the work was accepted when the task was created.
 func (r *Router) enqueueScheduled(ctx context.Context, e *taskEntry, now time.Time) error {
-	nt := r.edit(e)
-	nt.State = StateQueued
-	nt.EnqueuedAt = now
-	nt.CriteriaActivatedAt = now
-	r.stageTask(EventTaskQueued, e.t.State, nt, now)
-	if err := r.write1(ctx, "enqueue scheduled task", nt); err != nil {
+	return r.startScheduled(ctx, e, r.edit(e), "enqueue scheduled task", now)
+}
+
+// startScheduled moves nt, a change of the scheduled task e, into its queue,
+// or into its flow when it has one.
+func (r *Router) startScheduled(ctx context.Context, e *taskEntry, nt *Task, op string, now time.Time) error {
+	if nt.FlowID != "" {
+		nt.State = StateInFlow
+		r.stageFlowStarted(e.t.State, nt, now)
+	} else {
+		nt.State = StateQueued
+		nt.EnqueuedAt = now
+		nt.CriteriaActivatedAt = now
+		r.stageTask(EventTaskQueued, e.t.State, nt, now)
+	}
+	if err := r.write1(ctx, op, nt); err != nil {
 		return err
 	}
 	r.apply(e, nt, now)
+	r.startFlow(e.t)
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"hash/fnv"
 	"iter"
+	"maps"
 	"slices"
 	"strconv"
 )
@@ -188,6 +189,11 @@ type TaskQuery struct {
 	AgentID string
 	// Channel matches tasks on this channel.
 	Channel Channel
+	// Attributes matches tasks holding every one of these attributes with
+	// exactly this value ("caseId": "141" finds the open tasks of a case).
+	// Keys and values are checked as CreateTask checks attributes. Scanning
+	// attributes adds no index: the cost is that of the other filters.
+	Attributes map[string]string
 	// PageSize is how many tasks a page holds at most: 1..MaxTaskPageSize, or
 	// 0 for DefaultTaskPageSize.
 	PageSize int
@@ -287,6 +293,7 @@ type taskQuery struct {
 	queueID  string
 	agentID  string
 	ch       int // -1 for any
+	attrs    map[string]string
 	size     int
 	after    uint64 // Sequence of the last task already returned
 	hash     uint32 // of the filters, carried by the token
@@ -323,6 +330,12 @@ func parseTaskQuery(q *TaskQuery) (*taskQuery, error) {
 			return nil, invalid("Channel", string(q.Channel), "VOICE, CHAT, TASK or EMAIL")
 		}
 	}
+	if len(q.Attributes) > 0 {
+		if err := validateAttributes("Attributes", q.Attributes); err != nil {
+			return nil, err
+		}
+		lq.attrs = q.Attributes
+	}
 	h := fnv.New32a()
 	for i, ok := range lq.states {
 		if ok || lq.anyState {
@@ -331,6 +344,12 @@ func parseTaskQuery(q *TaskQuery) (*taskQuery, error) {
 	}
 	for _, s := range []string{q.QueueID, q.AgentID, string(q.Channel)} {
 		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	for _, k := range slices.Sorted(maps.Keys(q.Attributes)) {
+		h.Write([]byte(k))
+		h.Write([]byte{0})
+		h.Write([]byte(q.Attributes[k]))
 		h.Write([]byte{0})
 	}
 	lq.hash = h.Sum32()
@@ -375,6 +394,11 @@ func (lq *taskQuery) matches(t *Task) bool {
 			return false
 		}
 	}
+	for k, v := range lq.attrs {
+		if got, ok := t.Attributes[k]; !ok || got != v {
+			return false
+		}
+	}
 	return lq.ch < 0 || t.Channel.index() == lq.ch
 }
 
@@ -401,7 +425,7 @@ func (r *Router) taskPage(lq *taskQuery) ([]*taskEntry, bool) {
 				tree.Ascend(func(k taskKey) bool { visit(k.e); return true })
 			}
 		}
-		if r.openByState[StateScheduled]+r.openByState[StateInFlow] > 0 &&
+		if r.openByState.get(StateScheduled)+r.openByState.get(StateInFlow) > 0 &&
 			(lq.admits(StateScheduled) || lq.admits(StateInFlow)) {
 			for _, e := range r.tasks {
 				if s := e.t.State; s == StateScheduled || s == StateInFlow {

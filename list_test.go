@@ -153,10 +153,10 @@ func officeMorning(t *testing.T) *bench {
 	b.profile("desk", 2, "billing")
 	b.agent("ana", "desk")
 	b.put(Agent{ID: "ben", RoutingProfileID: "desk", Status: StatusOffline})
-	b.create(TaskInput{QueueID: "billing"})
-	b.create(TaskInput{QueueID: "billing"})
-	b.create(TaskInput{QueueID: "billing"})
-	b.create(TaskInput{QueueID: "claims", Channel: ChannelChat})
+	b.create(TaskInput{QueueID: "billing", Attributes: map[string]string{"caseId": "141", "tier": "gold"}})
+	b.create(TaskInput{QueueID: "billing", Attributes: map[string]string{"caseId": "141"}})
+	b.create(TaskInput{QueueID: "billing", Attributes: map[string]string{"caseId": "142"}})
+	b.create(TaskInput{QueueID: "claims", Channel: ChannelChat, Attributes: map[string]string{"caseId": "141", "tier": "gold"}})
 	b.create(TaskInput{AgentID: "ben"})
 	b.create(TaskInput{AgentID: "ben", Priority: 1})
 	b.create(TaskInput{QueueID: "claims", ScheduledAt: t0.Add(time.Hour)})
@@ -193,6 +193,11 @@ func TestListTasksFilters(t *testing.T) {
 		{"a queue that does not exist", TaskQuery{QueueID: "refunds"}, nil},
 		{"a queue that does not exist, waiting", TaskQuery{QueueID: "refunds", States: []TaskState{StateQueued}}, nil},
 		{"an agent who does not exist", TaskQuery{AgentID: "zoe"}, nil},
+		{"case 141", TaskQuery{Attributes: map[string]string{"caseId": "141"}}, ids("t1", "t2", "t4")},
+		{"case 141, gold", TaskQuery{Attributes: map[string]string{"caseId": "141", "tier": "gold"}}, ids("t1", "t4")},
+		{"case 141 in claims", TaskQuery{QueueID: "claims", Attributes: map[string]string{"caseId": "141"}}, ids("t4")},
+		{"case 141, waiting", TaskQuery{States: []TaskState{StateQueued}, Attributes: map[string]string{"caseId": "141"}}, ids("t4")},
+		{"a case with no tasks", TaskQuery{Attributes: map[string]string{"caseId": "999"}}, nil},
 	} {
 		page, err := b.r.ListTasks(tc.q)
 		if err != nil {
@@ -322,6 +327,8 @@ func TestListTasksRejectsBadInput(t *testing.T) {
 		{TaskQuery{NextToken: "AAAA"}, "NextToken"},
 		{TaskQuery{QueueID: "claims", NextToken: billingToken}, "NextToken"},
 		{TaskQuery{QueueID: "billing", States: []TaskState{StateQueued}, NextToken: billingToken}, "NextToken"},
+		{TaskQuery{QueueID: "billing", Attributes: map[string]string{"caseId": "141"}, NextToken: billingToken}, "NextToken"},
+		{TaskQuery{Attributes: map[string]string{"case id": "141"}}, "Attributes[case id]"},
 	} {
 		_, err := b.r.ListTasks(tc.q)
 		var ve *ValidationError

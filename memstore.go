@@ -30,6 +30,11 @@ type MemoryStore struct {
 	// longer than this before the newest finish the store has seen (the
 	// store has no clock of its own).
 	FinishedTTL time.Duration
+	// MaxRecords is how many contact records of ended segments the store
+	// keeps as a RecordStore (memstore_records.go), the oldest ended going
+	// first; records of segments in progress are always kept. 0 means
+	// DefaultMaxRecords; a negative value keeps every record.
+	MaxRecords int
 
 	mu       sync.RWMutex
 	tasks    map[string]*Task
@@ -42,6 +47,7 @@ type MemoryStore struct {
 	// (memstore_template.go); nil until the first put.
 	templates     map[string]*TaskTemplate
 	quickConnects map[string]*QuickConnect
+	flows         memFlowRuns // FlowStore (memstore_flow.go)
 	// pending is scratch space for Write, used under mu: the version each
 	// task ID reaches earlier in a large change.
 	pending map[string]int64
@@ -49,10 +55,37 @@ type MemoryStore struct {
 	lastEvt uint64 // highest Event.Seq written
 	slab    []Task // unused task records, carved off one at a time
 	found   *Task  // scratch: the stored record checkTasks found last
-	keep    retention
+	// last and lastAgent are the task and agent records written last: a
+	// router writes one task (or agent) several times in a row (complete,
+	// then close; offer, then accept), and finds it here without a lookup
+	// in a map of every task. nil, or records held in tasks and agents.
+	last      *Task
+	lastAgent *Agent
+	keep      retention
+	// records implement RecordStore (memstore_records.go).
+	recOnce sync.Once
+	records *memRecords
 }
 
 const memSlabSize = 64
+
+// memHandle names a MemoryStore's record of a task. The router keeps the
+// handle of each open task it wrote and passes it back with the task's next
+// change (Change.handles), so that the store finds the record without a
+// lookup in a map of every task. A handle is only a hint: the store uses it
+// when it is its own and the record still holds a task with that ID (records
+// of dropped tasks are zeroed before reuse), and looks the ID up otherwise.
+type memHandle struct {
+	s *MemoryStore
+	t *Task
+}
+
+// memAgentHandle is memHandle for an agent's record. Records of deleted
+// agents are zeroed, so that a handle of one never matches.
+type memAgentHandle struct {
+	s *MemoryStore
+	a *Agent
+}
 
 // memOverlayMin is the number of tasks in one change from which Write looks up
 // earlier versions of the same ID in a map rather than by scanning the change.
@@ -118,7 +151,7 @@ func (s *MemoryStore) Write(ctx context.Context, c *Change) error {
 	if s.tasks == nil {
 		s.init()
 	}
-	if err := s.checkTasks(c.Tasks); err != nil {
+	if err := s.checkTasks(c.Tasks, c.handles); err != nil {
 		return err
 	}
 	for i := range c.Events {
@@ -126,15 +159,34 @@ func (s *MemoryStore) Write(ctx context.Context, c *Change) error {
 	}
 	if len(c.Tasks) == 1 {
 		// The common case: checkTasks already looked the task up.
-		s.putTask(c.Tasks[0], s.found)
+		s.last = s.putTask(c.Tasks[0], s.found)
 		s.found = nil
+		s.handOut(c, 0)
 	} else {
-		for _, t := range c.Tasks {
-			s.putTask(t, s.tasks[t.ID])
+		for i, t := range c.Tasks {
+			s.last = s.putTask(t, s.tasks[t.ID])
+			s.handOut(c, i)
 		}
 	}
-	for _, a := range c.Agents {
-		memPut(s.agents, a.ID, a)
+	for i, a := range c.Agents {
+		var rec *Agent
+		if i < len(c.agentHandles) {
+			if h := c.agentHandles[i]; h.s == s && h.a != nil && a.ID != "" && h.a.ID == a.ID {
+				rec = h.a
+			}
+		}
+		if la := s.lastAgent; rec == nil && la != nil && la.ID == a.ID {
+			rec = la
+		}
+		if rec != nil {
+			*rec = *a
+		} else {
+			rec = memPut(s.agents, a.ID, a)
+		}
+		s.lastAgent = rec
+		if i < len(c.agentHandles) {
+			c.agentHandles[i] = memAgentHandle{s, rec}
+		}
 	}
 	for _, q := range c.Queues {
 		memPut(s.queues, q.ID, q)
@@ -143,7 +195,11 @@ func (s *MemoryStore) Write(ctx context.Context, c *Change) error {
 		memPut(s.profiles, p.ID, p)
 	}
 	for _, id := range c.DeleteAgents {
+		if rec := s.agents[id]; rec != nil {
+			*rec = Agent{} // a handle of it must not match again
+		}
 		delete(s.agents, id)
+		s.lastAgent = nil
 	}
 	for _, id := range c.DeleteQueues {
 		delete(s.queues, id)
@@ -155,15 +211,33 @@ func (s *MemoryStore) Write(ctx context.Context, c *Change) error {
 	return nil
 }
 
-// memPut stores a copy of *v under id, reusing the stored record's memory.
-func memPut[V any](m map[string]*V, id string, v *V) {
+// handOut gives the writer the handle of the record of c.Tasks[i], which
+// s.last holds, when the change carries handles.
+func (s *MemoryStore) handOut(c *Change, i int) {
+	if i < len(c.handles) {
+		c.handles[i] = memHandle{s, s.last}
+	}
+}
+
+// record returns the stored record of t when h names it, or nil.
+func (s *MemoryStore) record(h memHandle, t *Task) *Task {
+	if h.s == s && h.t != nil && t.ID != "" && h.t.ID == t.ID {
+		return h.t
+	}
+	return nil
+}
+
+// memPut stores a copy of *v under id, reusing the stored record's memory,
+// and returns the record.
+func memPut[V any](m map[string]*V, id string, v *V) *V {
 	if old := m[id]; old != nil {
 		*old = *v
-		return
+		return old
 	}
 	cp := new(V)
 	*cp = *v
 	m[id] = cp
+	return cp
 }
 
 // memClone returns a deep copy of a stored task: a reader may change anything
@@ -172,8 +246,9 @@ func memPut[V any](m map[string]*V, id string, v *V) {
 func memClone(t *Task) *Task { return t.Clone() }
 
 // checkTasks verifies the versions of tasks against the store and against
-// earlier entries of tasks with the same ID. s.mu must be held for writing.
-func (s *MemoryStore) checkTasks(tasks []*Task) error {
+// earlier entries of tasks with the same ID; handles, when given, name the
+// records of tasks. s.mu must be held for writing.
+func (s *MemoryStore) checkTasks(tasks []*Task, handles []memHandle) error {
 	useMap := len(tasks) >= memOverlayMin
 	if useMap {
 		defer clear(s.pending)
@@ -195,7 +270,16 @@ func (s *MemoryStore) checkTasks(tasks []*Task) error {
 			}
 		}
 		if !found {
-			old := s.tasks[t.ID]
+			var old *Task
+			if i < len(handles) {
+				old = s.record(handles[i], t)
+			}
+			if old == nil {
+				old = s.record(memHandle{s, s.last}, t)
+			}
+			if old == nil {
+				old = s.tasks[t.ID]
+			}
 			if old != nil {
 				prev = old.Version
 			}
@@ -211,11 +295,11 @@ func (s *MemoryStore) checkTasks(tasks []*Task) error {
 	return nil
 }
 
-// putTask stores a copy of t, whose stored record is old (nil if none), and
-// updates the indexes. s.mu must be held for
+// putTask stores a copy of t, whose stored record is old (nil if none),
+// updates the indexes and returns the record. s.mu must be held for
 // writing. Chains are recorded only for linked tasks (InitialTaskID other
 // than their own ID); Chain answers for an unlinked task from s.tasks.
-func (s *MemoryStore) putTask(t *Task, old *Task) {
+func (s *MemoryStore) putTask(t *Task, old *Task) *Task {
 	s.lastSeq = max(s.lastSeq, t.Sequence)
 	finishing := t.State.Final() && (old == nil || !old.State.Final())
 	rec := old
@@ -256,6 +340,7 @@ func (s *MemoryStore) putTask(t *Task, old *Task) {
 			s.tokens[t.ClientToken] = t.ID
 		}
 	}
+	return rec
 }
 
 // chain records a linked task under its InitialTaskID.

@@ -147,6 +147,9 @@ func (s *MemoryStore) needed(t *Task) bool {
 // drop removes a finished task and every index entry naming it.
 func (s *MemoryStore) drop(t *Task) {
 	delete(s.tasks, t.ID)
+	if s.last == t {
+		s.last = nil
+	}
 	if t.InitialTaskID != "" && t.InitialTaskID != t.ID {
 		s.unchain(t.InitialTaskID, t.ID)
 	}

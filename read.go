@@ -162,11 +162,11 @@ func (r *Router) Stats() (Stats, error) {
 		PendingTimers:  r.timers.Len(),
 		Events:         r.eventSeq,
 	}
-	for st, n := range r.openByState {
+	r.openByState.each(func(st TaskState, n int) {
 		if n > 0 {
 			s.TasksByState[st] = n
 		}
-	}
+	})
 	for id, q := range r.queues {
 		s.QueuedByQueue[id] = q.waiting
 	}

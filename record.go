@@ -25,10 +25,22 @@ type ContactRecord struct {
 	NextTaskID       string // the segment this one was transferred to
 	Channel          Channel
 	InitiationMethod InitiationMethod
-	QueueID          string // "" for a task in an agent queue
-	AgentID          string // the agent who connected, else the last one offered, else the target agent
-	RoutingProfileID string // AgentID's routing profile when the event log named it
-	Priority         int    // the last priority the segment routed with
+	QueueID          string    // "" for a task in an agent queue
+	AgentID          string    // the agent who connected, else the last one offered, else the target agent
+	RoutingProfileID string    // AgentID's routing profile when the event log named it
+	Priority         int       // the last priority the segment routed with
+	State            TaskState // the segment's state after LastUpdateAt's event (FinalState once ended)
+
+	// Filled from the stored task by a StoreRecordSink (record_store.go),
+	// not from the event log: empty in the records a RecordBuilder hands
+	// to other sinks.
+	Name          string
+	Description   string
+	Attributes    map[string]string
+	InitialTaskID string // the first task of the chain (PreviousTaskID links)
+	RelatedTaskID string // the task this one copied its attributes from
+	CreatedBy     string // the agent or system that created it ("rule:<name>" for a rule)
+	ExpiresAt     time.Time
 
 	InitiatedAt        time.Time
 	ScheduledAt        time.Time // when a scheduled task reached its queue (see docs/metrics.md)
@@ -60,6 +72,17 @@ type RecordSink interface {
 	WriteRecord(r ContactRecord) error
 }
 
+// ProgressSink is an optional interface of a RecordSink that also wants the
+// records of segments still in progress, so that they can be searched from
+// creation (Connect's SearchContacts finds tasks as soon as they are
+// initiated). A RecordBuilder calls WriteProgress, on its goroutine, after
+// each event that changes an open segment's state, and after each
+// EventTaskUpdated; the record is as far as the events tell (durations are
+// not filled in). The record of the final event still goes to WriteRecord.
+type ProgressSink interface {
+	WriteProgress(r ContactRecord) error
+}
+
 // RecordSinkFunc adapts a function to a RecordSink.
 type RecordSinkFunc func(r ContactRecord) error
 
@@ -76,20 +99,23 @@ func (f RecordSinkFunc) WriteRecord(r ContactRecord) error { return f(r) }
 // or below it, so a builder restored with Restore never counts an event
 // twice.
 type RecordBuilder struct {
-	mu      sync.Mutex
-	sink    RecordSink
-	open    map[string]*ContactRecord
-	prev    map[string]string // new segment -> the segment it was transferred from
-	last    uint64
-	written uint64
-	failed  uint64
-	err     error
+	mu       sync.Mutex
+	sink     RecordSink
+	progress ProgressSink // sink's, when it has one
+	open     map[string]*ContactRecord
+	prev     map[string]string // new segment -> the segment it was transferred from
+	last     uint64
+	written  uint64
+	failed   uint64
+	err      error
 }
 
 // NewRecordBuilder returns a RecordBuilder writing to sink (nil: records are
 // built and dropped, which only makes sense with Open).
 func NewRecordBuilder(sink RecordSink) *RecordBuilder {
-	return &RecordBuilder{sink: sink, open: map[string]*ContactRecord{}, prev: map[string]string{}}
+	b := &RecordBuilder{sink: sink, open: map[string]*ContactRecord{}, prev: map[string]string{}}
+	b.progress, _ = sink.(ProgressSink)
+	return b
 }
 
 // Consume applies one event.
@@ -118,6 +144,9 @@ func (b *RecordBuilder) Consume(e Event) {
 		b.prev[e.RelatedTaskID] = e.TaskID
 	}
 	if !e.State.Final() {
+		if b.progress != nil && (e.State != e.PreviousState || e.Type == EventTaskUpdated) {
+			b.check(r.TaskID, b.progress.WriteProgress(*r))
+		}
 		return
 	}
 	delete(b.open, e.TaskID)
@@ -125,20 +154,28 @@ func (b *RecordBuilder) Consume(e Event) {
 	if b.sink == nil {
 		return
 	}
-	if err := b.sink.WriteRecord(*r); err != nil {
-		b.failed++
-		if b.err == nil {
-			b.err = fmt.Errorf("switchboard: writing the contact record of %s: %w", r.TaskID, err)
-		}
-		return
+	if b.check(r.TaskID, b.sink.WriteRecord(*r)) {
+		b.written++
 	}
-	b.written++
+}
+
+// check counts a refused write and keeps the first error; it reports
+// whether err is nil.
+func (b *RecordBuilder) check(taskID string, err error) bool {
+	if err == nil {
+		return true
+	}
+	b.failed++
+	if b.err == nil {
+		b.err = fmt.Errorf("switchboard: writing the contact record of %s: %w", taskID, err)
+	}
+	return false
 }
 
 // applyRecord folds one event of the segment into r.
 func applyRecord(r *ContactRecord, e *Event) {
 	r.Channel, r.InitiationMethod, r.QueueID, r.Priority = e.Channel, e.InitiationMethod, e.QueueID, e.Priority
-	r.LastUpdateAt, r.LastSeq = e.Time, e.Seq
+	r.LastUpdateAt, r.LastSeq, r.State = e.Time, e.Seq, e.State
 	if e.AgentID != "" && (r.ConnectedAt.IsZero() || e.Type == EventTaskAccepted) {
 		r.AgentID = e.AgentID
 		r.RoutingProfileID = e.RoutingProfileID
@@ -305,36 +342,44 @@ func (b *RecordBuilder) Restore(s RecordBuilderState) error {
 // RFC 3339 timestamps, durations in seconds (as Connect's contact records),
 // zero values left out.
 type contactRecordJSON struct {
-	TaskID             string           `json:"taskId"`
-	PreviousTaskID     string           `json:"previousTaskId,omitempty"`
-	NextTaskID         string           `json:"nextTaskId,omitempty"`
-	Channel            Channel          `json:"channel,omitempty"`
-	InitiationMethod   InitiationMethod `json:"initiationMethod,omitempty"`
-	QueueID            string           `json:"queueId,omitempty"`
-	AgentID            string           `json:"agentId,omitempty"`
-	RoutingProfileID   string           `json:"routingProfileId,omitempty"`
-	Priority           int              `json:"priority,omitempty"`
-	InitiatedAt        time.Time        `json:"initiationTimestamp,omitzero"`
-	ScheduledAt        time.Time        `json:"scheduledTimestamp,omitzero"`
-	EnqueuedAt         time.Time        `json:"enqueueTimestamp,omitzero"`
-	DequeuedAt         time.Time        `json:"dequeueTimestamp,omitzero"`
-	OfferedAt          time.Time        `json:"offeredTimestamp,omitzero"`
-	ConnectedAt        time.Time        `json:"connectedToAgentTimestamp,omitzero"`
-	ACWStartAt         time.Time        `json:"afterContactWorkStartTimestamp,omitzero"`
-	ACWEndAt           time.Time        `json:"afterContactWorkEndTimestamp,omitzero"`
-	DisconnectedAt     time.Time        `json:"disconnectTimestamp,omitzero"`
-	LastUpdateAt       time.Time        `json:"lastUpdateTimestamp,omitzero"`
-	LastPausedAt       time.Time        `json:"lastPausedTimestamp,omitzero"`
-	LastResumedAt      time.Time        `json:"lastResumedTimestamp,omitzero"`
-	QueueDuration      float64          `json:"queueDuration,omitempty"`
-	InteractionTime    float64          `json:"agentInteractionDuration,omitempty"`
-	ACWDuration        float64          `json:"afterContactWorkDuration,omitempty"`
-	PauseCount         int              `json:"totalPauseCount,omitempty"`
-	PauseDuration      float64          `json:"totalPauseDuration,omitempty"`
-	ConnectionAttempts int              `json:"agentConnectionAttempts,omitempty"`
-	DisconnectReason   DisconnectReason `json:"disconnectReason,omitempty"`
-	FinalState         TaskState        `json:"finalState,omitempty"`
-	LastSeq            uint64           `json:"lastSeq,omitempty"`
+	TaskID             string            `json:"taskId"`
+	PreviousTaskID     string            `json:"previousTaskId,omitempty"`
+	NextTaskID         string            `json:"nextTaskId,omitempty"`
+	Channel            Channel           `json:"channel,omitempty"`
+	InitiationMethod   InitiationMethod  `json:"initiationMethod,omitempty"`
+	QueueID            string            `json:"queueId,omitempty"`
+	AgentID            string            `json:"agentId,omitempty"`
+	RoutingProfileID   string            `json:"routingProfileId,omitempty"`
+	Priority           int               `json:"priority,omitempty"`
+	State              TaskState         `json:"state,omitempty"`
+	Name               string            `json:"name,omitempty"`
+	Description        string            `json:"description,omitempty"`
+	Attributes         map[string]string `json:"attributes,omitempty"`
+	InitialTaskID      string            `json:"initialTaskId,omitempty"`
+	RelatedTaskID      string            `json:"relatedTaskId,omitempty"`
+	CreatedBy          string            `json:"createdBy,omitempty"`
+	ExpiresAt          time.Time         `json:"expiryTimestamp,omitzero"`
+	InitiatedAt        time.Time         `json:"initiationTimestamp,omitzero"`
+	ScheduledAt        time.Time         `json:"scheduledTimestamp,omitzero"`
+	EnqueuedAt         time.Time         `json:"enqueueTimestamp,omitzero"`
+	DequeuedAt         time.Time         `json:"dequeueTimestamp,omitzero"`
+	OfferedAt          time.Time         `json:"offeredTimestamp,omitzero"`
+	ConnectedAt        time.Time         `json:"connectedToAgentTimestamp,omitzero"`
+	ACWStartAt         time.Time         `json:"afterContactWorkStartTimestamp,omitzero"`
+	ACWEndAt           time.Time         `json:"afterContactWorkEndTimestamp,omitzero"`
+	DisconnectedAt     time.Time         `json:"disconnectTimestamp,omitzero"`
+	LastUpdateAt       time.Time         `json:"lastUpdateTimestamp,omitzero"`
+	LastPausedAt       time.Time         `json:"lastPausedTimestamp,omitzero"`
+	LastResumedAt      time.Time         `json:"lastResumedTimestamp,omitzero"`
+	QueueDuration      float64           `json:"queueDuration,omitempty"`
+	InteractionTime    float64           `json:"agentInteractionDuration,omitempty"`
+	ACWDuration        float64           `json:"afterContactWorkDuration,omitempty"`
+	PauseCount         int               `json:"totalPauseCount,omitempty"`
+	PauseDuration      float64           `json:"totalPauseDuration,omitempty"`
+	ConnectionAttempts int               `json:"agentConnectionAttempts,omitempty"`
+	DisconnectReason   DisconnectReason  `json:"disconnectReason,omitempty"`
+	FinalState         TaskState         `json:"finalState,omitempty"`
+	LastSeq            uint64            `json:"lastSeq,omitempty"`
 }
 
 // MarshalJSON encodes the record with lowerCamel keys named after Connect's
@@ -342,7 +387,8 @@ type contactRecordJSON struct {
 func (r ContactRecord) MarshalJSON() ([]byte, error) {
 	return json.Marshal(contactRecordJSON{
 		r.TaskID, r.PreviousTaskID, r.NextTaskID, r.Channel, r.InitiationMethod, r.QueueID, r.AgentID,
-		r.RoutingProfileID, r.Priority, r.InitiatedAt, r.ScheduledAt, r.EnqueuedAt, r.DequeuedAt, r.OfferedAt,
+		r.RoutingProfileID, r.Priority, r.State, r.Name, r.Description, r.Attributes, r.InitialTaskID,
+		r.RelatedTaskID, r.CreatedBy, r.ExpiresAt, r.InitiatedAt, r.ScheduledAt, r.EnqueuedAt, r.DequeuedAt, r.OfferedAt,
 		r.ConnectedAt, r.ACWStartAt, r.ACWEndAt, r.DisconnectedAt, r.LastUpdateAt, r.LastPausedAt, r.LastResumedAt,
 		r.QueueDuration.Seconds(), r.InteractionTime.Seconds(), r.ACWDuration.Seconds(), r.PauseCount,
 		r.PauseDuration.Seconds(), r.ConnectionAttempts, r.DisconnectReason, r.FinalState, r.LastSeq,
@@ -358,7 +404,8 @@ func (r *ContactRecord) UnmarshalJSON(b []byte) error {
 	sec := func(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
 	*r = ContactRecord{
 		j.TaskID, j.PreviousTaskID, j.NextTaskID, j.Channel, j.InitiationMethod, j.QueueID, j.AgentID,
-		j.RoutingProfileID, j.Priority, j.InitiatedAt, j.ScheduledAt, j.EnqueuedAt, j.DequeuedAt, j.OfferedAt,
+		j.RoutingProfileID, j.Priority, j.State, j.Name, j.Description, j.Attributes, j.InitialTaskID,
+		j.RelatedTaskID, j.CreatedBy, j.ExpiresAt, j.InitiatedAt, j.ScheduledAt, j.EnqueuedAt, j.DequeuedAt, j.OfferedAt,
 		j.ConnectedAt, j.ACWStartAt, j.ACWEndAt, j.DisconnectedAt, j.LastUpdateAt, j.LastPausedAt, j.LastResumedAt,
 		sec(j.QueueDuration), sec(j.InteractionTime), sec(j.ACWDuration), j.PauseCount,
 		sec(j.PauseDuration), j.ConnectionAttempts, j.DisconnectReason, j.FinalState, j.LastSeq,

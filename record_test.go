@@ -110,7 +110,7 @@ func TestContactRecords(t *testing.T) {
 			LastPausedAt: at(95), LastResumedAt: at(110),
 			QueueDuration: 35 * time.Second, InteractionTime: 105 * time.Second, ACWDuration: 20 * time.Second,
 			PauseCount: 1, PauseDuration: 15 * time.Second, ConnectionAttempts: 2,
-			DisconnectReason: switchboard.DisconnectAgentCompleted, FinalState: switchboard.StateCompleted,
+			DisconnectReason: switchboard.DisconnectAgentCompleted, FinalState: switchboard.StateCompleted, State: switchboard.StateCompleted,
 		},
 		two.ID: {
 			TaskID: two.ID, NextTaskID: three.ID, Channel: switchboard.ChannelTask, InitiationMethod: switchboard.InitiatedByAPI,
@@ -118,19 +118,19 @@ func TestContactRecords(t *testing.T) {
 			InitiatedAt: at(160), EnqueuedAt: at(160), DequeuedAt: at(160), OfferedAt: at(160), ConnectedAt: at(160),
 			ACWStartAt: at(200), ACWEndAt: at(210), DisconnectedAt: at(200), LastUpdateAt: at(210),
 			InteractionTime: 40 * time.Second, ACWDuration: 10 * time.Second, ConnectionAttempts: 1,
-			DisconnectReason: switchboard.DisconnectTransferred, FinalState: switchboard.StateCompleted,
+			DisconnectReason: switchboard.DisconnectTransferred, FinalState: switchboard.StateCompleted, State: switchboard.StateCompleted,
 		},
 		three.ID: {
 			TaskID: three.ID, PreviousTaskID: two.ID, Channel: switchboard.ChannelTask, InitiationMethod: switchboard.InitiatedByQueueTransfer,
 			QueueID: "q2", AgentID: "ana", RoutingProfileID: "p1", Priority: 5,
 			InitiatedAt: at(200), EnqueuedAt: at(200), DequeuedAt: at(215), OfferedAt: at(210), LastUpdateAt: at(215),
 			DisconnectedAt: at(215), QueueDuration: 15 * time.Second, ConnectionAttempts: 1,
-			DisconnectReason: switchboard.DisconnectAPIStopped, FinalState: switchboard.StateStopped,
+			DisconnectReason: switchboard.DisconnectAPIStopped, FinalState: switchboard.StateStopped, State: switchboard.StateStopped,
 		},
 		four.ID: {
 			TaskID: four.ID, Channel: switchboard.ChannelTask, InitiationMethod: switchboard.InitiatedByAPI, QueueID: "q2", Priority: 5,
 			InitiatedAt: at(215), EnqueuedAt: at(215), DequeuedAt: exp, DisconnectedAt: exp, LastUpdateAt: exp,
-			QueueDuration: time.Hour, DisconnectReason: switchboard.DisconnectExpired, FinalState: switchboard.StateExpired,
+			QueueDuration: time.Hour, DisconnectReason: switchboard.DisconnectExpired, FinalState: switchboard.StateExpired, State: switchboard.StateExpired,
 		},
 	}
 	for id, w := range want {

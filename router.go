@@ -32,12 +32,16 @@ type Router struct {
 	profiles map[string]*profileEntry
 	agents   map[string]*agentEntry
 	tasks    map[string]*taskEntry // open (non-final) tasks
+	// lastTask is the open entry apply changed last, or nil: the next
+	// operation usually names that task (close after complete, accept
+	// after offer), and open finds it without a lookup in tasks.
+	lastTask *taskEntry
 	// templates and quickConnects are kept through the optional
 	// TemplateStore (template.go).
 	templates     map[string]*TaskTemplate
 	quickConnects map[string]*QuickConnect
 	// openByState counts open tasks by state, for Stats.
-	openByState map[TaskState]int
+	openByState stateCounts
 	seq         uint64                // last task Sequence handed out
 	tokens      map[string]tokenEntry // ClientToken -> first task, for ClientTokenTTL
 	tokenLog    []tokenEntry          // tokens in creation order, for pruning
@@ -80,9 +84,13 @@ type op struct {
 	fallback    []*agentEntry // findAgent's candidates that turned the task down
 	change      Change        // the change being written (write)
 	scratch     Task          // the task change being built (edit)
+	edited      *taskEntry    // the entry scratch was copied from
+	handles     []memHandle   // the store's handles of the tasks write wrote last
 	finished    []*taskEntry  // entries of tasks that ended in this operation
+	flowStarts  []flowStart   // tasks that entered IN_FLOW, for Config.Flows after unlock
 	sigBuf      []byte        // scratch for class keys
-	agentBuf    Agent         // scratch for agent changes
+	agentBuf    Agent         // scratch for agent changes (agentEdit)
+	agentEdited *agentEntry   // the entry agentBuf was copied from
 	staged      []Event       // events of the change being written
 }
 
@@ -122,9 +130,8 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 		agents:   map[string]*agentEntry{},
 		tasks:    map[string]*taskEntry{},
 
-		openByState: map[TaskState]int{},
-		tokens:      map[string]tokenEntry{},
-		logger:      c.Logger,
+		tokens: map[string]tokenEntry{},
+		logger: c.Logger,
 	}
 	snap, err := store.Load(ctx)
 	if err != nil {
@@ -151,6 +158,7 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 	r.fireDue(ctx)
 	r.settle(ctx)
 	r.arm()
+	r.op.flowStarts = r.op.flowStarts[:0] // FlowRunner.Bind picks up every IN_FLOW task
 	return r, nil
 }
 
@@ -343,7 +351,7 @@ func (r *Router) rlock() error {
 // stops (or the store refuses) is reported as router.error and retried after
 // Config.RetryInterval, so routing is never left half-done.
 func (r *Router) unlock(ctx context.Context) {
-	defer r.mu.Unlock()
+	defer r.unlockAndStartFlows()
 	// Events are staged just before the write that carries them; a write
 	// that panicked must not leak them into the next one.
 	r.dropStaged()
@@ -352,6 +360,7 @@ func (r *Router) unlock(ctx context.Context) {
 	}
 	r.arm()
 	r.recycle()
+	r.takeHandles()
 	if r.cfg.Test.CheckInvariants {
 		if err := r.checkInvariants(); err != nil {
 			panic(err)
@@ -412,15 +421,64 @@ func (r *Router) recycle() {
 
 // ---- store writes and events ----
 
-// write stores one atomic change built from tasks and agents.
+// write stores one atomic change built from tasks and agents. The change
+// carries the MemoryStore handle of the task edit copied (see memHandle);
+// after a successful write, the entry keeps the handle the store returns,
+// and r.op.handles[i] holds that of tasks[i] for new tasks' entries.
 func (r *Router) write(ctx context.Context, op string, tasks []*Task, agents ...*Agent) error {
 	c := &r.op.change
 	c.reset()
 	c.Tasks = append(c.Tasks, tasks...)
 	c.Agents = append(c.Agents, agents...)
+	for _, t := range tasks {
+		var h memHandle
+		if t == &r.op.scratch && r.op.edited != nil {
+			h = r.op.edited.stored
+		}
+		c.handles = append(c.handles, h)
+	}
+	for _, a := range agents {
+		var h memAgentHandle
+		if a == &r.op.agentBuf && r.op.agentEdited != nil {
+			h = r.op.agentEdited.stored
+		}
+		c.agentHandles = append(c.agentHandles, h)
+	}
 	err := r.writeChange(ctx, op, c)
+	clear(r.op.handles)
+	r.op.handles = r.op.handles[:0]
+	if err == nil {
+		r.op.handles = append(r.op.handles, c.handles...)
+		for i, t := range tasks {
+			if t == &r.op.scratch && r.op.edited != nil {
+				r.op.edited.stored = c.handles[i]
+			}
+		}
+		for i, a := range agents {
+			if a == &r.op.agentBuf && r.op.agentEdited != nil {
+				r.op.agentEdited.stored = c.agentHandles[i]
+			}
+		}
+	}
 	c.reset()
 	return err
+}
+
+// takeHandles clears the handles write left in r.op.
+func (r *Router) takeHandles() {
+	clear(r.op.handles)
+	r.op.handles = r.op.handles[:0]
+	r.op.edited = nil
+	r.op.agentEdited = nil
+}
+
+// agentEdit returns the router's scratch agent holding a's current value:
+// the start of a change of a's record written with a task change (one at a
+// time, like edit).
+func (r *Router) agentEdit(a *agentEntry) *Agent {
+	r.op.agentBuf = a.Agent
+	r.op.agentEdited = a
+	return &r.op.agentBuf
 }
 
 // writeChange stores c together with the staged events, wrapping a refusal
@@ -497,7 +555,11 @@ func (r *Router) taskEvent(typ EventType, prev TaskState, t *Task, now time.Time
 		// of the next: remember the last one found.
 		a := r.evAgent
 		if a == nil || a.ID != e.AgentID {
-			a = r.agents[e.AgentID]
+			if ed := r.op.edited; ed != nil && ed.holder != nil && ed.holder.ID == e.AgentID {
+				a = ed.holder // the agent holding the task being changed
+			} else {
+				a = r.agents[e.AgentID]
+			}
 			r.evAgent = a
 		}
 		if a != nil {
@@ -621,10 +683,10 @@ func (r *Router) apply(e *taskEntry, nt *Task, now time.Time) {
 	}
 	expiryMoved := fresh || !old.ExpiresAt.Equal(nt.ExpiresAt)
 	if !fresh {
-		r.openByState[old.State]--
+		r.openByState.add(old.State, -1)
 	}
 	if !nt.State.Final() {
-		r.openByState[nt.State]++
+		r.openByState.add(nt.State, 1)
 	}
 	e.task = *nt
 	e.t = &e.task
@@ -658,7 +720,13 @@ func (r *Router) apply(e *taskEntry, nt *Task, now time.Time) {
 		r.cancel(e, timerExpiry)
 		delete(r.tasks, nt.ID)
 		r.op.finished = append(r.op.finished, e)
-	} else if expiryMoved || !e.timers[timerExpiry].Scheduled() {
+		if r.lastTask == e {
+			r.lastTask = nil
+		}
+		return
+	}
+	r.lastTask = e
+	if expiryMoved || !e.timers[timerExpiry].Scheduled() {
 		r.schedule(e, timerExpiry, nt.ExpiresAt)
 	}
 }
@@ -682,6 +750,7 @@ func samePlacement(a, b *Task) bool {
 func (r *Router) edit(e *taskEntry) *Task {
 	r.op.scratch = *e.t
 	r.op.scratch.Version++
+	r.op.edited = e
 	return &r.op.scratch
 }
 
@@ -730,8 +799,7 @@ func (r *Router) offer(ctx context.Context, e *taskEntry, a *agentEntry) error {
 		nt.State = StateOffered
 		nt.OfferExpiresAt = now.Add(r.cfg.OfferTimeout)
 	}
-	na := &r.op.agentBuf
-	*na = a.Agent
+	na := r.agentEdit(a)
 	na.LastActivity = now
 	ev := r.taskEvent(EventTaskOffered, e.t.State, nt, now)
 	if auto {

@@ -120,6 +120,8 @@ type RuleAction struct {
 	Notify      *NotifyAction
 	UpdateTasks *UpdateTasksAction
 	StopTasks   *StopTasksAction
+	// EndAssociatedTasks is Connect's END_ASSOCIATED_TASKS.
+	EndAssociatedTasks *EndAssociatedTasksAction
 }
 
 // CreateTaskAction creates a task with InitiationMethod RULE and CreatedBy
@@ -141,9 +143,16 @@ type CreateTaskAction struct {
 	TemplateID     string
 	TemplateValues map[string]string
 	Priority       int // 0: the default
-	Attributes     map[string]string
-	References     map[string]Reference // each Value a template
-	Expiry         time.Duration        // 0: Config.DefaultTaskDuration
+	// RoutingCriteria, when set, become the task's routing criteria, as a
+	// flow's "Set routing criteria" block would set them (fixed per rule:
+	// write one rule per set of criteria).
+	RoutingCriteria *RoutingCriteria
+	Attributes      map[string]string
+	References      map[string]Reference // each Value a template
+	Expiry          time.Duration        // 0: Config.DefaultTaskDuration
+	// FlowID runs the task through a flow of the router's Config.Flows
+	// first (TaskInput.FlowID); with it, QueueID and AgentID are optional.
+	FlowID string
 }
 
 // NotifyAction calls RuleEngineOptions.Notify with the rendered payload.
@@ -165,6 +174,24 @@ type UpdateTasksAction struct {
 type StopTasksAction struct {
 	Tasks string
 }
+
+// EndAssociatedTasksAction ends (Router.Stop: STOPPED, API_STOPPED) every
+// open task associated with a case, as Connect's END_ASSOCIATED_TASKS
+// action does when a case is updated — typically when its ticket is solved
+// or closed, so the follow-ups nobody needs any more leave the queues and
+// the agents' screens. A task is associated with a case when its attribute
+// Attribute holds the case's key; the rules that create a case's tasks set
+// it (Attributes: {"caseId": "{{ event.detail.ticket_event.ticket.id }}"}).
+// Tasks that finish while the action runs are skipped; a Case that renders
+// empty is the action's error, so no rule ever ends tasks that carry no case.
+type EndAssociatedTasksAction struct {
+	Case      string // template: the case's key; required
+	Attribute string // the attribute holding it; "": DefaultCaseAttribute
+}
+
+// DefaultCaseAttribute is the attribute EndAssociatedTasksAction reads by
+// default.
+const DefaultCaseAttribute = "caseId"
 
 // RuleTask is the triggering task as conditions and templates see it
 // (task). Field names are those of the task's JSON form.
@@ -358,6 +385,13 @@ type RuleEngineOptions struct {
 type RuleResult struct {
 	Matched []string      // rules whose condition held, in load order
 	Created []RuleCreated // tasks created (or found again by ClientToken)
+	Ended   []RuleEnded   // tasks EndAssociatedTasks ended (or found finished meanwhile)
+}
+
+// RuleEnded is a task EndAssociatedTasksAction ended.
+type RuleEnded struct {
+	Rule   string
+	TaskID string
 }
 
 // RuleCreated is a task a rule created.
@@ -414,12 +448,16 @@ type compiledAction struct {
 	tvals    map[string]*rules.Template // template values
 	topic    *rules.Template
 	selector *vm.Program // nil: the triggering task
+	// EndAssociatedTasks
+	caseKey  *rules.Template
+	caseAttr string
 }
 
 type ruleRun struct {
-	vm    vm.VM
-	env   ruleEnv
-	cands []int
+	vm      vm.VM
+	env     ruleEnv
+	cands   []int
+	scratch rules.Scratch // payload paths of the event, for native conditions
 }
 
 var ruleNameRE = regexp.MustCompile(`^[0-9a-zA-Z._-]+$`)
@@ -551,13 +589,13 @@ func (e *RuleEngine) compileAction(comp *rules.Compiler, rule string, j int, a *
 	prefix := fmt.Sprintf("Actions[%d]", j)
 	vfield := "Rules[" + rule + "]." + prefix
 	n := 0
-	for _, set := range []bool{a.CreateTask != nil, a.Notify != nil, a.UpdateTasks != nil, a.StopTasks != nil} {
+	for _, set := range []bool{a.CreateTask != nil, a.Notify != nil, a.UpdateTasks != nil, a.StopTasks != nil, a.EndAssociatedTasks != nil} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		return compiledAction{}, invalid(vfield, "", "set exactly one of CreateTask, Notify, UpdateTasks and StopTasks")
+		return compiledAction{}, invalid(vfield, "", "set exactly one of CreateTask, Notify, UpdateTasks, StopTasks and EndAssociatedTasks")
 	}
 	tmpl := func(f, s string) (*rules.Template, error) {
 		t, err := comp.Template(s)
@@ -600,7 +638,7 @@ func (e *RuleEngine) compileAction(comp *rules.Compiler, rule string, j int, a *
 			return c, invalid(vfield+".CreateTask.Name", ct.Name, "with a TemplateID, give the name through the template's NAME field in TemplateValues")
 		case ct.TemplateID == "" && len(ct.TemplateValues) > 0:
 			return c, invalid(vfield+".CreateTask.TemplateValues", "", "needs a TemplateID")
-		case ct.TemplateID == "" && (ct.QueueID == "") == (ct.AgentID == ""):
+		case ct.TemplateID == "" && ct.FlowID == "" && (ct.QueueID == "") == (ct.AgentID == ""):
 			return c, invalid(vfield+".CreateTask.QueueID", "", "set exactly one of QueueID and AgentID")
 		case ct.QueueID != "" && ct.AgentID != "":
 			return c, invalid(vfield+".CreateTask.QueueID", "", "set at most one of QueueID and AgentID")
@@ -610,6 +648,11 @@ func (e *RuleEngine) compileAction(comp *rules.Compiler, rule string, j int, a *
 			return c, invalid(vfield+".CreateTask.References", "", fmt.Sprintf("at most %d references", MaxReferences))
 		case ct.Expiry < 0 || ct.Expiry > MaxTaskDuration:
 			return c, invalid(vfield+".CreateTask.Expiry", ct.Expiry.String(), "within 0..90 days")
+		}
+		if ct.RoutingCriteria != nil {
+			if err := ct.RoutingCriteria.validate(vfield + ".CreateTask.RoutingCriteria"); err != nil {
+				return c, err
+			}
 		}
 		if c.name, err = tmpl("CreateTask.Name", ct.Name); err != nil {
 			return c, err
@@ -661,6 +704,22 @@ func (e *RuleEngine) compileAction(comp *rules.Compiler, rule string, j int, a *
 	case a.StopTasks != nil:
 		c.op = "StopTasks"
 		if c.selector, err = selector("StopTasks.Tasks", a.StopTasks.Tasks); err != nil {
+			return c, err
+		}
+	case a.EndAssociatedTasks != nil:
+		c.op = "EndAssociatedTasks"
+		ea := a.EndAssociatedTasks
+		if ea.Case == "" {
+			return c, invalid(vfield+".EndAssociatedTasks.Case", "", "required: a template giving the case's key")
+		}
+		c.caseAttr = ea.Attribute
+		if c.caseAttr == "" {
+			c.caseAttr = DefaultCaseAttribute
+		}
+		if err := validateAttributes(vfield+".EndAssociatedTasks.Attribute", map[string]string{c.caseAttr: ""}); err != nil {
+			return c, err
+		}
+		if c.caseKey, err = tmpl("EndAssociatedTasks.Case", ea.Case); err != nil {
 			return c, err
 		}
 	}
@@ -722,9 +781,11 @@ func (e *RuleEngine) Evaluate(ctx context.Context, ev RuleEvent) (RuleResult, er
 	}
 	payload := ev.Payload
 	if payload == nil && len(ev.JSON) > 0 {
-		if err := json.Unmarshal(ev.JSON, &payload); err != nil {
+		decoded, err := decodePayload(ev.JSON)
+		if err != nil {
 			return res, invalid("RuleEvent.JSON", "", "a JSON object: "+err.Error())
 		}
+		payload = decoded
 	}
 	if payload == nil {
 		payload = map[string]any{}
@@ -736,9 +797,11 @@ func (e *RuleEngine) Evaluate(ctx context.Context, ev RuleEvent) (RuleResult, er
 	run := e.runs.Get().(*ruleRun)
 	defer func() {
 		run.env = ruleEnv{}
+		run.scratch.Reset(nil)
 		e.runs.Put(run)
 	}()
 	run.env = ruleEnv{Event: payload, Task: &noTask, Now: at, Source: ev.Source, EventID: ev.ID}
+	run.scratch.Reset(payload)
 	var errs []error
 	fail := func(rule string, action int, op string, err error) {
 		re := &RuleError{Rule: rule, Source: ev.Source, EventID: ev.ID, TaskID: ev.TaskID, Action: action, Op: op, Err: err}
@@ -765,7 +828,7 @@ func (e *RuleEngine) Evaluate(ctx context.Context, ev RuleEvent) (RuleResult, er
 			}
 			ok, decided := false, false
 			if cr.cond.Native {
-				ok, decided = cr.cond.MatchKeys(payload)
+				ok, decided = cr.cond.Decide(&run.scratch)
 			}
 			if !decided {
 				var err error
@@ -845,7 +908,8 @@ func (e *RuleEngine) act(ctx context.Context, run *ruleRun, ev *RuleEvent, cr *c
 	switch a.op {
 	case "CreateTask":
 		in := TaskInput{
-			Priority: a.create.Priority, Expiry: a.create.Expiry, PreviousTaskID: ev.TaskID, TemplateID: a.create.TemplateID,
+			Priority: a.create.Priority, Expiry: a.create.Expiry, PreviousTaskID: ev.TaskID, TemplateID: a.create.TemplateID, FlowID: a.create.FlowID,
+			RoutingCriteria:  a.create.RoutingCriteria,
 			InitiationMethod: InitiatedByRule, CreatedBy: "rule:" + cr.name, ClientToken: ruleClientToken(cr.name, ev.ID),
 		}
 		var err error
@@ -884,6 +948,27 @@ func (e *RuleEngine) act(ctx context.Context, run *ruleRun, ev *RuleEvent, cr *c
 		}
 		res.Created = append(res.Created, RuleCreated{Rule: cr.name, Task: t})
 		return nil
+	case "EndAssociatedTasks":
+		key, err := a.caseKey.Render(&run.vm, &run.env)
+		if err != nil {
+			return err
+		}
+		if key == "" {
+			return errors.New("EndAssociatedTasks.Case rendered empty: the event names no case")
+		}
+		var ids []string
+		for t, err := range r.Tasks(TaskQuery{Attributes: map[string]string{a.caseAttr: key}}) {
+			if err != nil {
+				return err
+			}
+			ids = append(ids, t.ID)
+		}
+		for _, id := range ids {
+			if err := r.Stop(ctx, id); err != nil && !errors.Is(err, ErrInvalidState) && !errors.Is(err, ErrNotFound) {
+				return fmt.Errorf("task %q: %w", shorten(id), err)
+			}
+			res.Ended = append(res.Ended, RuleEnded{Rule: cr.name, TaskID: id})
+		}
 	case "UpdateTasks", "StopTasks":
 		ids, err := e.selected(run, ev, a)
 		if err != nil {
@@ -956,4 +1041,12 @@ func ruleClientToken(rule, eventID string) string {
 	}
 	sum := sha256.Sum256([]byte(eventID))
 	return "rule:" + rule + ":sha256:" + hex.EncodeToString(sum[:])
+}
+
+// decodePayload decodes a JSON payload; apart from Evaluate, so that
+// Evaluate's own payload variable does not escape to the heap.
+func decodePayload(b []byte) (map[string]any, error) {
+	var m map[string]any
+	err := json.Unmarshal(b, &m)
+	return m, err
 }

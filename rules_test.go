@@ -110,7 +110,11 @@ func TestRuleLoadErrors(t *testing.T) {
 		{"bad rule function", []switchboard.Rule{{Name: "a", On: "OnX", Function: `{"Version":"2022-11-25","RuleFunction":{"Operator":"XOR","Operands":[]}}`, Actions: createIn("support", "x")}},
 			"switchboard: rule \"a\": Function 1:69: Operands must be a non-empty array\n{\"Version\":\"2022-11-25\",\"RuleFunction\":{\"Operator\":\"XOR\",\"Operands\":[]}}\n                                                                    ^"},
 		{"two actions in one", []switchboard.Rule{{Name: "a", On: "OnX", Actions: []switchboard.RuleAction{{}}}},
-			`switchboard: invalid Rules[a].Actions[0]: set exactly one of CreateTask, Notify, UpdateTasks and StopTasks`},
+			`switchboard: invalid Rules[a].Actions[0]: set exactly one of CreateTask, Notify, UpdateTasks, StopTasks and EndAssociatedTasks`},
+		{"end associated tasks without a case", []switchboard.Rule{{Name: "a", On: "OnX", Actions: []switchboard.RuleAction{{EndAssociatedTasks: &switchboard.EndAssociatedTasksAction{}}}}},
+			`switchboard: invalid Rules[a].Actions[0].EndAssociatedTasks.Case: required: a template giving the case's key`},
+		{"end associated tasks with a bad attribute", []switchboard.Rule{{Name: "a", On: "OnX", Actions: []switchboard.RuleAction{{EndAssociatedTasks: &switchboard.EndAssociatedTasksAction{Case: "x", Attribute: "case id"}}}}},
+			`switchboard: invalid Rules[a].Actions[0].EndAssociatedTasks.Attribute[case id] "case id": keys may hold only A-Z a-z 0-9 _ -`},
 		{"task without a name", []switchboard.Rule{{Name: "a", On: "OnX", Actions: createIn("support", "")}},
 			`switchboard: invalid Rules[a].Actions[0].CreateTask.Name: required`},
 		{"task without a queue", []switchboard.Rule{{Name: "a", On: "OnX", Actions: createIn("", "x")}},
@@ -364,6 +368,81 @@ func TestRuleUpdatesAndStopsTasks(t *testing.T) {
 		if task.State != want {
 			t.Errorf("%s is %s, want %s", task.ID, task.State, want)
 		}
+	}
+}
+
+// A ticket's follow-ups end when the ticket is solved: every rule that
+// creates a task for a ticket stamps the case key, and Connect's
+// END_ASSOCIATED_TASKS action stops the open tasks that carry it, whether
+// they wait in a queue or sit with an agent. Tasks of other cases stay.
+func TestRuleEndsTheTasksOfASolvedTicket(t *testing.T) {
+	eng := mustEngine(t, []switchboard.Rule{
+		{Name: "ticket-follow-up", On: switchboard.SourceZendeskTicketCreate,
+			Actions: []switchboard.RuleAction{{CreateTask: &switchboard.CreateTaskAction{
+				Name: "Ticket #{{ event.detail.id }}", QueueID: "support",
+				Attributes: map[string]string{"caseId": "zendesk-{{ event.detail.id }}"},
+			}}}},
+		{Name: "ticket-solved", On: switchboard.SourceZendeskTicketStatusUpdate, When: `event.detail.status in ["solved", "closed"]`,
+			Actions: []switchboard.RuleAction{{EndAssociatedTasks: &switchboard.EndAssociatedTasksAction{Case: "zendesk-{{ event.detail.id }}"}}}},
+		{Name: "no-case", On: "OnBrokenUpdate",
+			Actions: []switchboard.RuleAction{{EndAssociatedTasks: &switchboard.EndAssociatedTasksAction{Case: "{{ event.missing }}"}}}},
+	}, nil)
+	r, _ := rulesDesk(t, eng)
+	ctx := context.Background()
+	for i, id := range []float64{4411, 4412, 4411} {
+		if _, err := eng.Evaluate(ctx, switchboard.RuleEvent{Source: switchboard.SourceZendeskTicketCreate, ID: fmt.Sprintf("zen-%d", i), Payload: zendeskTicket(id, "high", "new")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An agent is already working on the first task of 4411.
+	if err := r.PutRoutingProfile(ctx, switchboard.RoutingProfile{ID: "desk",
+		Concurrency: []switchboard.MediaConcurrency{{Channel: switchboard.ChannelTask, Concurrency: 1}},
+		Queues:      []switchboard.QueueConfig{{QueueID: "support", Channel: switchboard.ChannelTask, Priority: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.PutAgent(ctx, switchboard.Agent{ID: "ana", RoutingProfileID: "desk"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SetAgentStatus(ctx, "ana", switchboard.StatusAvailable); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Accept(ctx, "task-1", "ana"); err != nil {
+		t.Fatal(err)
+	}
+
+	// Ticket 4412 moves to "open": no rule ends anything.
+	res, err := eng.Evaluate(ctx, switchboard.RuleEvent{Source: switchboard.SourceZendeskTicketStatusUpdate, ID: "zen-s1", Payload: zendeskTicket(4412, "high", "open")})
+	if err != nil || len(res.Ended) != 0 {
+		t.Fatalf("open: %+v, %v", res, err)
+	}
+	// Ticket 4411 is solved: both of its tasks end, the connected one too.
+	res, err = eng.Evaluate(ctx, switchboard.RuleEvent{Source: switchboard.SourceZendeskTicketStatusUpdate, ID: "zen-s2", Payload: zendeskTicket(4411, "high", "solved")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []switchboard.RuleEnded{{Rule: "ticket-solved", TaskID: "task-1"}, {Rule: "ticket-solved", TaskID: "task-3"}}; !cmp.Equal(res.Ended, want) {
+		t.Errorf("ended %+v, want %+v", res.Ended, want)
+	}
+	// Ana's slot is free at once: ticket 4412's task is offered to her.
+	for id, want := range map[string]switchboard.TaskState{"task-1": switchboard.StateStopped, "task-2": switchboard.StateOffered, "task-3": switchboard.StateStopped} {
+		task, err := r.Task(ctx, id)
+		if err != nil || task.State != want {
+			t.Errorf("%s: %v %v, want %s", id, task.State, err, want)
+		}
+	}
+	if page, _ := r.ListTasks(switchboard.TaskQuery{AgentID: "ana"}); len(page.Tasks) != 1 || page.Tasks[0].ID != "task-2" {
+		t.Errorf("ana holds %d tasks, want task-2 only", len(page.Tasks))
+	}
+	// Solved again (Zendesk retries): nothing left to end, no error.
+	if res, err := eng.Evaluate(ctx, switchboard.RuleEvent{Source: switchboard.SourceZendeskTicketStatusUpdate, ID: "zen-s3", Payload: zendeskTicket(4411, "high", "closed")}); err != nil || len(res.Ended) != 0 {
+		t.Errorf("closed again: %+v, %v", res, err)
+	}
+	// An event that names no case is the action's error, and ends nothing.
+	if _, err := eng.Evaluate(ctx, switchboard.RuleEvent{Source: "OnBrokenUpdate", ID: "b1", Payload: map[string]any{}}); err == nil || !strings.Contains(err.Error(), "rendered empty") {
+		t.Errorf("no case: %v", err)
+	}
+	if task, _ := r.Task(ctx, "task-2"); task.State != switchboard.StateOffered {
+		t.Errorf("task-2 is %s", task.State)
 	}
 }
 

@@ -62,9 +62,20 @@ type Change struct {
 	// carried). Like the rest of the change, the slice is valid only during
 	// Write.
 	Events []Event
+
+	// handles[i], when set, is the MemoryStore record of Tasks[i] as the
+	// router last wrote it: the default store finds the task there without
+	// a lookup by ID, and updates it. Other stores never see it.
+	handles []memHandle
+	// agentHandles[i] is the same for Agents[i].
+	agentHandles []memAgentHandle
 }
 
 func (c *Change) reset() {
+	clear(c.handles)
+	c.handles = c.handles[:0]
+	clear(c.agentHandles)
+	c.agentHandles = c.agentHandles[:0]
 	clear(c.Tasks)
 	clear(c.Agents)
 	clear(c.Queues)

@@ -95,6 +95,11 @@ type TaskInput struct {
 
 	QueueID string // the queue to route through; or
 	AgentID string // the agent whose agent queue receives the task
+	// FlowID names a flow of Config.Flows the task runs first: it is
+	// IN_FLOW, not routed, until the flow transfers it to a queue or ends
+	// it. With a flow, QueueID and AgentID are optional: they are the
+	// flow's working queue to start with. See docs/flows.md.
+	FlowID string
 
 	Priority            int           // 1 is routed first; 0 means DefaultPriority (5)
 	QueueTimeAdjustment time.Duration // moves the task in line as if it had waited this much longer
@@ -139,6 +144,8 @@ type Task struct {
 	TargetAgentID string
 	// AgentID is the agent the task is offered to or connected with.
 	AgentID string
+	// FlowID is the flow the task was created with (TaskInput.FlowID).
+	FlowID string
 
 	Priority int
 	// EffectivePriority is the priority the task routes with: Priority,

@@ -373,8 +373,12 @@ type QuickConnect struct {
 	Type        QuickConnectType // USER or QUEUE
 	UserID      string           // USER: the agent
 	QueueID     string           // QUEUE: the queue
-	// FlowID is the transfer flow (optional). It is kept, not yet run:
-	// flows are not wired to quick connects.
+	// FlowID is the transfer flow (optional). When the router has a flow
+	// runner (Config.Flows), a Transfer through the quick connect starts the
+	// new segment IN_FLOW in this flow, with the quick connect's queue or
+	// agent as its working queue (the flow enqueues it, typically with
+	// TransferContactToQueue); a flow the runner does not have fails the
+	// transfer. Without a runner the flow is kept and not run.
 	FlowID string
 	// QueueIDs are the queues the quick connect is attached to: those whose
 	// agents are offered it (ListQuickConnects with a queue ID).

@@ -210,7 +210,7 @@ func TestTemplateConstraints(t *testing.T) {
 	// A template with neither QueueID nor QUICK_CONNECT needs the caller's.
 	b.must(b.r.PutTaskTemplate(b.ctx, TaskTemplate{ID: "bare", Name: "Bare", Fields: []TemplateField{{Name: "N", Type: FieldName}}, Constraints: TemplateConstraints{Required: []string{"N"}}}))
 	_, err := b.r.CreateTask(b.ctx, TaskInput{TemplateID: "bare", TemplateValues: map[string]string{"N": "x"}})
-	if got, want := errText(err), `switchboard: invalid QueueID: one of QueueID or AgentID is required`; got != want {
+	if got, want := errText(err), `switchboard: invalid QueueID: one of QueueID, AgentID or FlowID is required`; got != want {
 		t.Errorf("got %s\nwant %s", got, want)
 	}
 

@@ -30,8 +30,8 @@ func validateInput(in *TaskInput, now time.Time, cfg *Config) error {
 		return invalid("Channel", string(in.Channel), "must be VOICE, CHAT, TASK or EMAIL")
 	}
 	switch {
-	case in.QueueID == "" && in.AgentID == "":
-		return invalid("QueueID", "", "one of QueueID or AgentID is required")
+	case in.QueueID == "" && in.AgentID == "" && in.FlowID == "":
+		return invalid("QueueID", "", "one of QueueID, AgentID or FlowID is required")
 	case in.QueueID != "" && in.AgentID != "":
 		return invalid("AgentID", in.AgentID, "set QueueID or AgentID, not both")
 	}
@@ -91,7 +91,7 @@ func validateInput(in *TaskInput, now time.Time, cfg *Config) error {
 	for _, f := range []struct{ name, v string }{
 		{"QueueID", in.QueueID}, {"AgentID", in.AgentID}, {"PreviousTaskID", in.PreviousTaskID},
 		{"RelatedTaskID", in.RelatedTaskID}, {"TemplateID", in.TemplateID}, {"CreatedBy", in.CreatedBy},
-		{"ClientToken", in.ClientToken},
+		{"ClientToken", in.ClientToken}, {"FlowID", in.FlowID},
 	} {
 		if len(f.v) > 500 {
 			return invalid(f.name, f.v, "at most 500 bytes")

@@ -196,7 +196,8 @@ func validateCases() []validateCase {
 
 		// Target
 		{"target/agent only", nil, func(in *TaskInput) { in.QueueID, in.AgentID = "", "ana" }, "", ""},
-		{"target/neither", nil, func(in *TaskInput) { in.QueueID = "" }, "QueueID", "one of QueueID or AgentID is required"},
+		{"target/neither", nil, func(in *TaskInput) { in.QueueID = "" }, "QueueID", "one of QueueID, AgentID or FlowID is required"},
+		{"target/flow ID 501 bytes", nil, func(in *TaskInput) { in.FlowID = s("f", 501) }, "FlowID", "at most 500 bytes"},
 		{"target/both", nil, func(in *TaskInput) { in.AgentID = "ana" }, "AgentID", "set QueueID or AgentID, not both"},
 		{"target/queue ID 501 bytes", nil, func(in *TaskInput) { in.QueueID = s("q", 501) }, "QueueID", "at most 500 bytes"},
 

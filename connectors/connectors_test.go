@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -31,6 +32,7 @@ type env struct {
 	t            *testing.T
 	clock        *switchboard.ManualClock
 	router       *switchboard.Router
+	eng          *switchboard.RuleEngine
 	zd, sf, hook *httptest.Server
 }
 
@@ -108,7 +110,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, clock: clock, router: r, zd: httptest.NewServer(zd), sf: httptest.NewServer(sf), hook: httptest.NewServer(hook)}
+	e := &env{t: t, clock: clock, router: r, eng: eng, zd: httptest.NewServer(zd), sf: httptest.NewServer(sf), hook: httptest.NewServer(hook)}
 	t.Cleanup(e.zd.Close)
 	t.Cleanup(e.sf.Close)
 	t.Cleanup(e.hook.Close)
@@ -532,6 +534,52 @@ func TestWebhook(t *testing.T) {
 	e.wantTasks("Order A-17 failed")
 }
 
+// A Stripe-style signed webhook: the signature covers "<unix seconds>.<body>",
+// so a delivery captured and sent again after the window answers 401 even
+// though its signature is still right.
+func TestWebhookReplayWindow(t *testing.T) {
+	e := newEnv(t)
+	h, err := connectors.NewWebhook(e.eng, connectors.WebhookOptions{
+		IDPath: "id", TypePath: "event", Sources: map[string]string{"order.failed": "OnOrderFailed"},
+		Secret: "hook-secret", SignatureHeader: "X-Hook-Signature", TimestampHeader: "X-Hook-Timestamp", TimestampSeparator: ".",
+		Options: connectors.Options{Clock: e.clock},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	body := []byte(`{"id": "evt_1", "event": "order.failed", "data": {"order": {"id": "B-9"}}}`)
+	sign := func(at time.Time, b []byte) map[string]string {
+		ts := strconv.FormatInt(at.Unix(), 10)
+		return map[string]string{"X-Hook-Timestamp": ts, "X-Hook-Signature": "sha256=" + connectors.SignWebhook("hook-secret", ts, ".", b)}
+	}
+	captured := sign(e.clock.Now(), body)
+	wantOK(t, post(t, srv.URL, body, captured), []string{"task-1"}, []string{"order-failed"})
+
+	// Within the window the captured delivery is a harmless duplicate.
+	e.clock.Advance(4 * time.Minute)
+	wantOK(t, post(t, srv.URL, body, captured), []string{"task-1"}, []string{"order-failed"})
+	// Past it, the same bytes are a replay.
+	e.clock.Advance(2 * time.Minute)
+	wantError(t, post(t, srv.URL, body, captured), http.StatusUnauthorized, "outside the tolerance of 5m0s")
+	// A timestamp from the future is refused the same way (a skewed sender).
+	wantError(t, post(t, srv.URL, body, sign(e.clock.Now().Add(6*time.Minute), body)), http.StatusUnauthorized, "outside the tolerance")
+	// The timestamp is signed: moving it forward breaks the signature.
+	moved := sign(e.clock.Now().Add(-time.Hour), body)
+	moved["X-Hook-Timestamp"] = strconv.FormatInt(e.clock.Now().Unix(), 10)
+	wantError(t, post(t, srv.URL, body, moved), http.StatusUnauthorized, "missing or wrong X-Hook-Signature header")
+	// No timestamp, or one that is not a time.
+	wantError(t, post(t, srv.URL, body, map[string]string{"X-Hook-Signature": captured["X-Hook-Signature"]}), http.StatusUnauthorized, "missing X-Hook-Timestamp header")
+	bad := map[string]string{"X-Hook-Timestamp": "yesterday", "X-Hook-Signature": connectors.SignWebhook("hook-secret", "yesterday", ".", body)}
+	wantError(t, post(t, srv.URL, body, bad), http.StatusUnauthorized, "neither Unix seconds nor an RFC 3339 time")
+	// RFC 3339 timestamps work too; a fresh signature of the same event creates nothing new.
+	ts := e.clock.Now().UTC().Format(time.RFC3339)
+	wantOK(t, post(t, srv.URL, body, map[string]string{"X-Hook-Timestamp": ts, "X-Hook-Signature": connectors.SignWebhook("hook-secret", ts, ".", body)}),
+		[]string{"task-1"}, []string{"order-failed"})
+	e.wantTasks("Order B-9 failed")
+}
+
 func TestWebhookPaths(t *testing.T) {
 	h, err := connectors.NewWebhook(nopEval{}, connectors.WebhookOptions{IDPath: "items.1.id", TypePath: "meta.kind", Source: "OnAnything"})
 	if err != nil {
@@ -572,6 +620,18 @@ func TestOptionsErrors(t *testing.T) {
 		"webhook no source":  func() error { _, err := connectors.NewWebhook(ev, connectors.WebhookOptions{IDPath: "id"}); return err },
 		"webhook no type path": func() error {
 			_, err := connectors.NewWebhook(ev, connectors.WebhookOptions{IDPath: "id", Sources: map[string]string{"a": "S"}})
+			return err
+		},
+		"webhook timestamp without secret": func() error {
+			_, err := connectors.NewWebhook(ev, connectors.WebhookOptions{IDPath: "id", Source: "S", TimestampHeader: "X-Ts"})
+			return err
+		},
+		"webhook tolerance without timestamp": func() error {
+			_, err := connectors.NewWebhook(ev, connectors.WebhookOptions{IDPath: "id", Source: "S", Secret: "s", Tolerance: time.Minute})
+			return err
+		},
+		"webhook negative tolerance": func() error {
+			_, err := connectors.NewWebhook(ev, connectors.WebhookOptions{IDPath: "id", Source: "S", Secret: "s", TimestampHeader: "X-Ts", Tolerance: -1})
 			return err
 		},
 		"webhook empty source": func() error {

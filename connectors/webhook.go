@@ -1,10 +1,13 @@
 package connectors
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/switchboard-go/switchboard"
 )
@@ -30,12 +33,28 @@ type WebhookOptions struct {
 	Source   string
 	// Secret, when set, requires SignatureHeader to carry
 	// HMAC-SHA256(Secret, body), in hex or base64, optionally after
-	// "sha256=" (GitHub's X-Hub-Signature-256 form); otherwise 401. There
-	// is no timestamp, so no replay window: a replayed delivery creates
-	// nothing new while its event ID is within the ClientToken window.
+	// "sha256=" (GitHub's X-Hub-Signature-256 form); otherwise 401.
+	// Without TimestampHeader there is no replay window: a replayed
+	// delivery creates nothing new while its event ID is within the
+	// ClientToken window.
 	Secret          string
 	SignatureHeader string // "": DefaultSignatureHeader
+	// TimestampHeader, when set (it needs Secret), names the header that
+	// carries the time the sender signed the delivery, as Unix seconds
+	// (Slack's X-Slack-Request-Timestamp) or RFC 3339 (Zendesk's form).
+	// The signature then covers timestamp + TimestampSeparator + body
+	// (Zendesk: no separator; Stripe-style "t.body": "."), and a delivery
+	// whose timestamp is more than Tolerance from Options.Clock, either
+	// way, is a replay and answers 401: a captured delivery cannot be
+	// sent again once the window has passed.
+	TimestampHeader    string
+	TimestampSeparator string
+	Tolerance          time.Duration // 0: DefaultWebhookTolerance
 }
+
+// DefaultWebhookTolerance is how far a webhook's signature timestamp may be
+// from the clock when WebhookOptions.TimestampHeader is set.
+const DefaultWebhookTolerance = 5 * time.Minute
 
 // Webhook is an http.Handler for any JSON webhook.
 type Webhook struct {
@@ -63,6 +82,15 @@ func NewWebhook(eval Evaluator, opts WebhookOptions) (*Webhook, error) {
 		return nil, errors.New("connectors: WebhookOptions.Sources needs TypePath")
 	case opts.TypePath != "" && len(opts.Sources) == 0 && opts.Source == "":
 		return nil, errors.New("connectors: WebhookOptions.TypePath needs Sources or Source")
+	case opts.TimestampHeader != "" && opts.Secret == "":
+		return nil, errors.New("connectors: WebhookOptions.TimestampHeader needs Secret: an unsigned timestamp proves nothing")
+	case opts.TimestampHeader == "" && (opts.TimestampSeparator != "" || opts.Tolerance != 0):
+		return nil, errors.New("connectors: WebhookOptions.TimestampSeparator and Tolerance need TimestampHeader")
+	case opts.Tolerance < 0:
+		return nil, errors.New("connectors: WebhookOptions.Tolerance must not be negative")
+	}
+	if opts.TimestampHeader != "" && opts.Tolerance == 0 {
+		opts.Tolerance = DefaultWebhookTolerance
 	}
 	for t, s := range opts.Sources {
 		if s == "" {
@@ -79,8 +107,8 @@ func NewWebhook(eval Evaluator, opts WebhookOptions) (*Webhook, error) {
 // evaluates its event; see the package documentation for the answers.
 func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, herr := readBody(w, r, &h.opts.Options)
-	if herr == nil && h.opts.Secret != "" && !signatureMatches(r.Header.Get(h.opts.SignatureHeader), hmacSHA256(h.opts.Secret, body)) {
-		herr = failf(http.StatusUnauthorized, "missing or wrong %s header", h.opts.SignatureHeader)
+	if herr == nil && h.opts.Secret != "" {
+		herr = h.verify(r.Header, body)
 	}
 	if herr != nil {
 		writeError(w, herr)
@@ -96,6 +124,49 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	serve(w, r, &h.opts.Options, h.eval, []switchboard.RuleEvent{ev}, nil)
+}
+
+func (h *Webhook) verify(hd http.Header, body []byte) *httpError {
+	if h.opts.TimestampHeader == "" {
+		if !signatureMatches(hd.Get(h.opts.SignatureHeader), hmacSHA256(h.opts.Secret, body)) {
+			return failf(http.StatusUnauthorized, "missing or wrong %s header", h.opts.SignatureHeader)
+		}
+		return nil
+	}
+	ts := hd.Get(h.opts.TimestampHeader)
+	if ts == "" {
+		return failf(http.StatusUnauthorized, "missing %s header", h.opts.TimestampHeader)
+	}
+	if !signatureMatches(hd.Get(h.opts.SignatureHeader), hmacSHA256(h.opts.Secret, []byte(ts), []byte(h.opts.TimestampSeparator), body)) {
+		return failf(http.StatusUnauthorized, "missing or wrong %s header", h.opts.SignatureHeader)
+	}
+	at, ok := parseTimestamp(ts)
+	if !ok {
+		return failf(http.StatusUnauthorized, "%s is neither Unix seconds nor an RFC 3339 time: %q", h.opts.TimestampHeader, shorten(ts))
+	}
+	return checkWindow(ts, at, h.opts.Clock.Now(), h.opts.Tolerance)
+}
+
+// parseTimestamp reads Unix seconds or an RFC 3339 time.
+func parseTimestamp(ts string) (time.Time, bool) {
+	if n, err := strconv.ParseInt(ts, 10, 64); err == nil {
+		if n < 0 || n > 1<<40 {
+			return time.Time{}, false
+		}
+		return time.Unix(n, 0), true
+	}
+	at, err := time.Parse(time.RFC3339Nano, ts)
+	return at, err == nil
+}
+
+// SignWebhook returns the signature header value, in hex, NewWebhook
+// expects for body: HMAC-SHA256(secret, timestamp + separator + body), or
+// of body alone when timestamp is "". For tests and replays.
+func SignWebhook(secret, timestamp, separator string, body []byte) string {
+	if timestamp == "" {
+		return hex.EncodeToString(hmacSHA256(secret, body))
+	}
+	return hex.EncodeToString(hmacSHA256(secret, []byte(timestamp), []byte(separator), body))
 }
 
 // Decode turns a body into the rule event the handler would evaluate, or

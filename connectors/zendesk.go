@@ -105,10 +105,14 @@ func (z *Zendesk) verify(h http.Header, body []byte) *httpError {
 	if err != nil {
 		return failf(http.StatusUnauthorized, "%s is not an ISO-8601 time: %q", ZendeskSignatureTimestampHeader, shorten(ts))
 	}
-	now := z.opts.Clock.Now()
-	if d := now.Sub(at); d > z.opts.Tolerance || d < -z.opts.Tolerance {
+	return checkWindow(ts, at, z.opts.Clock.Now(), z.opts.Tolerance)
+}
+
+// checkWindow refuses a signature timestamp more than tolerance from now.
+func checkWindow(ts string, at, now time.Time, tolerance time.Duration) *httpError {
+	if d := now.Sub(at); d > tolerance || d < -tolerance {
 		return failf(http.StatusUnauthorized, "signature timestamp %s is outside the tolerance of %s (now %s): a replay or a skewed clock",
-			ts, z.opts.Tolerance, now.UTC().Format(time.RFC3339))
+			shorten(ts), tolerance, now.UTC().Format(time.RFC3339))
 	}
 	return nil
 }

@@ -6,8 +6,9 @@
 //	}
 //
 // reports no failure, also under the race detector. Optional capabilities
-// (switchboard.TemplateStore, switchboard.GroupWriter) are checked when the
-// store implements them and skipped otherwise.
+// (switchboard.TemplateStore, switchboard.FlowStore, switchboard.RecordStore,
+// switchboard.GroupWriter) are checked when the store implements them and
+// skipped otherwise.
 package storetest
 
 import (
@@ -56,6 +57,8 @@ func Run(t *testing.T, newStore func(t *testing.T) switchboard.Store) {
 		{"ConcurrentConflict", testConcurrentConflict},
 		{"CancelledContext", testCancelledContext},
 		{"TemplateStore", testTemplateStore},
+		{"FlowStore", testFlowStore},
+		{"RecordStore", testRecordStore},
 		{"GroupWriter", testGroupWriter},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -123,6 +126,7 @@ func fullTask(id string, seq uint64) *switchboard.Task {
 		},
 		State:               switchboard.StatePaused,
 		QueueID:             "q-billing",
+		FlowID:              "claims-intake",
 		TargetAgentID:       "agent-ana",
 		AgentID:             "agent-ana",
 		Priority:            3,

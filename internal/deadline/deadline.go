@@ -1,30 +1,34 @@
 // Package deadline is the router's single timer index: a 4-ary min-heap
-// ordered by (deadline, tie), with O(log n) schedule, cancel and reschedule
-// because each item remembers its position. The keys live in the heap's own
-// array, so sifting reads contiguous memory and touches an item only to
-// record its new position. The tie-break is the caller's, so that the order
-// of simultaneous deadlines can be rebuilt from durable data after a restart.
+// ordered by (deadline, tie), with O(log n) schedule, cancel and reschedule.
+// The keys live in the heap's own array, and each scheduled item has a small
+// integer handle whose position the heap keeps in a dense array of its own:
+// sifting reads and writes only those two arrays, never the items (which
+// live in their owners, scattered over the heap, and would each cost a cache
+// miss). The tie-break is the caller's, so that the order of simultaneous
+// deadlines can be rebuilt from durable data after a restart.
 package deadline
 
 // Item is one pending deadline. Embed it in its owner and reuse it; the zero
-// value is an unscheduled item.
+// value is an unscheduled item. An item is in at most one heap at a time.
 type Item[T any] struct {
 	At    int64  // deadline in Unix nanoseconds, while scheduled
 	Tie   uint64 // orders items with equal deadlines, smallest first
-	index int    // position in the heap + 1; 0 when not scheduled
+	id    int32  // handle in the heap + 1 while scheduled; 0 when not
 	Value T
 }
 
 // Scheduled reports whether the item is in a heap.
-func (it *Item[T]) Scheduled() bool { return it.index > 0 }
+func (it *Item[T]) Scheduled() bool { return it.id > 0 }
 
-type slot[T any] struct {
+// slot is one heap entry: a key and the handle of its item. It holds no
+// pointer, so the garbage collector does not scan the heap's array.
+type slot struct {
 	at  int64
 	tie uint64
-	it  *Item[T]
+	id  int32 // handle + 1
 }
 
-func (a *slot[T]) less(b *slot[T]) bool {
+func (a *slot) less(b *slot) bool {
 	if a.at != b.at {
 		return a.at < b.at
 	}
@@ -34,7 +38,10 @@ func (a *slot[T]) less(b *slot[T]) bool {
 // Heap is a min-heap of items. The zero value is empty and ready to use. It is
 // not safe for concurrent use.
 type Heap[T any] struct {
-	s []slot[T]
+	s     []slot
+	pos   []int32    // pos[h] is the position in s of the item with handle h
+	items []*Item[T] // items[h] is the item with handle h, nil when free
+	free  []int32    // handles to reuse, so that pos and items stay dense
 }
 
 const arity = 4
@@ -47,30 +54,43 @@ func (h *Heap[T]) Len() int { return len(h.s) }
 // ascending tie order.
 func (h *Heap[T]) Schedule(it *Item[T], at int64, tie uint64) {
 	it.At, it.Tie = at, tie
-	if it.index > 0 {
-		i := it.index - 1
+	if it.id > 0 {
+		i := h.pos[it.id-1]
 		h.s[i].at, h.s[i].tie = at, tie
-		h.fix(i)
+		h.fix(int(i))
 		return
 	}
-	h.s = append(h.s, slot[T]{at: at, tie: tie, it: it})
-	it.index = len(h.s)
+	var hd int32
+	if n := len(h.free); n > 0 {
+		hd = h.free[n-1]
+		h.free = h.free[:n-1]
+		h.items[hd] = it
+	} else {
+		hd = int32(len(h.items))
+		h.items = append(h.items, it)
+		h.pos = append(h.pos, 0)
+	}
+	it.id = hd + 1
+	h.s = append(h.s, slot{at: at, tie: tie, id: hd + 1})
+	h.pos[hd] = int32(len(h.s) - 1)
 	h.up(len(h.s) - 1)
 }
 
 // Cancel removes it from the heap if it is scheduled.
 func (h *Heap[T]) Cancel(it *Item[T]) {
-	if it.index == 0 {
+	if it.id == 0 {
 		return
 	}
-	i := it.index - 1
-	it.index = 0
+	hd := it.id - 1
+	it.id = 0
+	i := int(h.pos[hd])
+	h.items[hd] = nil
+	h.free = append(h.free, hd)
 	last := len(h.s) - 1
 	if i != last {
 		h.s[i] = h.s[last]
-		h.s[i].it.index = i + 1
+		h.pos[h.s[i].id-1] = int32(i)
 	}
-	h.s[last] = slot[T]{}
 	h.s = h.s[:last]
 	if i != last {
 		h.fix(i)
@@ -82,7 +102,7 @@ func (h *Heap[T]) Peek() *Item[T] {
 	if len(h.s) == 0 {
 		return nil
 	}
-	return h.s[0].it
+	return h.items[h.s[0].id-1]
 }
 
 // PopDue removes and returns the earliest item if its deadline is at or
@@ -91,7 +111,7 @@ func (h *Heap[T]) PopDue(now int64) *Item[T] {
 	if len(h.s) == 0 || h.s[0].at > now {
 		return nil
 	}
-	it := h.s[0].it
+	it := h.items[h.s[0].id-1]
 	h.Cancel(it)
 	return it
 }
@@ -112,11 +132,11 @@ func (h *Heap[T]) up(i int) bool {
 			break
 		}
 		h.s[i] = h.s[p]
-		h.s[i].it.index = i + 1
+		h.pos[h.s[i].id-1] = int32(i)
 		i = p
 	}
 	h.s[i] = x
-	x.it.index = i + 1
+	h.pos[x.id-1] = int32(i)
 	return i != start
 }
 
@@ -139,9 +159,9 @@ func (h *Heap[T]) down(i int) {
 			break
 		}
 		h.s[i] = h.s[m]
-		h.s[i].it.index = i + 1
+		h.pos[h.s[i].id-1] = int32(i)
 		i = m
 	}
 	h.s[i] = x
-	x.it.index = i + 1
+	h.pos[x.id-1] = int32(i)
 }

@@ -66,3 +66,41 @@ func TestPopDueRespectsNow(t *testing.T) {
 		t.Fatalf("PopDue(15) = %v, want nothing due", got.Value)
 	}
 }
+
+// Handles of cancelled and popped items are reused: the heap's arrays grow
+// with the number of items scheduled at once, not with the number ever
+// scheduled, and keep no pointer to an item no longer in the heap.
+func TestHandlesAreReused(t *testing.T) {
+	var h Heap[int]
+	items := make([]*Item[int], 10)
+	for i := range items {
+		items[i] = &Item[int]{Value: i}
+	}
+	for round := range 1000 {
+		for i, it := range items {
+			h.Schedule(it, int64(round*10+i), 0)
+		}
+		for i, it := range items {
+			if i%2 == 0 {
+				h.Cancel(it)
+			} else if got := h.PopDue(1 << 62); got == nil {
+				t.Fatalf("round %d: nothing due", round)
+			}
+		}
+		// Cancelling every even item first: the rest pop in order.
+		for _, it := range items {
+			h.Cancel(it)
+		}
+	}
+	if h.Len() != 0 {
+		t.Fatalf("heap holds %d items, want 0", h.Len())
+	}
+	if len(h.items) > len(items) || len(h.pos) > len(items) {
+		t.Fatalf("heap arrays hold %d handles for %d items", len(h.items), len(items))
+	}
+	for hd, it := range h.items {
+		if it != nil {
+			t.Fatalf("handle %d still names item %d", hd, it.Value)
+		}
+	}
+}

@@ -62,6 +62,21 @@ type Host interface {
 	Invoke(ctx context.Context, function string, in Invocation) ([]byte, error)
 }
 
+// Checkpointer is an optional Host capability: a host that persists runs is
+// given the state just before each host function call (Position is the
+// InvokeLambdaFunction action), so a run interrupted inside the call can be
+// resumed by calling the function again. An error takes the action's Error
+// branch without calling the function.
+type Checkpointer interface {
+	Checkpoint(ctx context.Context, st *State) error
+}
+
+// Tracer is an optional Host capability told of each action as the run
+// starts it: for action events and flow logging.
+type Tracer interface {
+	Trace(action, actionType string)
+}
+
 // Target is the working queue a flow sets.
 type Target struct {
 	Queue string // queue ID or ARN, or agent ID or ARN when Agent
@@ -119,9 +134,10 @@ const (
 	StatusWaiting                        // parked in Wait until Result.Until
 	StatusDisconnected                   // DisconnectParticipant
 	StatusFailed                         // Result.Err says why
+	StatusTransferred                    // TransferToFlow: run Result.Flow from its start
 )
 
-var statusNames = [...]string{"", "ended", "enqueued", "waiting", "disconnected", "failed"}
+var statusNames = [...]string{"", "ended", "enqueued", "waiting", "disconnected", "failed", "transferred"}
 
 func (s Status) String() string {
 	if int(s) < len(statusNames) {
@@ -136,6 +152,9 @@ type Result struct {
 	Action string    // identifier of the last action run
 	Until  time.Time // StatusWaiting: when to call Run again
 	Err    error     // StatusFailed: why
+	Flow   string    // StatusTransferred: the flow to run next, as the action names it
+
+	interrupted bool // ctx ended inside the action: resumable, not Done
 }
 
 // RunOptions tune one Run.
@@ -154,6 +173,9 @@ type runner struct {
 // Run runs p for one task from st until the flow ends, enqueues the task,
 // parks in a Wait, or fails. Call it again on a Waiting result once Until has
 // passed (earlier calls return Waiting again). st is updated in place.
+// When ctx ends, the run stops before the next action, or inside a host
+// function call, with StatusFailed and st not Done: calling Run again
+// resumes at that action (calling the host function again).
 func Run(ctx context.Context, p *Program, st *State, h Host, opts RunOptions) Result {
 	if st.Done {
 		return Result{Status: StatusFailed, Action: st.Position, Err: ErrFinished}
@@ -163,6 +185,7 @@ func Run(ctx context.Context, p *Program, st *State, h Host, opts RunOptions) Re
 		max = DefaultMaxSteps
 	}
 	r := runner{ctx: ctx, p: p, st: st, h: h}
+	tr, _ := h.(Tracer)
 	cur := p.start
 	if st.Position != "" {
 		i, ok := p.index[st.Position]
@@ -195,9 +218,12 @@ func Run(ctx context.Context, p *Program, st *State, h Host, opts RunOptions) Re
 				Err: fmt.Errorf("%w: %d actions in one run", ErrStepBudget, max)})
 		}
 		st.Steps++
+		if tr != nil {
+			tr.Trace(n.id, n.typ)
+		}
 		next, res := r.step(n)
 		if res != nil {
-			if res.Status == StatusWaiting {
+			if res.Status == StatusWaiting || res.interrupted {
 				return *res
 			}
 			return r.finish(*res)
@@ -369,7 +395,7 @@ func (r *runner) step(n *node) (int, *Result) {
 	case kindNotYet:
 		return r.branch(n, "NoMatchingError", errors.New("not run by this version's interpreter"), false)
 	default:
-		return r.branch(n, "NoMatchingError", errors.New("unknown action type"), false)
+		return r.stepMore(n)
 	}
 }
 
@@ -504,6 +530,11 @@ func (r *runner) invoke(n *node) (int, *Result) {
 	for _, a := range p.attrs {
 		params[a.key], _ = r.resolve(a.val)
 	}
+	if cp, ok := r.h.(Checkpointer); ok {
+		if err := cp.Checkpoint(r.ctx, r.st); err != nil {
+			return r.branch(n, "NoMatchingError", err, false)
+		}
+	}
 	ctx, cancel := context.WithTimeout(r.ctx, time.Duration(p.limit)*time.Second)
 	defer cancel()
 	var body []byte
@@ -513,6 +544,11 @@ func (r *runner) invoke(n *node) (int, *Result) {
 		if err == nil || !errors.Is(err, ErrThrottled) || ctx.Err() != nil {
 			break
 		}
+	}
+	if err != nil && r.ctx.Err() != nil {
+		// The run's own ctx ended (the host is shutting down), not the
+		// call's time limit: the run stops here, resumable at this action.
+		return 0, &Result{Status: StatusFailed, Action: n.id, Err: r.ctx.Err(), interrupted: true}
 	}
 	if err != nil {
 		return r.branch(n, "NoMatchingError", err, false)

@@ -24,6 +24,11 @@ const (
 	kindNoEffect    // continues with NextAction and does nothing for a task
 	kindNotForTasks // takes its Error branch for a task, as Connect's channel table says
 	kindNotYet      // a task action the interpreter core does not run yet: Error branch
+	kindCriteria    // the kinds of actions.go
+	kindCreateTask
+	kindTransferFlow
+	kindHours
+	kindDequeue
 )
 
 type spec struct {
@@ -102,8 +107,7 @@ func init() {
 		specs[t] = spec{kind: kindNotForTasks, parse: func(*paramReader) (any, *Error) { return notForTaskParams{why}, nil }}
 	}
 	for _, t := range []string{
-		"CreateTask", "CheckHoursOfOperation", "CheckMetricData", "GetMetricData", "TransferToFlow",
-		"UpdateContactRoutingCriteria", "TransferContactToAgent", "DequeueContactAndTransferToQueue",
+		"CheckMetricData", "GetMetricData",
 		"InvokeFlowModule", "EndFlowModuleExecution", "UpdateContactData", "TagContact",
 	} {
 		specs[t] = spec{kind: kindNotYet}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/expr-lang/expr"
@@ -22,7 +23,8 @@ const MaxNodes = 2000
 // carry `expr:"name"` tags; programs run against a value of the same type.
 // expr's own now() is disabled: time comes from the environment.
 type Compiler struct {
-	opts []expr.Option
+	opts  []expr.Option
+	paths pathTable // the payload paths of its native conditions
 }
 
 // NewCompiler returns a Compiler for environments of env's type. The
@@ -44,18 +46,24 @@ type Condition struct {
 	Program *vm.Program
 	// Count is the number of conditions: the leaves of its and/or/not tree.
 	Count int
-	// Keys are the top-level conjuncts of the form event.path == "text"
-	// (or == true/false): an event missing one of them cannot match.
+	// Keys are the top-level conjuncts that test one payload path against
+	// constants: event.path == "text" (or true/false), a disjunction of such
+	// equalities on the same path, or event.path in ["a", "b"]. An event
+	// whose value at a key's path is none of its Values cannot match.
 	Keys []Key
-	// Native is set when the condition is exactly the conjunction of Keys,
-	// so MatchKeys decides it without the VM.
+	// Native is set when the condition reads only the payload, through
+	// nodes the native evaluator handles (native.go): Decide then decides
+	// it without the VM, unless the payload holds something only the VM
+	// can judge.
 	Native bool
+	native native
 }
 
-// Key is one equality the condition requires of the event payload.
+// Key is one membership the condition requires of the event payload: the
+// value at Path is one of Values.
 type Key struct {
-	Path  []string
-	Value any // string or bool
+	Path   []string
+	Values []any // strings and bools, without repeats
 }
 
 // PathString joins the path for use as a map key.
@@ -72,18 +80,13 @@ func (c *Compiler) Condition(src string) (*Condition, error) {
 		return nil, convert(src, err)
 	}
 	cond := &Condition{Source: src, Program: prog, Count: countLeaves(tree.Node)}
-	conj := conjuncts(tree.Node, nil)
-	cond.Native = true
-	for _, n := range conj {
+	for _, n := range conjuncts(tree.Node, nil) {
 		if k, ok := keyOf(n); ok {
 			cond.Keys = append(cond.Keys, k)
-		} else {
-			cond.Native = false
 		}
 	}
-	if len(cond.Keys) == 0 {
-		cond.Native = false
-	}
+	cond.native = c.paths.compileNative(tree.Node)
+	cond.Native = cond.native != nil
 	return cond, nil
 }
 
@@ -132,25 +135,74 @@ func conjuncts(n ast.Node, out []ast.Node) []ast.Node {
 	return append(out, n)
 }
 
-// keyOf recognises event.a.b == "text" (either side), also with ["a"] and ?.
+// keyOf recognises event.a.b == "text" (either side; also with ["a"] and
+// ?.), event.a.b in ["x", "y"], and disjunctions of those on one path.
 func keyOf(n ast.Node) (Key, bool) {
 	b, ok := n.(*ast.BinaryNode)
-	if !ok || b.Operator != "==" {
+	if !ok {
 		return Key{}, false
 	}
-	for _, side := range [2][2]ast.Node{{b.Left, b.Right}, {b.Right, b.Left}} {
-		path, ok := eventPath(side[0])
+	switch b.Operator {
+	case "==":
+		for _, side := range [2][2]ast.Node{{b.Left, b.Right}, {b.Right, b.Left}} {
+			path, ok := eventPath(side[0])
+			if !ok {
+				continue
+			}
+			if v, ok := constant(side[1]); ok {
+				return Key{Path: path, Values: []any{v}}, true
+			}
+		}
+	case "in":
+		path, ok := eventPath(b.Left)
+		arr, isArr := b.Right.(*ast.ArrayNode)
+		if !ok || !isArr || len(arr.Nodes) == 0 {
+			return Key{}, false
+		}
+		k := Key{Path: path}
+		for _, e := range arr.Nodes {
+			// expr makes a list of strings a set, and looks a missing
+			// key (nil) up as "": such a list is not a key.
+			v, ok := constant(e)
+			if !ok || v == "" {
+				return Key{}, false
+			}
+			k.Values = appendNew(k.Values, v)
+		}
+		return k, true
+	case "||", "or":
+		l, ok := keyOf(b.Left)
 		if !ok {
-			continue
+			return Key{}, false
 		}
-		switch v := side[1].(type) {
-		case *ast.StringNode:
-			return Key{Path: path, Value: v.Value}, true
-		case *ast.BoolNode:
-			return Key{Path: path, Value: v.Value}, true
+		r, ok := keyOf(b.Right)
+		if !ok || !slices.Equal(l.Path, r.Path) {
+			return Key{}, false
 		}
+		for _, v := range r.Values {
+			l.Values = appendNew(l.Values, v)
+		}
+		return l, true
 	}
 	return Key{}, false
+}
+
+// constant returns the value of a string or bool literal.
+func constant(n ast.Node) (any, bool) {
+	switch v := n.(type) {
+	case *ast.StringNode:
+		return v.Value, true
+	case *ast.BoolNode:
+		return v.Value, true
+	}
+	return nil, false
+}
+
+func appendNew(vs []any, v any) []any {
+	if slices.Contains(vs, v) {
+		return vs
+	}
+	return append(vs, v)
 }
 
 func eventPath(n ast.Node) ([]string, bool) {
@@ -194,30 +246,18 @@ func Lookup(event map[string]any, path []string) (v any, ok bool) {
 	return nil, false
 }
 
-// MatchKeys decides a Native condition. decided is false when the payload's
-// shape needs the VM (a missing intermediate map, a value that is neither a
-// string nor a bool): the caller then runs Program.
-func (c *Condition) MatchKeys(event map[string]any) (match, decided bool) {
-	for i := range c.Keys {
-		k := &c.Keys[i]
-		v, ok := Lookup(event, k.Path)
-		if !ok {
-			return false, false
-		}
-		switch v := v.(type) {
-		case string:
-			if s, isStr := k.Value.(string); !isStr || s != v {
-				return false, true
-			}
-		case bool:
-			if b, isBool := k.Value.(bool); !isBool || b != v {
-				return false, true
-			}
-		default:
-			return false, false
-		}
+// Decide decides a Native condition from the payload of the event s was
+// Reset with (s must be used only with conditions of the same Compiler).
+// decided is false when the condition is not Native or the payload's shape
+// needs the VM (a missing intermediate map, a value of a type the VM must
+// judge): the caller then runs Program. A decided result is the one Program
+// returns.
+func (c *Condition) Decide(s *Scratch) (match, decided bool) {
+	if c.native == nil {
+		return false, false
 	}
-	return true, true
+	v := c.native.eval(s)
+	return v.b, v.k == kBool
 }
 
 // Run runs a condition on machine m.

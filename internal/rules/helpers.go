@@ -24,48 +24,64 @@ import (
 //	twNotIn(a, b)           TaskRouter's NOT IN: b is a list, a a scalar it does not hold
 var Helpers = []string{"equalsText", "containsText", "containsAny", "numberCompare", "twCompare", "twContains", "twHas", "twIn", "twNotIn"}
 
-func helperOptions() []expr.Option {
-	return []expr.Option{
-		expr.Function("equalsText", func(p ...any) (any, error) {
-			return p[0] != nil && Stringify(p[0]) == p[1].(string), nil
-		}, new(func(any, string) bool)),
-		expr.Function("containsText", func(p ...any) (any, error) {
-			return containsText(p[0], p[1]), nil
-		}, new(func(any, any) bool)),
-		expr.Function("containsAny", func(p ...any) (any, error) {
-			for _, x := range list(p[1]) {
-				if containsText(p[0], x) {
-					return true, nil
-				}
+// helper is one helper function: its body and the signature the checker
+// sees.
+type helper struct {
+	fn  func(p ...any) (any, error)
+	sig any
+}
+
+// helperFuncs holds the helpers by name; compiled programs and the native
+// evaluator (native.go) call the same functions.
+var helperFuncs = map[string]helper{
+	"equalsText": {func(p ...any) (any, error) {
+		return p[0] != nil && Stringify(p[0]) == p[1].(string), nil
+	}, new(func(any, string) bool)},
+	"containsText": {func(p ...any) (any, error) {
+		return containsText(p[0], p[1]), nil
+	}, new(func(any, any) bool)},
+	"containsAny": {func(p ...any) (any, error) {
+		for _, x := range list(p[1]) {
+			if containsText(p[0], x) {
+				return true, nil
 			}
+		}
+		return false, nil
+	}, new(func(any, any) bool)},
+	"numberCompare": {func(p ...any) (any, error) {
+		a, ok := number(p[0])
+		b, ok2 := number(p[2])
+		if !ok || !ok2 {
 			return false, nil
-		}, new(func(any, any) bool)),
-		expr.Function("numberCompare", func(p ...any) (any, error) {
-			a, ok := number(p[0])
-			b, ok2 := number(p[2])
-			if !ok || !ok2 {
-				return false, nil
-			}
-			return compare(a, p[1].(string), b)
-		}, new(func(any, string, any) bool)),
-		expr.Function("twCompare", func(p ...any) (any, error) {
-			return twCompare(p[0], p[1].(string), p[2])
-		}, new(func(any, string, any) bool)),
-		expr.Function("twContains", func(p ...any) (any, error) {
-			a, ok := p[0].(string)
-			b, ok2 := p[1].(string)
-			return ok && ok2 && strings.Contains(a, b), nil
-		}, new(func(any, any) bool)),
-		expr.Function("twHas", func(p ...any) (any, error) {
-			return listHas(p[0], p[1]), nil
-		}, new(func(any, any) bool)),
-		expr.Function("twIn", func(p ...any) (any, error) {
-			return listHas(p[1], p[0]), nil
-		}, new(func(any, any) bool)),
-		expr.Function("twNotIn", func(p ...any) (any, error) {
-			return isList(p[1]) && !isList(p[0]) && p[0] != nil && !listHas(p[1], p[0]), nil
-		}, new(func(any, any) bool)),
+		}
+		return compare(a, p[1].(string), b)
+	}, new(func(any, string, any) bool)},
+	"twCompare": {func(p ...any) (any, error) {
+		return twCompare(p[0], p[1].(string), p[2])
+	}, new(func(any, string, any) bool)},
+	"twContains": {func(p ...any) (any, error) {
+		a, ok := p[0].(string)
+		b, ok2 := p[1].(string)
+		return ok && ok2 && strings.Contains(a, b), nil
+	}, new(func(any, any) bool)},
+	"twHas": {func(p ...any) (any, error) {
+		return listHas(p[0], p[1]), nil
+	}, new(func(any, any) bool)},
+	"twIn": {func(p ...any) (any, error) {
+		return listHas(p[1], p[0]), nil
+	}, new(func(any, any) bool)},
+	"twNotIn": {func(p ...any) (any, error) {
+		return isList(p[1]) && !isList(p[0]) && p[0] != nil && !listHas(p[1], p[0]), nil
+	}, new(func(any, any) bool)},
+}
+
+func helperOptions() []expr.Option {
+	opts := make([]expr.Option, 0, len(Helpers))
+	for _, name := range Helpers {
+		h := helperFuncs[name]
+		opts = append(opts, expr.Function(name, h.fn, h.sig))
 	}
+	return opts
 }
 
 func compare[T int | float64 | string](a T, op string, b T) (bool, error) {

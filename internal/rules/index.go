@@ -3,10 +3,10 @@ package rules
 import "slices"
 
 // Index holds the conditions of one event source and finds, for an event,
-// the ones that may match: a condition with Keys is filed under its first
-// key, and an event only reaches the conditions filed under the values its
-// payload holds at those paths, plus the conditions without keys. Candidates
-// come back in the order they were added.
+// the ones that may match: a condition with Keys is filed under each value
+// of its first key, and an event only reaches the conditions filed under the
+// values its payload holds at those paths, plus the conditions without keys.
+// Candidates come back in the order they were added, each once.
 type Index struct {
 	paths  [][]string
 	byPath []map[any][]int
@@ -26,7 +26,9 @@ func (x *Index) Add(i int, c *Condition) {
 		x.paths = append(x.paths, k.Path)
 		x.byPath = append(x.byPath, map[any][]int{})
 	}
-	x.byPath[j][k.Value] = append(x.byPath[j][k.Value], i)
+	for _, v := range k.Values {
+		x.byPath[j][v] = append(x.byPath[j][v], i)
+	}
 }
 
 // Candidates appends to buf the conditions event may satisfy, in order.
@@ -54,7 +56,10 @@ func (x *Index) Candidates(event map[string]any, buf []int) []int {
 		}
 	}
 	if len(x.paths) > 0 {
+		// A condition filed under several values of a path comes back
+		// once per value when the payload's shape needs the VM.
 		slices.Sort(buf)
+		buf = slices.Compact(buf)
 	}
 	return buf
 }

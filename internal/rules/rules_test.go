@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/expr-lang/expr/vm"
@@ -9,7 +10,15 @@ import (
 )
 
 type testEnv struct {
-	Event map[string]any `expr:"event"`
+	Event  map[string]any `expr:"event"`
+	Source string         `expr:"source"`
+}
+
+// decide decides cond natively on ev with a fresh Scratch.
+func decide(cond *Condition, ev map[string]any) (match, decided bool) {
+	var s Scratch
+	s.Reset(ev)
+	return cond.Decide(&s)
 }
 
 func eval(t *testing.T, cond string, event map[string]any) bool {
@@ -195,25 +204,98 @@ func TestConnectRuleFunctionErrors(t *testing.T) {
 	}
 }
 
+// Disjunctions of equalities on one path and "in" lists of constants are
+// keys too: the index files the condition under each value, and Decide
+// decides it without the VM. Anything else stays with the VM.
+func TestConditionAnalysisOfSets(t *testing.T) {
+	c := NewCompiler(&testEnv{})
+	for _, tc := range []struct {
+		src    string
+		keys   []Key
+		native bool
+	}{
+		{`(event.g == "a" || event.g == "b") && event.p == "urgent"`,
+			[]Key{{Path: []string{"g"}, Values: []any{"a", "b"}}, {Path: []string{"p"}, Values: []any{"urgent"}}}, true},
+		{`event.g in ["a", "b", "a"] or "c" == event.g`, []Key{{Path: []string{"g"}, Values: []any{"a", "b", "c"}}}, true},
+		{`event.flag in [true]`, []Key{{Path: []string{"flag"}, Values: []any{true}}}, true},
+		{`event.g == "a" || event.h == "b"`, nil, true}, // two paths: no key, still native
+		{`event.g in ["a", event.h]`, nil, false},       // not all constants
+		{`event.g in ["", "a"]`, nil, true},             // expr looks a missing key up as ""
+		{`event.g == "a" || event.n > 2`, nil, true},    // not an equality
+		{`(event.g == "a" || event.g == "b") && event.n > 2`, []Key{{Path: []string{"g"}, Values: []any{"a", "b"}}}, true},
+		{`event.g matches "^a"`, nil, false}, // the VM's
+		{`source == "x"`, nil, false},
+	} {
+		cond, err := c.Condition(tc.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tc.keys, cond.Keys); diff != "" || cond.Native != tc.native {
+			t.Errorf("%s: keys (-want +got):\n%s native %v", tc.src, diff, cond.Native)
+		}
+	}
+	cond, _ := c.Condition(`event.g in ["a", "b"] && event.p == "urgent"`)
+	for _, tc := range []struct {
+		ev             map[string]any
+		match, decided bool
+	}{
+		{map[string]any{"g": "b", "p": "urgent"}, true, true},
+		{map[string]any{"g": "c", "p": "urgent"}, false, true},
+		{map[string]any{"g": "a", "p": "low"}, false, true},
+		{map[string]any{"g": 1.0, "p": "urgent"}, false, false},
+	} {
+		if m, d := decide(cond, tc.ev); m != tc.match || d != tc.decided {
+			t.Errorf("Decide(%v) = %v, %v", tc.ev, m, d)
+		}
+	}
+	// In the index, the condition is a candidate for either value, once,
+	// also when the payload's shape sends every condition of the path to the VM.
+	var x Index
+	x.Add(0, cond)
+	deep, _ := c.Condition(`event.t.k in ["a", "b"]`)
+	x.Add(1, deep)
+	for _, tc := range []struct {
+		ev   map[string]any
+		want []int
+	}{
+		{map[string]any{"g": "a", "t": map[string]any{"k": "z"}}, []int{0}},
+		{map[string]any{"g": "b", "t": map[string]any{"k": "b"}}, []int{0, 1}},
+		{map[string]any{"g": "z", "t": map[string]any{"k": "a"}}, []int{1}},
+		{map[string]any{"g": []any{"a"}, "t": map[string]any{}}, nil},
+		// No map at "t": the VM decides condition 1, which is filed twice.
+		{map[string]any{"g": "a", "t": "not a map"}, []int{0, 1}},
+	} {
+		if got := x.Candidates(tc.ev, nil); !slices.Equal(got, tc.want) {
+			t.Errorf("Candidates(%v) = %v, want %v", tc.ev, got, tc.want)
+		}
+	}
+}
+
 func TestConditionAnalysis(t *testing.T) {
 	c := NewCompiler(&testEnv{})
 	cond, err := c.Condition(`event.ticket.group == "billing" && event["type"] == "incident" && event.n > 2`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Key{{Path: []string{"ticket", "group"}, Value: "billing"}, {Path: []string{"type"}, Value: "incident"}}
-	if diff := cmp.Diff(want, cond.Keys); diff != "" || cond.Native || cond.Count != 3 {
+	want := []Key{{Path: []string{"ticket", "group"}, Values: []any{"billing"}}, {Path: []string{"type"}, Values: []any{"incident"}}}
+	if diff := cmp.Diff(want, cond.Keys); diff != "" || !cond.Native || cond.Count != 3 {
 		t.Errorf("keys (-want +got):\n%s native %v count %d", diff, cond.Native, cond.Count)
 	}
 	cond, _ = c.Condition(`event.a == "x" && true == event.b`)
 	if !cond.Native {
 		t.Error("a conjunction of equalities should be native")
 	}
-	if m, ok := cond.MatchKeys(map[string]any{"a": "x", "b": true}); !m || !ok {
-		t.Error("MatchKeys should match")
+	if m, ok := decide(cond, map[string]any{"a": "x", "b": true}); !m || !ok {
+		t.Error("Decide should match")
 	}
-	if _, ok := cond.MatchKeys(map[string]any{"a": 1.0}); ok {
-		t.Error("a number should need the VM")
+	if m, ok := decide(cond, map[string]any{"a": 1.0}); m || !ok {
+		t.Error("a number is not the text x: decided, no match")
+	}
+	if _, ok := decide(cond, map[string]any{"a": "x", "b": map[string]any{}}); ok {
+		t.Error("comparing a map needs the VM")
+	}
+	if cond, err := c.Condition(`source == "x" && event.a == "x"`); err != nil || cond.Native {
+		t.Errorf("a condition on more than the payload is not native: %v", err)
 	}
 }
 
