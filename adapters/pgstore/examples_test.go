@@ -3,14 +3,35 @@ package pgstore_test
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/switchboard-go/switchboard"
+	"github.com/switchboard-go/switchboard/examples/quickstart/story"
 	"github.com/switchboard-go/switchboard/examples/simulate/sim"
 )
+
+// The quickstart's story told on PostgreSQL is the story told in memory,
+// line for line: the same offers, the same missed offer and block, the same
+// order in the queue.
+func TestQuickstartStorySameOnPostgres(t *testing.T) {
+	var mem, pg bytes.Buffer
+	if err := story.Run(context.Background(), nil, &mem); err != nil {
+		t.Fatal(err)
+	}
+	if err := story.Run(context.Background(), openStore(t), &pg); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(mem.String(), "task-3") {
+		t.Fatalf("the story in memory tells nothing of task-3:\n%s", mem.String())
+	}
+	if d := cmp.Diff(mem.String(), pg.String()); d != "" {
+		t.Errorf("the story differs on PostgreSQL (-memory +postgres):\n%s", d)
+	}
+}
 
 // A morning of the simulator's contact center run twice, in memory and on
 // PostgreSQL, prints the same report byte for byte, and the contact records
