@@ -19,28 +19,8 @@ import (
 func TestSearchReadsAnIndexRange(t *testing.T) {
 	s := openStore(t)
 	ctx := context.Background()
-	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	methods := []switchboard.InitiationMethod{switchboard.InitiatedByAPI, switchboard.InitiatedByRule, switchboard.InitiatedByTransfer}
-	const n = 6000
-	var batch []switchboard.ContactRecord
-	for i := range n {
-		at := base.Add(time.Duration(i) * 7 * time.Minute)
-		r := switchboard.ContactRecord{
-			TaskID: fmt.Sprintf("task-%05d", i), Channel: switchboard.ChannelTask, InitiationMethod: methods[i%3],
-			QueueID: fmt.Sprintf("queue-%02d", i%20), AgentID: fmt.Sprintf("agent-%02d", i%50), Priority: 5,
-			State: switchboard.StateCompleted, FinalState: switchboard.StateCompleted, Name: "Refund order",
-			InitiatedAt: at, EnqueuedAt: at.Add(time.Second), ConnectedAt: at.Add(time.Minute),
-			DisconnectedAt: at.Add(6 * time.Minute), ExpiresAt: at.Add(7 * 24 * time.Hour), LastUpdateAt: at.Add(6 * time.Minute),
-			LastSeq: uint64(i + 1), InitialTaskID: fmt.Sprintf("task-%05d", i),
-		}
-		batch = append(batch, r)
-		if len(batch) == 500 {
-			if err := s.PutRecords(ctx, batch); err != nil {
-				t.Fatal(err)
-			}
-			batch = batch[:0]
-		}
-	}
+	base := monthStart
+	putMonth(t, s)
 	if _, err := s.Pool().Exec(ctx, "ANALYZE "+pgx.Identifier{s.Schema(), "records"}.Sanitize()); err != nil {
 		t.Fatal(err)
 	}
@@ -121,4 +101,73 @@ func cmpOr[T comparable](a, b T) T {
 		return b
 	}
 	return a
+}
+
+var monthStart = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+
+// putMonth puts a month of finished contacts into store, one every seven
+// minutes, 6,000 in all, over 20 queues and 50 agents.
+func putMonth(t testing.TB, store switchboard.RecordStore) {
+	t.Helper()
+	methods := []switchboard.InitiationMethod{switchboard.InitiatedByAPI, switchboard.InitiatedByRule, switchboard.InitiatedByTransfer}
+	var batch []switchboard.ContactRecord
+	for i := range 6000 {
+		at := monthStart.Add(time.Duration(i) * 7 * time.Minute)
+		batch = append(batch, switchboard.ContactRecord{
+			TaskID: fmt.Sprintf("task-%05d", i), Channel: switchboard.ChannelTask, InitiationMethod: methods[i%3],
+			QueueID: fmt.Sprintf("queue-%02d", i%20), AgentID: fmt.Sprintf("agent-%02d", i%50), Priority: 5,
+			State: switchboard.StateCompleted, FinalState: switchboard.StateCompleted, Name: "Refund order",
+			InitiatedAt: at, EnqueuedAt: at.Add(time.Second), ConnectedAt: at.Add(time.Minute),
+			DisconnectedAt: at.Add(6 * time.Minute), ExpiresAt: at.Add(7 * 24 * time.Hour), LastUpdateAt: at.Add(6 * time.Minute),
+			LastSeq: uint64(i + 1), InitialTaskID: fmt.Sprintf("task-%05d", i),
+		})
+		if len(batch) == 500 {
+			if err := store.PutRecords(context.Background(), batch); err != nil {
+				t.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+}
+
+// BenchmarkSearchPage: one page of 25 contacts, five days of one queue, sorted
+// by initiation, over the same month on PostgreSQL and in memory (the
+// baseline, in the same run).
+func BenchmarkSearchPage(b *testing.B) {
+	in := switchboard.SearchContactsInput{
+		SearchCriteria: switchboard.SearchCriteria{
+			TimeRange: switchboard.TimeRange{Type: switchboard.FieldInitiationTimestamp,
+				Start: monthStart.Add(10 * 24 * time.Hour), End: monthStart.Add(15 * 24 * time.Hour)},
+			QueueIDs: []string{"queue-07"},
+		},
+		MaxResults: 25,
+	}
+	for _, c := range []struct {
+		name string
+		open func(b *testing.B) switchboard.Store
+	}{
+		{"memory", func(*testing.B) switchboard.Store { return switchboard.NewMemoryStore() }},
+		{"postgres", func(b *testing.B) switchboard.Store { return openStore(b) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			store := c.open(b)
+			putMonth(b, store.(switchboard.RecordStore))
+			if s, ok := store.(*pgstore.Store); ok {
+				if _, err := s.Pool().Exec(context.Background(), "ANALYZE "+pgx.Identifier{s.Schema(), "records"}.Sanitize()); err != nil {
+					b.Fatal(err)
+				}
+			}
+			search, err := switchboard.NewContactSearch(store)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				out, err := search.Search(context.Background(), in)
+				if err != nil || len(out.Contacts) != 25 {
+					b.Fatalf("%d contacts, %v; want a full page of 25", len(out.Contacts), err)
+				}
+			}
+		})
+	}
 }
