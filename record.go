@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -422,7 +423,9 @@ func (r *ContactRecord) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	sec := func(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
+	// Rounded, not truncated: 530.232114221 s times 1e9 is just under
+	// 530232114221 in float64, and the nanosecond must survive the trip.
+	sec := func(f float64) time.Duration { return time.Duration(math.Round(f * float64(time.Second))) }
 	*r = ContactRecord{
 		j.TaskID, j.PreviousTaskID, j.NextTaskID, j.Channel, j.InitiationMethod, j.QueueID, j.AgentID,
 		j.RoutingProfileID, j.Priority, j.State, j.InitialTaskID, j.ExpiresAt, j.Name, j.Description, j.Attributes,

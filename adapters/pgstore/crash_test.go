@@ -38,6 +38,14 @@ const (
 	crashSlots     = 2 // task concurrency of every agent
 )
 
+// crashLease: the child and the checking router run under the lease, as a
+// production process should even alone. A process killed by the kernel can
+// leave a transaction that its server has received in full but not yet
+// committed; the next holder's takeover waits for that transaction (fence's
+// share lock), so the new router's Load sees it. A bare NewRouter started at
+// once could load before it commits.
+var crashLease = pgstore.LeaseOptions{TTL: 500 * time.Millisecond, Retry: 50 * time.Millisecond}
+
 func TestCrashRecovery(t *testing.T) {
 	needDB(t)
 	if testing.Short() {
@@ -61,7 +69,7 @@ func TestCrashRecovery(t *testing.T) {
 	pool := newPool(t)
 	store, err := pgstore.Open(ctx, pool, &pgstore.Options{Schema: schema})
 	must(t, err)
-	r, err := sb.NewRouter(ctx, store, &sb.Config{})
+	r, lease, err := pgstore.Lead(ctx, store, crashLease, &sb.Config{})
 	must(t, err)
 	must(t, r.PutQueue(ctx, sb.Queue{ID: "billing", Name: "Billing"}))
 	must(t, r.PutRoutingProfile(ctx, sb.RoutingProfile{ID: "tasks", Name: "Tasks",
@@ -71,6 +79,7 @@ func TestCrashRecovery(t *testing.T) {
 		must(t, r.PutAgent(ctx, sb.Agent{ID: fmt.Sprint("agent-", a), Name: "Agent", RoutingProfileID: "tasks", Status: sb.StatusAvailable}))
 	}
 	must(t, r.Close(ctx))
+	must(t, lease.Release(ctx))
 
 	acked := map[string]string{} // client token → task ID
 	for round := range rounds {
@@ -140,11 +149,16 @@ func runAndKill(t *testing.T, schema string, round int, d time.Duration) []strin
 func checkAfterCrash(t *testing.T, pool *pgxpool.Pool, store *pgstore.Store, schema string, acked map[string]string) {
 	t.Helper()
 	ctx := context.Background()
-	r, err := sb.NewRouter(ctx, store, &sb.Config{})
+	leadCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	r, lease, err := pgstore.Lead(leadCtx, store, crashLease, &sb.Config{})
 	if err != nil {
 		t.Fatalf("a new router over the crashed database: %v", err)
 	}
-	defer func() { must(t, r.Close(ctx)) }()
+	defer func() {
+		must(t, r.Close(ctx))
+		must(t, lease.Release(ctx))
+	}()
 	if err := r.Check(); err != nil {
 		t.Errorf("invariants after the crash: %v", err)
 	}
@@ -201,7 +215,7 @@ func crashChild() {
 	if err != nil {
 		fail(err)
 	}
-	r, err := sb.NewRouter(ctx, store, &sb.Config{})
+	r, _, err := pgstore.Lead(ctx, store, crashLease, &sb.Config{})
 	if err != nil {
 		fail(err)
 	}

@@ -12,7 +12,12 @@
 // contact-center instance: tasks, agents, queues, routing profiles,
 // templates and quick connects as JSONB in the core's JSON form, the event
 // outbox (Outbox) and the lease (AcquireLease, Lead). Store implements
-// switchboard.Store and switchboard.TemplateStore and passes storetest.
+// switchboard.Store and its optional capabilities TemplateStore, FlowStore
+// (flow positions), RecordStore (contact records, searched through indexed
+// columns) and GroupWriter, and passes storetest.
+//
+// examples/simulate runs the core's simulator over a Store when
+// SWITCHBOARD_PG_DSN is set (bash testdb.sh go run ./examples/simulate).
 //
 // With more than one process, start routers only through Lead: it stands by
 // until the process holds the lease and starts the router over a fenced

@@ -194,6 +194,18 @@ func TestPausedLeaderIsFenced(t *testing.T) {
 	if err := stale.PutQuickConnect(ctx, &sb.QuickConnect{ID: "qc", Name: "qc", Type: sb.QuickConnectQueue, QueueID: "billing"}); !errors.Is(err, pgstore.ErrFenced) {
 		t.Errorf("a quick connect put through the paused leader's store: %v, want ErrFenced", err)
 	}
+	if err := stale.PutFlowRun(ctx, &sb.FlowRun{TaskID: offer.ID, FlowID: "intake", State: []byte(`{}`)}); !errors.Is(err, pgstore.ErrFenced) {
+		t.Errorf("a flow run put through the paused leader's store: %v, want ErrFenced", err)
+	}
+	if err := stale.PutRecords(ctx, []sb.ContactRecord{{TaskID: offer.ID, State: sb.StateOffered, LastSeq: 1 << 40}}); !errors.Is(err, pgstore.ErrFenced) {
+		t.Errorf("a contact record put through the paused leader's store: %v, want ErrFenced", err)
+	}
+	if runs, err := b.store.FlowRuns(ctx); err != nil || len(runs) != 0 {
+		t.Errorf("the paused leader's flow run reached the database: %+v, %v", runs, err)
+	}
+	if _, err := b.store.Record(ctx, offer.ID); !errors.Is(err, sb.ErrNotFound) {
+		t.Errorf("the paused leader's contact record reached the database: %v", err)
+	}
 
 	// The database holds B's history only.
 	task, err := b.store.Task(ctx, offer.ID)

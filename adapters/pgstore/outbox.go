@@ -18,6 +18,10 @@ import (
 // event is handed out in order and, unless a delivery fails or a process
 // dies between delivering and marking, once.
 //
+// Seq order is the order changes committed in, which is Seq order for a
+// router: one writer per instance (see Lease), writing one change after
+// another.
+//
 // The outbox holds the events a Change carried: every task and agent change
 // and configuration event. Events the router emits without a write (routing
 // steps, router errors) reach it only when Router.Close stores them.

@@ -26,7 +26,8 @@ type Options struct {
 }
 
 // Store is a switchboard.Store over PostgreSQL, with the optional
-// capabilities switchboard.TemplateStore and switchboard.GroupWriter. It is
+// capabilities switchboard.TemplateStore, switchboard.FlowStore,
+// switchboard.RecordStore and switchboard.GroupWriter. It is
 // safe for concurrent use. The zero Store is not usable: call Open.
 //
 // Each Write is one transaction sent in one round trip (a pgx batch run as

@@ -30,6 +30,11 @@ type Options struct {
 	// switchboard.RecordBuilder on the router's event log); nil: records
 	// are built and counted only.
 	Records switchboard.RecordSink
+	// Store is the router's store: nil runs on a new
+	// switchboard.MemoryStore (bounded by MaxFinished). Another store (a
+	// database adapter's, over an empty schema) gives the same report for
+	// the same seed; MaxFinished does not apply to it.
+	Store switchboard.Store
 }
 
 // Result is what a run leaves: the metrics aggregated from the router's
@@ -91,20 +96,20 @@ func (a *agenda) Pop() any {
 	return x
 }
 
-// watch is the router's store: the in-memory store, plus a note of the
-// tasks each successful write connected or ended. The router calls Write
+// watch is the router's store (Options.Store or the in-memory store), plus
+// a note of the tasks each successful write connected or ended. The router calls Write
 // synchronously, inside the operation (or clock tick) that routed, so the
 // simulator learns of every connection before its next step, at the
 // connection's own time, without waiting on the asynchronous event log.
 type watch struct {
-	*switchboard.MemoryStore
+	switchboard.Store
 	mu        sync.Mutex
 	connected []switchboard.Event
 	ended     int
 }
 
 func (w *watch) Write(ctx context.Context, c *switchboard.Change) error {
-	if err := w.MemoryStore.Write(ctx, c); err != nil {
+	if err := w.Store.Write(ctx, c); err != nil {
 		return err
 	}
 	w.mu.Lock()
@@ -162,12 +167,15 @@ func Run(ctx context.Context, sc *Scenario, o *Options) (*Result, error) {
 		}
 		return nil
 	}))
-	ms := switchboard.NewMemoryStore()
-	ms.MaxFinished = o.MaxFinished
-	if ms.MaxFinished == 0 {
-		ms.MaxFinished = -1
+	store := &watch{Store: o.Store}
+	if o.Store == nil {
+		ms := switchboard.NewMemoryStore()
+		ms.MaxFinished = o.MaxFinished
+		if ms.MaxFinished == 0 {
+			ms.MaxFinished = -1
+		}
+		store.Store = ms
 	}
-	store := &watch{MemoryStore: ms}
 	n := 0
 	r, err := switchboard.NewRouter(ctx, store, &switchboard.Config{
 		Clock: clock, Consumers: []switchboard.Consumer{hm, rb}, AgentStatuses: statuses,
