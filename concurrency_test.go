@@ -675,6 +675,7 @@ func TestConcurrencyCloseDuringTimerStorm(t *testing.T) {
 			}
 		}
 		sub := r.Subscribe(&SubscribeOptions{MaxPending: -1})
+		timedOut := r.Subscribe(&SubscribeOptions{MaxPending: -1, Filter: &EventFilter{Types: []EventType{EventTaskMissed}}})
 		var last atomic.Value
 		for range 60 {
 			task, err := r.CreateTask(ctx, TaskInput{Name: "call back", QueueID: "billing"})
@@ -710,7 +711,16 @@ func TestConcurrencyCloseDuringTimerStorm(t *testing.T) {
 				}
 			}()
 		}
-		time.Sleep(time.Duration(20+round*10) * time.Millisecond)
+		// Close once the storm is on — an offer has timed out, which on a
+		// loaded machine takes longer than the 1 ms timeout suggests — at a
+		// different point of it each round.
+		wait, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if _, err := timedOut.Next(wait); err != nil {
+			cancel()
+			t.Fatalf("round %d: no offer timed out within 10 s: %v", round, err)
+		}
+		cancel()
+		time.Sleep(time.Duration(round*10) * time.Millisecond)
 		began := time.Now()
 		if err := r.Close(context.Background()); err != nil {
 			t.Fatal(err)

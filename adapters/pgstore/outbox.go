@@ -36,7 +36,7 @@ type Outbox struct {
 	OnError func(error)
 
 	s *Store
-	q struct{ next, mark, prune string }
+	q struct{ next, mark, prune, pruneThrough, since string }
 }
 
 // Defaults of Outbox.
@@ -51,7 +51,56 @@ func (s *Store) Outbox() *Outbox {
 	o.q.next = s.table("SELECT body FROM §.events WHERE delivered_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE")
 	o.q.mark = s.table("UPDATE §.events SET delivered_at = now() WHERE seq = ANY($1)")
 	o.q.prune = s.table("DELETE FROM §.events WHERE delivered_at IS NOT NULL")
+	o.q.pruneThrough = s.table("DELETE FROM §.events WHERE delivered_at IS NOT NULL AND seq <= $1")
+	o.q.since = s.table("SELECT body FROM §.events WHERE seq > $1 ORDER BY seq LIMIT $2")
 	return o
+}
+
+// Replay calls fn with every stored event whose Seq is greater than after,
+// delivered or not, in Seq order, in batches of at most Limit, and returns
+// the Seq of the last one (after when there is none). It lets an in-process
+// consumer that keeps its own state — HistoricalMetrics, RealTimeMetrics,
+// a RecordBuilder — catch up after a crash: restore the state it saved
+// (its LastSeq), replay from there, then start the router with it in
+// Config.Consumers; the consumers skip what they already counted, so
+// nothing is counted twice and nothing the outbox still holds is missed.
+// Prune removes events Replay could still need: with such consumers, prune
+// with PruneThrough up to the lowest Seq they have saved.
+func (o *Outbox) Replay(ctx context.Context, after uint64, fn func([]switchboard.Event) error) (uint64, error) {
+	limit := o.Limit
+	switch {
+	case limit < 0:
+		return after, &switchboard.ValidationError{Field: "Outbox.Limit", Value: fmt.Sprint(limit), Limit: "0 (the default) or positive"}
+	case limit == 0:
+		limit = DefaultOutboxLimit
+	}
+	for {
+		events, err := all[switchboard.Event](ctx, o.s.pool, o.q.since, int64(after), limit)
+		if err != nil {
+			return after, fmt.Errorf("pgstore: outbox: replay after %d: %w", after, err)
+		}
+		if len(events) == 0 {
+			return after, nil
+		}
+		batch := make([]switchboard.Event, len(events))
+		for i, e := range events {
+			batch[i] = *e
+		}
+		if err := fn(batch); err != nil {
+			return after, fmt.Errorf("pgstore: outbox: replay events %d..%d: %w", batch[0].Seq, batch[len(batch)-1].Seq, err)
+		}
+		after = batch[len(batch)-1].Seq
+	}
+}
+
+// PruneThrough deletes the delivered events whose Seq is at most seq and
+// returns how many: Prune for hosts whose consumers Replay.
+func (o *Outbox) PruneThrough(ctx context.Context, seq uint64) (int64, error) {
+	tag, err := o.s.pool.Exec(ctx, o.q.pruneThrough, int64(seq))
+	if err != nil {
+		return 0, fmt.Errorf("pgstore: outbox: %w", err)
+	}
+	return tag.RowsAffected(), nil
 }
 
 // Deliver calls deliver with the oldest undelivered events, at most Limit of

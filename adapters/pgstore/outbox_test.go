@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	sb "github.com/switchboard-go/switchboard"
 	"github.com/switchboard-go/switchboard/adapters/pgstore"
@@ -232,5 +233,114 @@ func TestOutboxOptionsValidated(t *testing.T) {
 	out.Limit, out.Poll = 0, -time.Second
 	if err := out.Run(context.Background(), nop); !errors.As(err, &ve) || ve.Field != "Outbox.Poll" {
 		t.Errorf("Run with Poll -1s: %v, want a *ValidationError naming Outbox.Poll", err)
+	}
+}
+
+// A metrics consumer that lost its state after its last save catches up
+// from the outbox: restored at the saved Seq and replayed from there, its
+// figures equal those of a consumer that never stopped, with nothing counted
+// twice. PruneThrough keeps what a replay still needs.
+func TestOutboxReplayRestoresMetrics(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t)
+	clock := sb.NewManualClock(start)
+	ids := 0
+	hopts := &sb.HistoricalOptions{ServiceLevels: []time.Duration{time.Minute}}
+	live := sb.NewHistoricalMetrics(hopts) // never interrupted: the reference
+	lost := sb.NewHistoricalMetrics(hopts) // saved mid-morning, then lost
+	cfg := config(clock, &ids)
+	cfg.Consumers = []sb.Consumer{live, lost}
+	r, err := sb.NewRouter(ctx, store, cfg)
+	must(t, err)
+	openFloor(t, r)
+	must(t, r.SetAgentStatus(ctx, "ana", sb.StatusAvailable))
+	first := create(t, r, "Call back about invoice 2025-0042", 3)
+	clock.Advance(10 * time.Second)
+	must(t, r.Accept(ctx, first.ID, "ana"))
+	create(t, r, "Refund request", 5)
+	clock.Advance(5 * time.Minute)
+	must(t, r.Complete(ctx, first.ID))
+	must(t, r.Close(ctx))
+	saved, err := lost.State()
+	must(t, err)
+
+	// The process dies after the save; a new one runs the rest of the
+	// morning with only the live consumer.
+	cfg = config(clock, &ids)
+	cfg.Consumers = []sb.Consumer{live}
+	r, err = sb.NewRouter(ctx, store, cfg)
+	must(t, err)
+	clock.Advance(time.Minute)
+	must(t, r.CloseAfterContactWork(ctx, first.ID))
+	third := create(t, r, "Update the address", 1)
+	clock.Advance(20 * time.Minute)
+	must(t, r.Stop(ctx, third.ID))
+	must(t, r.Close(ctx))
+
+	// Everything up to the save has been delivered and may go; the rest
+	// must stay for the replay.
+	out := store.Outbox()
+	host := &collect{}
+	for {
+		n, err := out.Deliver(ctx, host.deliver)
+		must(t, err)
+		if n == 0 {
+			break
+		}
+	}
+	if _, err := out.PruneThrough(ctx, saved.LastSeq); err != nil {
+		t.Fatal(err)
+	}
+
+	restored := sb.NewHistoricalMetrics(hopts)
+	must(t, restored.Restore(saved))
+	if restored.LastSeq() >= live.LastSeq() {
+		t.Fatalf("the save at Seq %d already holds everything (live at %d): the test shows nothing", restored.LastSeq(), live.LastSeq())
+	}
+	out.Limit = 4 // several batches
+	last, err := out.Replay(ctx, saved.LastSeq, func(es []sb.Event) error {
+		for _, e := range es {
+			restored.Consume(e)
+		}
+		return nil
+	})
+	must(t, err)
+	if last != live.LastSeq() || restored.LastSeq() != live.LastSeq() {
+		t.Fatalf("replayed to Seq %d, restored at %d; the live consumer is at %d", last, restored.LastSeq(), live.LastSeq())
+	}
+	q := sb.HistoricalQuery{Groupings: []sb.Grouping{sb.GroupQueue, sb.GroupAgent}}
+	want, err := live.Query(q)
+	must(t, err)
+	got, err := restored.Query(q)
+	must(t, err)
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreUnexported(sb.HistoricalValues{})); diff != "" {
+		t.Errorf("restored and replayed (-live +restored):\n%s", diff)
+	}
+	for i := range min(len(want), len(got)) {
+		w, _, wok := want[i].Values.ServiceLevel(time.Minute)
+		g, _, gok := got[i].Values.ServiceLevel(time.Minute)
+		if w != g || wok != gok {
+			t.Errorf("%+v: service level %v (%v), restored %v (%v)", want[i].Dimensions, w, wok, g, gok)
+		}
+	}
+	queued := int64(0)
+	for _, w := range want {
+		queued += w.Values.ContactsQueued
+	}
+	if queued != 3 {
+		t.Fatalf("the story queued %d tasks, want 3: %+v", queued, want)
+	}
+	// A replay from before the pruned range cannot be complete: it starts
+	// after the pruned events.
+	var first2 uint64
+	_, err = out.Replay(ctx, 0, func(es []sb.Event) error {
+		if first2 == 0 {
+			first2 = es[0].Seq
+		}
+		return nil
+	})
+	must(t, err)
+	if first2 != saved.LastSeq+1 {
+		t.Errorf("after PruneThrough(%d) the outbox starts at Seq %d", saved.LastSeq, first2)
 	}
 }
