@@ -49,14 +49,7 @@ func main() {
 	if err := rep.WriteTable(os.Stdout); err != nil {
 		log.Fatal(err)
 	}
-	f, err := os.Create(*out)
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := rep.WriteHTML(f); err != nil {
-		log.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
+	if err := rep.WriteHTMLFile(*out); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Fprintf(os.Stderr, "report written to %s (%.1fs)\n", *out, time.Since(began).Seconds())

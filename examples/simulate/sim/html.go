@@ -6,6 +6,7 @@ import (
 	"html"
 	"io"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +46,19 @@ svg.chart { display: block; margin: 8px 0 4px; }
 svg.chart text { font: 11px system-ui, sans-serif; fill: #444; }
 .legend span { display: inline-block; margin-right: 16px; }
 .legend i { display: inline-block; width: 18px; height: 4px; margin-right: 6px; vertical-align: middle; }`
+
+// WriteHTMLFile writes the HTML page to a file at path.
+func (rep *Report) WriteHTMLFile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := rep.WriteHTML(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
 
 // WriteHTML writes the report as one self-contained HTML page: the summary,
 // a chart of the tasks waiting per queue through the run, a chart of the

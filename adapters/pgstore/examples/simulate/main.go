@@ -68,14 +68,7 @@ func main() {
 	if err := searchBusiestHour(ctx, store, rep); err != nil {
 		log.Fatal(err)
 	}
-	f, err := os.Create(*out)
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := rep.WriteHTML(f); err != nil {
-		log.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
+	if err := rep.WriteHTMLFile(*out); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Fprintf(os.Stderr, "report written to %s (%.1fs)\n", *out, time.Since(began).Seconds())
