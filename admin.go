@@ -81,7 +81,7 @@ func (r *Router) installProfile(p *RoutingProfile, now time.Time) {
 	touched := map[*lane]bool{}
 	if old != nil {
 		for _, a := range old.agents {
-			r.unindexAgent(a)
+			r.idx.unindexAgent(a)
 		}
 		pe.agents = old.agents
 		for _, pc := range old.configs {
@@ -89,7 +89,7 @@ func (r *Router) installProfile(p *RoutingProfile, now time.Time) {
 		}
 	}
 	for _, qc := range p.Queues {
-		l := r.laneFor(r.queues[qc.QueueID], qc.Channel.index())
+		l := r.idx.laneFor(r.queues[qc.QueueID], qc.Channel.index())
 		pe.configs = append(pe.configs, profileQueue{lane: l, prio: qc.Priority, delay: qc.Delay, ch: qc.Channel.index()})
 		touched[l] = true
 	}
@@ -125,7 +125,7 @@ func (r *Router) installProfile(p *RoutingProfile, now time.Time) {
 	}
 	pe.configs = sorted
 	for _, a := range pe.agents {
-		r.indexAgent(a)
+		r.idx.indexAgent(a)
 		r.markAgent(a)
 	}
 }
@@ -194,16 +194,8 @@ func (r *Router) PutAgent(ctx context.Context, a Agent) error {
 	if ae == nil {
 		ae = &agentEntry{held: map[*taskEntry]struct{}{}}
 		r.agents[a.ID] = ae
-	} else {
-		r.unindexAgent(ae)
-		if ae.profile != nil {
-			delete(ae.profile.agents, a.ID)
-		}
 	}
-	ae.Agent = na
-	ae.profile = p
-	p.agents[a.ID] = ae
-	r.indexAgent(ae)
+	r.idx.setAgent(ae, &na, p)
 	r.markAgent(ae)
 	return nil
 }
@@ -301,10 +293,7 @@ func (r *Router) DeleteAgent(ctx context.Context, agentID string) error {
 		},
 		change: Change{DeleteAgents: []string{agentID}},
 		forget: func() {
-			r.unindexAgent(a)
-			if a.profile != nil {
-				delete(a.profile.agents, agentID)
-			}
+			r.idx.forgetAgent(a)
 			delete(r.agents, agentID)
 			r.evAgent = nil
 		},

@@ -131,13 +131,9 @@ func (r *Router) setAgeing(e *taskEntry, a *PriorityAgeing, now time.Time) {
 // several at once after a restart that found steps overdue) and rejoins
 // them with the new key.
 func (r *Router) fireAgeing(e *taskEntry, now time.Time) {
-	for i := 0; i < e.levels; i++ {
-		r.leaveLevel(e, e.lane.levels[i])
-	}
+	r.idx.leaveLevels(e)
 	r.setAgeing(e, e.lane.q.PriorityAgeing, now)
-	for i := 0; i < e.levels; i++ {
-		r.joinLevel(e, e.lane.levels[i])
-	}
+	r.idx.joinLevels(e)
 	r.emit(r.taskEvent(EventTaskPriorityAged, e.t.State, e.t, now))
 	r.markTask(e)
 }
@@ -165,30 +161,6 @@ func (r *Router) armCooldown(e *taskEntry, now time.Time) {
 		return
 	}
 	r.schedule(e, timerCooldown, next)
-}
-
-// cooling reports whether agent id may not be offered e now because its
-// cool-down for e runs. A task with no pending cool-down timer has no
-// cool-down running (see armCooldown), which keeps the check off the clock
-// for every task nobody turned down recently.
-func (r *Router) cooling(e *taskEntry, id string, now *time.Time) bool {
-	if !e.timers[timerCooldown].Scheduled() {
-		return false
-	}
-	t := e.t
-	for i, x := range t.RejectedBy {
-		if x != id {
-			continue
-		}
-		if i >= len(t.RejectedAt) {
-			return false
-		}
-		if now.IsZero() {
-			*now = r.clock.Now()
-		}
-		return now.Before(t.RejectedAt[i].Add(r.cooldownOf(t)))
-	}
-	return false
 }
 
 // rejectedAt records that agent id turned nt down at now: RejectedBy gains

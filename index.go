@@ -2,9 +2,7 @@ package switchboard
 
 import (
 	"cmp"
-	"context"
 	"fmt"
-	"runtime/debug"
 	"slices"
 	"time"
 
@@ -13,8 +11,9 @@ import (
 	"github.com/switchboard-go/switchboard/internal/deadline"
 )
 
-// This file holds the router's in-memory indexes and the routing decisions
-// made over them. Everything here runs with Router.mu held.
+// This file holds the routing index: the in-memory structures that say who
+// waits for what and who is free, and the routing decisions read from them.
+// Everything here runs with Router.mu held.
 //
 // Waiting tasks live in lanes, one per (queue, channel). A lane has one level
 // per distinct delay among the routing profiles that serve it; level 0 (delay
@@ -29,28 +28,16 @@ import (
 // Ready agents live in per-(profile, channel) btrees ordered by
 // (LastActivity, ID), plus one such tree per proficiency (name=value) so that
 // a task with routing criteria scans only agents who have the skill.
+//
+// The index type owns all of these. They hang off the router's queue,
+// profile, agent and task entries (a lane from its queue, the ready and skill
+// trees from their profile, an agent queue from its agent, a task's place in
+// line from its entry) so that routing reaches them without a map lookup, but
+// only index methods change them, and index.check verifies them. The Router
+// keeps the maps of those entries, the timers, the store and the event log,
+// and tells the index what changed (place, unplace, setAgent, hold, release).
 
 const btreeDegree = 16
-
-type timerKind uint8
-
-const (
-	timerExpiry   timerKind = iota // ExpiresAt
-	timerStage                     // ScheduledAt, OfferExpiresAt or AfterContactWorkEnd
-	timerLevel                     // the next lane level the task joins
-	timerStep                      // the active routing step expires
-	timerAge                       // the next priority-ageing step (ageing.go)
-	timerCooldown                  // a re-offer cool-down ends (ageing.go)
-	timerRetry                     // the router retries routing after a failed store write
-)
-
-// numTaskTimers is the number of timer kinds a task carries.
-const numTaskTimers = int(timerRetry)
-
-type timerRef struct {
-	kind timerKind
-	task *taskEntry
-}
 
 type taskEntry struct {
 	t     *Task // &task once placed; nil while the entry is new
@@ -186,59 +173,48 @@ type class struct {
 	tree *btree.BTreeG[taskKey]
 }
 
-// newTaskTree returns an empty task btree whose nodes come from the router's
+// index is the routing index (see the top of this file). Its zero value is
+// not ready: use newIndex.
+type index struct {
+	taskNodes  *btree.FreeListG[taskKey]     // nodes shared by every task tree
+	agentNodes *btree.FreeListG[*agentEntry] // nodes shared by every agent tree
+	scanMark   uint64                        // marks agents visited by one findAgent
+
+	// What routing decisions read from the configuration.
+	statuses statusSet     // which statuses are ROUTABLE
+	longest  bool          // the selector is LongestIdle: scans stop at the first match
+	clock    Clock         // read only while a re-offer cool-down runs
+	cooldown time.Duration // Config.ReofferCooldown
+	// choose asks the host's selector to pick one of several candidates
+	// (Router.selectAgent, which survives a selector that panics).
+	choose func(*Selection) int
+}
+
+func newIndex(cfg *Config, choose func(*Selection) int) index {
+	return index{
+		taskNodes:  btree.NewFreeListG[taskKey](btree.DefaultFreeListSize),
+		agentNodes: btree.NewFreeListG[*agentEntry](btree.DefaultFreeListSize),
+		statuses:   cfg.statuses,
+		longest:    cfg.Selector == LongestIdle,
+		clock:      cfg.Clock,
+		cooldown:   cfg.ReofferCooldown,
+		choose:     choose,
+	}
+}
+
+// newTaskTree returns an empty task btree whose nodes come from the index's
 // shared free list, so trees that come and go (criteria classes) reuse nodes.
-func (r *Router) newTaskTree() *btree.BTreeG[taskKey] {
-	if r.taskNodes == nil {
-		r.taskNodes = btree.NewFreeListG[taskKey](btree.DefaultFreeListSize)
-	}
-	return btree.NewWithFreeListG(btreeDegree, keyLess, r.taskNodes)
+func (x *index) newTaskTree() *btree.BTreeG[taskKey] {
+	return btree.NewWithFreeListG(btreeDegree, keyLess, x.taskNodes)
 }
 
-func (r *Router) newAgentTree() *btree.BTreeG[*agentEntry] {
-	if r.agentNodes == nil {
-		r.agentNodes = btree.NewFreeListG[*agentEntry](btree.DefaultFreeListSize)
-	}
-	return btree.NewWithFreeListG(btreeDegree, agentLess, r.agentNodes)
+func (x *index) newAgentTree() *btree.BTreeG[*agentEntry] {
+	return btree.NewWithFreeListG(btreeDegree, agentLess, x.agentNodes)
 }
 
-// activateStep sets the routing step of e active at instant at (its class)
-// and arms the timer for the step's expiry.
-func (r *Router) activateStep(e *taskEntry, at time.Time) {
-	r.setClass(e, nil)
-	c := e.t.RoutingCriteria
-	if c == nil {
-		return
-	}
-	idx, until := c.activeStep(e.t.CriteriaActivatedAt, at)
-	if idx < 0 {
-		return
-	}
-	r.setClass(e, &c.Steps[idx].Requirement)
-	if !until.IsZero() {
-		r.schedule(e, timerStep, until)
-	}
-}
+// ---- agents ----
 
-// setClass sets the task's active-step expression and its class key, the
-// canonical string of the expression, interned through the lane's first
-// level so that a task joining an existing class allocates nothing.
-func (r *Router) setClass(e *taskEntry, expr *Requirement) {
-	e.stepExpr, e.classSig = expr, ""
-	if expr == nil {
-		return
-	}
-	r.op.sigBuf = expr.appendTo(r.op.sigBuf[:0])
-	if cl := e.lane.levels[0].classes[string(r.op.sigBuf)]; cl != nil {
-		e.classSig = cl.sig
-		return
-	}
-	e.classSig = string(r.op.sigBuf)
-}
-
-// ---- agent index ----
-
-func (r *Router) unindexAgent(a *agentEntry) {
+func (x *index) unindexAgent(a *agentEntry) {
 	p := a.profile
 	for ch := 0; ch < numChannels; ch++ {
 		if !a.indexed[ch] {
@@ -255,8 +231,8 @@ func (r *Router) unindexAgent(a *agentEntry) {
 	}
 }
 
-func (r *Router) indexAgent(a *agentEntry) {
-	a.routes = r.cfg.statuses.typeOf(a.Status) == StatusTypeRoutable
+func (x *index) indexAgent(a *agentEntry) {
+	a.routes = x.statuses.typeOf(a.Status) == StatusTypeRoutable
 	p := a.profile
 	if p == nil {
 		return
@@ -268,7 +244,7 @@ func (r *Router) indexAgent(a *agentEntry) {
 		}
 		a.indexed[ch] = true
 		if p.ready[ch] == nil {
-			p.ready[ch] = r.newAgentTree()
+			p.ready[ch] = x.newAgentTree()
 		}
 		p.ready[ch].ReplaceOrInsert(a)
 		for _, pr := range a.Proficiencies {
@@ -278,12 +254,54 @@ func (r *Router) indexAgent(a *agentEntry) {
 			}
 			t := p.skill[ch][k]
 			if t == nil {
-				t = r.newAgentTree()
+				t = x.newAgentTree()
 				p.skill[ch][k] = t
 			}
 			t.ReplaceOrInsert(a)
 		}
 	}
+}
+
+// setAgent makes *na the record of agent a and p its profile (a.profile to
+// keep it), moving a between the ready-agent and skill trees as the change
+// requires: the one path by which an agent's record changes.
+func (x *index) setAgent(a *agentEntry, na *Agent, p *profileEntry) {
+	x.unindexAgent(a)
+	if a.profile != p {
+		if a.profile != nil {
+			delete(a.profile.agents, a.ID)
+		}
+		if p != nil {
+			p.agents[na.ID] = a
+		}
+		a.profile = p
+	}
+	a.Agent = *na
+	x.indexAgent(a)
+}
+
+// forgetAgent takes a deleted agent out of the trees and its profile.
+func (x *index) forgetAgent(a *agentEntry) {
+	x.unindexAgent(a)
+	if a.profile != nil {
+		delete(a.profile.agents, a.ID)
+	}
+}
+
+// hold gives the slot of task e on its channel to agent a, or with take
+// false gives it back: the one path by which an agent's load changes.
+func (x *index) hold(a *agentEntry, e *taskEntry, take bool) {
+	x.unindexAgent(a)
+	if take {
+		a.load[e.ch]++
+		a.held[e] = struct{}{}
+		e.holder = a
+	} else {
+		a.load[e.ch]--
+		delete(a.held, e)
+		e.holder = nil
+	}
+	x.indexAgent(a)
 }
 
 // anyReady reports whether the agent is indexed as ready on some channel.
@@ -298,7 +316,7 @@ func (a *agentEntry) anyReady() bool {
 
 // ---- lanes ----
 
-func (r *Router) laneFor(q *queueEntry, ch int) *lane {
+func (x *index) laneFor(q *queueEntry, ch int) *lane {
 	if l := q.lanes[ch]; l != nil {
 		return l
 	}
@@ -307,51 +325,43 @@ func (r *Router) laneFor(q *queueEntry, ch int) *lane {
 	return l
 }
 
-// placeQueued puts a QUEUED task into its lane (or agent queue) at its
-// effective priority and arms its level, routing-step, ageing and cool-down
-// timers, as of now.
-func (r *Router) placeQueued(e *taskEntry, now time.Time) {
-	t := e.t
-	r.armCooldown(e, now)
-	e.age = t.RoutingAge().UnixNano()
+// placeTarget puts queued task e into the agent queue of a.
+func (x *index) placeTarget(e *taskEntry, a *agentEntry) {
 	e.queued = true
-	if t.QueueID == "" {
-		r.setAgeing(e, nil, now)
-		a := r.agents[t.TargetAgentID]
-		e.target = a
-		if a.queue[e.ch] == nil {
-			a.queue[e.ch] = r.newTaskTree()
-		}
-		a.queue[e.ch].ReplaceOrInsert(e.key())
-		a.queued++
-		return
+	e.target = a
+	if a.queue[e.ch] == nil {
+		a.queue[e.ch] = x.newTaskTree()
 	}
-	q := r.queues[t.QueueID]
-	r.setAgeing(e, q.PriorityAgeing, now)
-	e.lane = r.laneFor(q, e.ch)
-	r.activateStep(e, now)
-	waited := now.Sub(t.EnqueuedAt)
+	a.queue[e.ch].ReplaceOrInsert(e.key())
+	a.queued++
+}
+
+// place puts queued task e, whose lane and class are set, into every level
+// of its lane whose delay it has waited. It returns the delay of the next
+// level, which the task joins later, and whether there is one.
+func (x *index) place(e *taskEntry, waited time.Duration) (next time.Duration, ok bool) {
+	e.queued = true
 	e.levels = 0
 	for _, lv := range e.lane.levels {
 		if lv.delay > waited {
-			r.schedule(e, timerLevel, t.EnqueuedAt.Add(lv.delay))
-			break
+			return lv.delay, true
 		}
-		r.joinLevel(e, lv)
+		x.joinLevel(e, lv)
 		e.levels++
 	}
+	return 0, false
 }
 
-func (r *Router) joinLevel(e *taskEntry, lv *level) {
+func (x *index) joinLevel(e *taskEntry, lv *level) {
 	cl := lv.classes[e.classSig]
 	if cl == nil {
-		cl = &class{sig: e.classSig, expr: e.stepExpr, tree: r.newTaskTree()}
+		cl = &class{sig: e.classSig, expr: e.stepExpr, tree: x.newTaskTree()}
 		lv.classes[e.classSig] = cl
 	}
 	cl.tree.ReplaceOrInsert(e.key())
 }
 
-func (r *Router) leaveLevel(e *taskEntry, lv *level) {
+func (x *index) leaveLevel(e *taskEntry, lv *level) {
 	cl := lv.classes[e.classSig]
 	cl.tree.Delete(e.key())
 	if cl.tree.Len() == 0 {
@@ -359,11 +369,25 @@ func (r *Router) leaveLevel(e *taskEntry, lv *level) {
 	}
 }
 
-// unplace removes a task from its lane or agent queue and cancels its level,
-// step, ageing and cool-down timers.
-func (r *Router) unplace(e *taskEntry) {
+// leaveLevels and joinLevels take e out of, and back into, the levels it is
+// in, around a change of its key or class.
+func (x *index) leaveLevels(e *taskEntry) {
+	for i := 0; i < e.levels; i++ {
+		x.leaveLevel(e, e.lane.levels[i])
+	}
+}
+
+func (x *index) joinLevels(e *taskEntry) {
+	for i := 0; i < e.levels; i++ {
+		x.joinLevel(e, e.lane.levels[i])
+	}
+}
+
+// unplace removes a task from its lane or agent queue. It reports whether
+// the task was queued.
+func (x *index) unplace(e *taskEntry) bool {
 	if !e.queued {
-		return
+		return false
 	}
 	e.queued = false
 	if e.target != nil {
@@ -371,30 +395,28 @@ func (r *Router) unplace(e *taskEntry) {
 		e.target.queued--
 		e.target = nil
 	} else {
-		for i := 0; i < e.levels; i++ {
-			r.leaveLevel(e, e.lane.levels[i])
-		}
+		x.leaveLevels(e)
 		e.levels = 0
 		e.lane = nil
 	}
-	r.cancel(e, timerLevel)
-	r.cancel(e, timerStep)
-	r.cancel(e, timerAge)
-	r.cancel(e, timerCooldown)
+	return true
 }
 
-// rebuildLane recomputes a lane's levels from the profiles that serve it and
-// re-places its tasks. Used when routing profiles change.
-func (r *Router) rebuildLane(l *lane, now time.Time) {
+// laneTasks returns the tasks waiting in lane l, in no particular order.
+func (x *index) laneTasks(l *lane) []*taskEntry {
 	var tasks []*taskEntry
 	for _, cl := range l.levels[0].classes {
 		cl.tree.Ascend(func(k taskKey) bool { tasks = append(tasks, k.e); return true })
 	}
-	for _, e := range tasks {
-		r.unplace(e)
-	}
+	return tasks
+}
+
+// rebuildLane recomputes the levels of an empty lane (its tasks unplaced)
+// from the profiles that serve it, given in ID order, and points their
+// configs for the lane at the new levels.
+func (x *index) rebuildLane(l *lane, profiles []*profileEntry) {
 	delays := map[time.Duration][]*profileEntry{0: nil}
-	for _, p := range r.profilesSorted() {
+	for _, p := range profiles {
 		for _, pc := range p.Queues {
 			if pc.QueueID == l.q.ID && pc.Channel.index() == l.ch {
 				delays[pc.Delay] = append(delays[pc.Delay], p)
@@ -406,7 +428,7 @@ func (r *Router) rebuildLane(l *lane, now time.Time) {
 		l.levels = append(l.levels, &level{delay: d, classes: map[string]*class{}, servers: ps})
 	}
 	sortLevels(l.levels)
-	for _, p := range r.profiles {
+	for _, p := range profiles {
 		for i := range p.configs {
 			pc := &p.configs[i]
 			if pc.lane == l {
@@ -418,11 +440,6 @@ func (r *Router) rebuildLane(l *lane, now time.Time) {
 			}
 		}
 	}
-	sortTasks(tasks)
-	for _, e := range tasks {
-		r.placeQueued(e, now)
-		r.markTask(e)
-	}
 }
 
 // ---- routing decisions ----
@@ -432,29 +449,29 @@ func (r *Router) rebuildLane(l *lane, now time.Time) {
 // and that match its active routing step, it leaves out agents cooling for
 // the task, prefers agents that have not rejected or missed it, then asks
 // the selector (longest idle by default).
-func (r *Router) findAgent(e *taskEntry) *agentEntry {
+func (x *index) findAgent(e *taskEntry, o *op) *agentEntry {
 	var now time.Time // read from the clock only if a cool-down runs
 	if e.target != nil {
-		if a := e.target; a.indexed[e.ch] && !r.cooling(e, a.ID, &now) {
+		if a := e.target; a.indexed[e.ch] && !x.cooling(e, a.ID, &now) {
 			return a
 		}
 		return nil
 	}
-	r.scanMark++
-	r.op.cands = r.op.cands[:0]
-	r.op.fallback = r.op.fallback[:0]
-	longest := r.cfg.Selector == LongestIdle
+	x.scanMark++
+	o.cands = o.cands[:0]
+	o.fallback = o.fallback[:0]
+	longest := x.longest
 	var best, fb *agentEntry
 	visit := func(a *agentEntry) bool {
-		if a.mark == r.scanMark {
+		if a.mark == x.scanMark {
 			return true
 		}
-		a.mark = r.scanMark
+		a.mark = x.scanMark
 		if e.stepExpr != nil && !e.stepExpr.Matches(&a.Agent) {
 			return true
 		}
 		if rejected(e.t, a.ID) {
-			if r.cooling(e, a.ID, &now) {
+			if x.cooling(e, a.ID, &now) {
 				return true
 			}
 			if longest {
@@ -462,7 +479,7 @@ func (r *Router) findAgent(e *taskEntry) *agentEntry {
 					fb = a
 				}
 			} else {
-				r.op.fallback = append(r.op.fallback, a)
+				o.fallback = append(o.fallback, a)
 			}
 			return true
 		}
@@ -472,12 +489,12 @@ func (r *Router) findAgent(e *taskEntry) *agentEntry {
 			}
 			return false // trees are in longest-idle order: nothing later beats a
 		}
-		r.op.cands = append(r.op.cands, a)
+		o.cands = append(o.cands, a)
 		return true
 	}
 	for i := 0; i < e.levels; i++ {
 		for _, p := range e.lane.levels[i].servers {
-			r.scanProfile(p, e.ch, e.stepExpr, visit)
+			x.scanProfile(p, e.ch, e.stepExpr, visit)
 		}
 	}
 	if longest {
@@ -486,9 +503,9 @@ func (r *Router) findAgent(e *taskEntry) *agentEntry {
 		}
 		return fb
 	}
-	cands := r.op.cands
+	cands := o.cands
 	if len(cands) == 0 {
-		cands = r.op.fallback
+		cands = o.fallback
 	}
 	switch len(cands) {
 	case 0:
@@ -501,27 +518,11 @@ func (r *Router) findAgent(e *taskEntry) *agentEntry {
 	for i, a := range cands {
 		sel.Candidates[i] = Candidate{Agent: &a.Agent, Active: a.load[e.ch], Capacity: a.profile.conc[e.ch]}
 	}
-	i := r.selectAgent(sel)
+	i := x.choose(sel)
 	if i < 0 || i >= len(cands) {
 		i = 0
 	}
 	return cands[i]
-}
-
-// selectAgent asks Config.Selector to choose. A selector that panics is
-// host code failing: the router logs it, reports a router.error event, and
-// gives the task to the first candidate (the longest idle), so routing goes
-// on.
-func (r *Router) selectAgent(sel *Selection) (i int) {
-	defer func() {
-		if p := recover(); p != nil {
-			err := fmt.Errorf("switchboard: AgentSelector panicked: %v; chose the longest-idle agent", p)
-			r.logger.Error("switchboard: AgentSelector panicked", "task", sel.Task.ID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			r.emit(Event{Type: EventError, TaskID: sel.Task.ID, Err: err})
-			i = 0
-		}
-	}()
-	return r.cfg.Selector.Select(sel)
 }
 
 func rejected(t *Task, agentID string) bool {
@@ -536,7 +537,7 @@ func rejected(t *Task, agentID string) bool {
 // scanProfile visits ready agents of profile p on channel ch that may match
 // expr, in longest-idle order per driving tree, until visit returns false.
 // It drives the scan from the smallest index that every match must be in.
-func (r *Router) scanProfile(p *profileEntry, ch int, expr *Requirement, visit func(*agentEntry) bool) {
+func (x *index) scanProfile(p *profileEntry, ch int, expr *Requirement, visit func(*agentEntry) bool) {
 	if p.ready[ch] == nil || p.ready[ch].Len() == 0 {
 		return
 	}
@@ -544,7 +545,7 @@ func (r *Router) scanProfile(p *profileEntry, ch int, expr *Requirement, visit f
 		p.ready[ch].Ascend(visit)
 		return
 	}
-	r.scanExpr(p, ch, expr, visit)
+	x.scanExpr(p, ch, expr, visit)
 }
 
 // scanExpr visits a superset of the ready agents matching expr; the caller
@@ -553,7 +554,7 @@ func (r *Router) scanProfile(p *profileEntry, ch int, expr *Requirement, visit f
 // For the default selector visit returns false once it has found the first
 // agent it wants from an ordered tree: that ends the scan of that tree only,
 // since the next tree starts over in longest-idle order.
-func (r *Router) scanExpr(p *profileEntry, ch int, expr *Requirement, visit func(*agentEntry) bool) {
+func (x *index) scanExpr(p *profileEntry, ch int, expr *Requirement, visit func(*agentEntry) bool) {
 	switch {
 	case expr.Attribute != nil:
 		c := expr.Attribute
@@ -574,19 +575,19 @@ func (r *Router) scanExpr(p *profileEntry, ch int, expr *Requirement, visit func
 		// Drive from the operand with the smallest index.
 		best, bestSize := -1, int(^uint(0)>>1)
 		for i := range expr.And {
-			if s := r.exprSize(p, ch, &expr.And[i]); s < bestSize {
+			if s := x.exprSize(p, ch, &expr.And[i]); s < bestSize {
 				best, bestSize = i, s
 			}
 		}
-		r.scanExpr(p, ch, &expr.And[best], visit)
+		x.scanExpr(p, ch, &expr.And[best], visit)
 	default:
 		for i := range expr.Or {
-			r.scanExpr(p, ch, &expr.Or[i], visit)
+			x.scanExpr(p, ch, &expr.Or[i], visit)
 		}
 	}
 }
 
-func (r *Router) exprSize(p *profileEntry, ch int, expr *Requirement) int {
+func (x *index) exprSize(p *profileEntry, ch int, expr *Requirement) int {
 	switch {
 	case expr.Attribute != nil:
 		c, n := expr.Attribute, 0
@@ -601,13 +602,13 @@ func (r *Router) exprSize(p *profileEntry, ch int, expr *Requirement) int {
 	case expr.And != nil:
 		m := int(^uint(0) >> 1)
 		for i := range expr.And {
-			m = min(m, r.exprSize(p, ch, &expr.And[i]))
+			m = min(m, x.exprSize(p, ch, &expr.And[i]))
 		}
 		return m
 	default:
 		s := 0
 		for i := range expr.Or {
-			s += r.exprSize(p, ch, &expr.Or[i])
+			s += x.exprSize(p, ch, &expr.Or[i])
 		}
 		return s
 	}
@@ -617,14 +618,14 @@ func (r *Router) exprSize(p *profileEntry, ch int, expr *Requirement) int {
 // tasks first; then, over the (queue, channel) configs of its profile in
 // priority order, the head of every class it matches, by (profile priority,
 // task priority, routing age, sequence).
-func (r *Router) bestTask(a *agentEntry) *taskEntry {
+func (x *index) bestTask(a *agentEntry) *taskEntry {
 	var best *taskEntry
 	var now time.Time // read from the clock only if a cool-down runs
 	for ch := 0; ch < numChannels; ch++ {
 		if !a.indexed[ch] || a.queue[ch] == nil {
 			continue
 		}
-		if head, ok := r.head(a.queue[ch], a, &now); ok && (best == nil || taskLess(head.e, best)) {
+		if head, ok := x.head(a.queue[ch], a, &now); ok && (best == nil || taskLess(head.e, best)) {
 			best = head.e
 		}
 	}
@@ -644,7 +645,7 @@ func (r *Router) bestTask(a *agentEntry) *taskEntry {
 			if cl.expr != nil && !cl.expr.Matches(&a.Agent) {
 				continue
 			}
-			head, ok := r.head(cl.tree, a, &now)
+			head, ok := x.head(cl.tree, a, &now)
 			if !ok {
 				continue
 			}
@@ -656,85 +657,59 @@ func (r *Router) bestTask(a *agentEntry) *taskEntry {
 	return best
 }
 
+// cooling reports whether agent id may not be offered e now because its
+// cool-down for e runs. A task with no pending cool-down timer has no
+// cool-down running (see armCooldown), which keeps the check off the clock
+// for every task nobody turned down recently. It reads the clock into *now
+// only when a cool-down runs.
+func (x *index) cooling(e *taskEntry, id string, now *time.Time) bool {
+	if !e.timers[timerCooldown].Scheduled() {
+		return false
+	}
+	t := e.t
+	for i, by := range t.RejectedBy {
+		if by != id {
+			continue
+		}
+		if i >= len(t.RejectedAt) {
+			return false
+		}
+		if now.IsZero() {
+			*now = x.clock.Now()
+		}
+		return now.Before(t.RejectedAt[i].Add(x.cooldownOf(e)))
+	}
+	return false
+}
+
+// cooldownOf returns the re-offer cool-down of queued task e: its queue's
+// override, else Config.ReofferCooldown (as Router.cooldownOf).
+func (x *index) cooldownOf(e *taskEntry) time.Duration {
+	if e.lane != nil {
+		if d := e.lane.q.ReofferCooldown; d != nil {
+			return *d
+		}
+	}
+	return x.cooldown
+}
+
 // head returns the first task of tree that agent a is not cooling for. Only
 // tasks a turned down recently are skipped, so this is the tree's minimum
 // unless a cool-down of a runs.
-func (r *Router) head(tree *btree.BTreeG[taskKey], a *agentEntry, now *time.Time) (taskKey, bool) {
+func (x *index) head(tree *btree.BTreeG[taskKey], a *agentEntry, now *time.Time) (taskKey, bool) {
 	k, ok := tree.Min()
-	if !ok || !r.cooling(k.e, a.ID, now) {
+	if !ok || !x.cooling(k.e, a.ID, now) {
 		return k, ok
 	}
 	ok = false
-	tree.Ascend(func(x taskKey) bool {
-		if r.cooling(x.e, a.ID, now) {
+	tree.Ascend(func(c taskKey) bool {
+		if x.cooling(c.e, a.ID, now) {
 			return true
 		}
-		k, ok = x, true
+		k, ok = c, true
 		return false
 	})
 	return k, ok
-}
-
-// ---- dirty sets and settling ----
-
-func (r *Router) markTask(e *taskEntry) {
-	if !e.dirty {
-		e.dirty = true
-		r.op.dirtyTasks = append(r.op.dirtyTasks, e)
-	}
-}
-
-func (r *Router) markAgent(a *agentEntry) {
-	if !a.dirty {
-		a.dirty = true
-		r.op.dirtyAgents = append(r.op.dirtyAgents, a)
-	}
-}
-
-// settle makes offers until no ready agent can take any waiting task: first
-// each task that became routable, in the order it did, goes to its best
-// agent; then each agent that freed up, longest idle first, takes the best
-// waiting tasks while it has room.
-func (r *Router) settle(ctx context.Context) {
-	for len(r.op.dirtyTasks) > 0 || len(r.op.dirtyAgents) > 0 {
-		for i := 0; i < len(r.op.dirtyTasks); i++ {
-			e := r.op.dirtyTasks[i]
-			r.op.dirtyTasks[i] = nil
-			e.dirty = false
-			if e.queued {
-				if a := r.findAgent(e); a != nil {
-					if err := r.offer(ctx, e, a); err != nil {
-						r.abandonSettle("offer", e.t.ID, err)
-						return
-					}
-				}
-			}
-		}
-		r.op.dirtyTasks = r.op.dirtyTasks[:0]
-		if len(r.op.dirtyAgents) == 0 {
-			break
-		}
-		// Offers change only the agent that receives them, so one sort gives
-		// the agent order for the whole pass.
-		agents := r.op.dirtyAgents
-		sortAgents(agents)
-		for i, a := range agents {
-			agents[i] = nil
-			a.dirty = false
-			for a.anyReady() {
-				e := r.bestTask(a)
-				if e == nil {
-					break
-				}
-				if err := r.offer(ctx, e, a); err != nil {
-					r.abandonSettle("offer", e.t.ID, err)
-					return
-				}
-			}
-		}
-		// Keep any agent marked during the pass (none today) for the next round.
-		r.op.dirtyAgents = append(agents[:0], r.op.dirtyAgents[len(agents):]...)
-	}
 }
 
 func sortLevels(ls []*level) {
@@ -761,35 +736,73 @@ func sortAgents(as []*agentEntry) {
 	})
 }
 
-// abandonSettle stops settling after a failed store write: the decisions
-// left would be made on a world that is not settled (an agent who turned a
-// task down could take it back), so the retry timer makes them all again.
-func (r *Router) abandonSettle(op, taskID string, err error) {
-	r.failed(op, taskID, err)
-	for i, e := range r.op.dirtyTasks {
-		if e != nil { // entries already handled were cleared
-			e.dirty = false
-		}
-		r.op.dirtyTasks[i] = nil
-	}
-	r.op.dirtyTasks = r.op.dirtyTasks[:0]
-	for i, a := range r.op.dirtyAgents {
-		if a != nil {
-			a.dirty = false
-		}
-		r.op.dirtyAgents[i] = nil
-	}
-	r.op.dirtyAgents = r.op.dirtyAgents[:0]
-	r.scheduleRetry()
-}
+// ---- invariants ----
 
-// scheduleRetry arranges for routing to run again over every waiting task
-// and every agent after Config.RetryInterval, so that routing a failed store
-// write interrupted resumes without waiting for the next event.
-func (r *Router) scheduleRetry() {
-	if r.retry.Scheduled() {
-		return
+// check verifies that the index agrees with the entries it indexes: every
+// queued task is in exactly the levels (or the agent queue) it says, no class
+// is empty, agent queues count their tasks, and an agent is in its ready tree
+// on a channel exactly when it is ready there, keyed by its LastActivity.
+// Router.checkInvariants calls it with the router's maps.
+func (x *index) check(tasks map[string]*taskEntry, queues map[string]*queueEntry, agents map[string]*agentEntry) error {
+	agentQueued := map[*agentEntry]int{}
+	for id, e := range tasks {
+		if !e.queued {
+			continue
+		}
+		if e.target != nil {
+			agentQueued[e.target]++
+			if !e.target.queue[e.ch].Has(e.key()) {
+				return fmt.Errorf("task %q missing from the agent queue of %q", id, e.target.ID)
+			}
+			continue
+		}
+		if e.levels < 1 {
+			return fmt.Errorf("queued task %q is in no level of its lane", id)
+		}
+		for i, lv := range e.lane.levels {
+			cl := lv.classes[e.classSig]
+			in := cl != nil && cl.tree.Has(e.key())
+			if in != (i < e.levels) {
+				return fmt.Errorf("task %q: in level %d (delay %s) = %v, want %v", id, i, lv.delay, in, i < e.levels)
+			}
+		}
 	}
-	r.retry.Value = timerRef{kind: timerRetry}
-	r.timers.Schedule(&r.retry, r.clock.Now().Add(r.cfg.RetryInterval).UnixNano(), timerTie(timerRetry, 0))
+	for id, q := range queues {
+		for _, l := range q.lanes {
+			if l == nil {
+				continue
+			}
+			for i, lv := range l.levels {
+				for sig, cl := range lv.classes {
+					if cl.tree.Len() == 0 {
+						return fmt.Errorf("queue %q level %d keeps empty class %q", id, i, sig)
+					}
+				}
+			}
+		}
+	}
+	for id, a := range agents {
+		if a.queued != agentQueued[a] {
+			return fmt.Errorf("agent %q counts %d in its agent queue, found %d", id, a.queued, agentQueued[a])
+		}
+		if a.profile == nil {
+			continue
+		}
+		for ch := 0; ch < numChannels; ch++ {
+			// Load may exceed a concurrency lowered while the agent worked;
+			// the router then only must not add to it, which ready() ensures.
+			ready := a.ready(ch)
+			if a.indexed[ch] != ready {
+				return fmt.Errorf("agent %q on %s: indexed=%v ready=%v", id, Channels[ch], a.indexed[ch], ready)
+			}
+			inTree := a.profile.ready[ch] != nil && a.profile.ready[ch].Has(a)
+			if inTree != ready {
+				return fmt.Errorf("agent %q on %s: in ready tree=%v ready=%v", id, Channels[ch], inTree, ready)
+			}
+			if ready && a.act != a.LastActivity.UnixNano() {
+				return fmt.Errorf("agent %q indexed with a stale LastActivity", id)
+			}
+		}
+	}
+	return nil
 }

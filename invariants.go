@@ -24,7 +24,6 @@ func (r *Router) Check() error {
 func (r *Router) checkInvariants() error {
 	load := map[*agentEntry]*[numChannels]int{}
 	waiting := map[string]int{}
-	agentQueued := map[*agentEntry]int{}
 	if e := r.lastTask; e != nil && (e.t == nil || r.tasks[e.t.ID] != e) {
 		return fmt.Errorf("the last task entry (open's shortcut) is not an open task's entry")
 	}
@@ -47,25 +46,6 @@ func (r *Router) checkInvariants() error {
 		}
 		if err := r.checkAgeing(e); err != nil {
 			return fmt.Errorf("task %q: %w", id, err)
-		}
-		if e.queued {
-			if e.target != nil {
-				agentQueued[e.target]++
-				if !e.target.queue[e.ch].Has(e.key()) {
-					return fmt.Errorf("task %q missing from the agent queue of %q", id, e.target.ID)
-				}
-			} else {
-				if e.levels < 1 {
-					return fmt.Errorf("queued task %q is in no level of its lane", id)
-				}
-				for i, lv := range e.lane.levels {
-					cl := lv.classes[e.classSig]
-					in := cl != nil && cl.tree.Has(e.key())
-					if in != (i < e.levels) {
-						return fmt.Errorf("task %q: in level %d (delay %s) = %v, want %v", id, i, lv.delay, in, i < e.levels)
-					}
-				}
-			}
 		}
 		if t.State.holdsSlot() {
 			a := r.agents[t.AgentID]
@@ -105,18 +85,9 @@ func (r *Router) checkInvariants() error {
 		if q.waiting != waiting[id] {
 			return fmt.Errorf("queue %q counts %d waiting, found %d", id, q.waiting, waiting[id])
 		}
-		for _, l := range q.lanes {
-			if l == nil {
-				continue
-			}
-			for i, lv := range l.levels {
-				for sig, cl := range lv.classes {
-					if cl.tree.Len() == 0 {
-						return fmt.Errorf("queue %q level %d keeps empty class %q", id, i, sig)
-					}
-				}
-			}
-		}
+	}
+	if err := r.idx.check(r.tasks, r.queues, r.agents); err != nil {
+		return err
 	}
 	for id, a := range r.agents {
 		var want [numChannels]int
@@ -129,29 +100,9 @@ func (r *Router) checkInvariants() error {
 		if len(a.held) != sum(want) {
 			return fmt.Errorf("agent %q holds %d tasks, load says %d", id, len(a.held), sum(want))
 		}
-		if a.queued != agentQueued[a] {
-			return fmt.Errorf("agent %q counts %d in its agent queue, found %d", id, a.queued, agentQueued[a])
-		}
-		if a.profile != nil {
-			for ch := 0; ch < numChannels; ch++ {
-				// Load may exceed a concurrency lowered while the agent worked;
-				// the router then only must not add to it, which ready() ensures.
-				ready := a.ready(ch)
-				if a.indexed[ch] != ready {
-					return fmt.Errorf("agent %q on %s: indexed=%v ready=%v", id, Channels[ch], a.indexed[ch], ready)
-				}
-				inTree := a.profile.ready[ch] != nil && a.profile.ready[ch].Has(a)
-				if inTree != ready {
-					return fmt.Errorf("agent %q on %s: in ready tree=%v ready=%v", id, Channels[ch], inTree, ready)
-				}
-				if ready && a.act != a.LastActivity.UnixNano() {
-					return fmt.Errorf("agent %q indexed with a stale LastActivity", id)
-				}
-			}
-		}
 		// Settled, unless a failed store write left routing to the retry timer.
 		if len(r.op.dirtyTasks) == 0 && len(r.op.dirtyAgents) == 0 && !r.retry.Scheduled() && a.anyReady() {
-			if e := r.bestTask(a); e != nil {
+			if e := r.idx.bestTask(a); e != nil {
 				return fmt.Errorf("agent %q is ready and task %q waits for it: routing did not settle", id, e.t.ID)
 			}
 		}

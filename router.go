@@ -11,8 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/btree"
-
 	"github.com/switchboard-go/switchboard/internal/deadline"
 )
 
@@ -53,11 +51,9 @@ type Router struct {
 	armGen      uint64
 	inflight    sync.WaitGroup // clock callbacks armed and not finished
 
-	op         op     // the operation under way: its scratch and pending work
-	scanMark   uint64 // marks agents visited by one findAgent
-	taskNodes  *btree.FreeListG[taskKey]
-	agentNodes *btree.FreeListG[*agentEntry]
-	free       []*taskEntry // entries to reuse (see newEntry)
+	idx  index        // lanes, levels, classes, ready and skill trees, agent queues (index.go)
+	op   op           // the operation under way: its scratch and pending work
+	free []*taskEntry // entries to reuse (see newEntry)
 
 	// The event log. eventSeq is the Seq of the last event published
 	// (op.staged holds the events of the change being written, published
@@ -133,6 +129,7 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 		tokens: map[string]tokenEntry{},
 		logger: c.Logger,
 	}
+	r.idx = newIndex(&r.cfg, r.selectAgent)
 	snap, err := store.Load(ctx)
 	if err != nil {
 		return nil, &StoreError{Op: "load", Err: err}
@@ -227,7 +224,7 @@ func (r *Router) rebuild(snap *Snapshot) error {
 		}
 	}
 	for _, a := range r.agents {
-		r.indexAgent(a)
+		r.idx.indexAgent(a)
 		r.markAgent(a)
 	}
 	return nil
@@ -671,11 +668,7 @@ func (r *Router) apply(e *taskEntry, nt *Task, now time.Time) {
 	}
 	if !fresh && old.State.holdsSlot() && (!nt.State.holdsSlot() || old.AgentID != nt.AgentID) {
 		if a := e.holder; a != nil {
-			r.unindexAgent(a)
-			a.load[e.ch]--
-			delete(a.held, e)
-			e.holder = nil
-			r.indexAgent(a)
+			r.idx.hold(a, e, false)
 			r.markAgent(a)
 		}
 	}
@@ -700,12 +693,7 @@ func (r *Router) apply(e *taskEntry, nt *Task, now time.Time) {
 		r.markTask(e)
 	}
 	if nt.State.holdsSlot() && e.holder == nil {
-		a := r.agents[nt.AgentID]
-		r.unindexAgent(a)
-		a.load[e.ch]++
-		a.held[e] = struct{}{}
-		e.holder = a
-		r.indexAgent(a)
+		r.idx.hold(r.agents[nt.AgentID], e, true)
 	}
 	switch {
 	case nt.State == StateScheduled:
@@ -767,11 +755,7 @@ func next(t *Task) *Task {
 // indexes as the change requires: every change of an agent's record goes
 // through here. The caller marks a for routing when the change can free it
 // for work.
-func (r *Router) setAgent(a *agentEntry, na *Agent) {
-	r.unindexAgent(a)
-	a.Agent = *na
-	r.indexAgent(a)
-}
+func (r *Router) setAgent(a *agentEntry, na *Agent) { r.idx.setAgent(a, na, a.profile) }
 
 // userCopy prepares a task the router no longer references for the caller:
 // its maps, slices and criteria get their own copies.

@@ -7,6 +7,26 @@ import (
 	"time"
 )
 
+type timerKind uint8
+
+const (
+	timerExpiry   timerKind = iota // ExpiresAt
+	timerStage                     // ScheduledAt, OfferExpiresAt or AfterContactWorkEnd
+	timerLevel                     // the next lane level the task joins
+	timerStep                      // the active routing step expires
+	timerAge                       // the next priority-ageing step (ageing.go)
+	timerCooldown                  // a re-offer cool-down ends (ageing.go)
+	timerRetry                     // the router retries routing after a failed store write
+)
+
+// numTaskTimers is the number of timer kinds a task carries.
+const numTaskTimers = int(timerRetry)
+
+type timerRef struct {
+	kind timerKind
+	task *taskEntry
+}
+
 // schedule arms one of a task's timers. Deadlines that coincide fire in the
 // order of timer kind (expiry, then schedule/offer/ACW, then queue delay,
 // then routing step, then ageing step, then cool-down end) and then task
@@ -133,8 +153,7 @@ func (r *Router) fire(ctx context.Context, e *taskEntry, kind timerKind, now, at
 	case timerExpiry:
 		return r.finish(ctx, e, StateExpired, DisconnectExpired, now, EventTaskExpired)
 	case timerLevel:
-		lv := e.lane.levels[e.levels]
-		r.joinLevel(e, lv)
+		r.idx.joinLevel(e, e.lane.levels[e.levels])
 		e.levels++
 		if e.levels < len(e.lane.levels) {
 			r.schedule(e, timerLevel, t.EnqueuedAt.Add(e.lane.levels[e.levels].delay))
@@ -142,13 +161,9 @@ func (r *Router) fire(ctx context.Context, e *taskEntry, kind timerKind, now, at
 		r.markTask(e)
 		return nil
 	case timerStep:
-		for i := 0; i < e.levels; i++ {
-			r.leaveLevel(e, e.lane.levels[i])
-		}
+		r.idx.leaveLevels(e)
 		r.activateStep(e, at)
-		for i := 0; i < e.levels; i++ {
-			r.joinLevel(e, e.lane.levels[i])
-		}
+		r.idx.joinLevels(e)
 		r.emit(r.taskEvent(EventTaskRoutingStep, t.State, t, now))
 		r.markTask(e)
 		return nil
