@@ -27,18 +27,14 @@ import (
 )
 
 func main() {
-	agents := flag.Int("agents", 50, "number of agents")
-	rate := flag.Float64("rate", 200, "tickets per hour, averaged over 24 hours (the day's curve peaks at about twice that)")
-	seed := flag.Uint64("seed", 1, "random seed: the same seed gives the same report")
-	duration := flag.Duration("duration", 24*time.Hour, "how long tickets arrive, from midnight; the run goes on until every task ended")
-	out := flag.String("out", "switchboard-day.html", "where to write the HTML report")
+	day := sim.RegisterFlags(flag.CommandLine)
 	flag.Parse()
-	if *agents < 1 || *rate <= 0 || *duration <= 0 {
-		log.Fatal("simulate: -agents, -rate and -duration must be positive")
+	sc, err := day.Day()
+	if err != nil {
+		log.Fatal(err)
 	}
 	began := time.Now()
-	sc := sim.Day(sim.DayOptions{Agents: *agents, Rate: *rate, Duration: *duration})
-	res, err := sim.Run(context.Background(), sc, &sim.Options{Seed: *seed, Progress: os.Stderr})
+	res, err := sim.Run(context.Background(), sc, &sim.Options{Seed: day.Seed, Progress: os.Stderr})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -49,8 +45,8 @@ func main() {
 	if err := rep.WriteTable(os.Stdout); err != nil {
 		log.Fatal(err)
 	}
-	if err := rep.WriteHTMLFile(*out); err != nil {
+	if err := rep.WriteHTMLFile(day.Out); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Fprintf(os.Stderr, "report written to %s (%.1fs)\n", *out, time.Since(began).Seconds())
+	fmt.Fprintf(os.Stderr, "report written to %s (%.1fs)\n", day.Out, time.Since(began).Seconds())
 }

@@ -31,15 +31,12 @@ import (
 )
 
 func main() {
-	agents := flag.Int("agents", 50, "number of agents")
-	rate := flag.Float64("rate", 200, "tickets per hour, averaged over 24 hours (the day's curve peaks at about twice that)")
-	seed := flag.Uint64("seed", 1, "random seed: the same seed gives the same report")
-	duration := flag.Duration("duration", 24*time.Hour, "how long tickets arrive, from midnight; the run goes on until every task ended")
-	out := flag.String("out", "switchboard-day.html", "where to write the HTML report")
+	day := sim.RegisterFlags(flag.CommandLine)
 	schema := flag.String("schema", "switchboard_simulate", "PostgreSQL schema for the run, dropped and created again first")
 	flag.Parse()
-	if *agents < 1 || *rate <= 0 || *duration <= 0 {
-		log.Fatal("simulate: -agents, -rate and -duration must be positive")
+	sc, err := day.Day()
+	if err != nil {
+		log.Fatal(err)
 	}
 	ctx := context.Background()
 	began := time.Now()
@@ -53,8 +50,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	sc := sim.Day(sim.DayOptions{Agents: *agents, Rate: *rate, Duration: *duration})
-	res, err := sim.Run(ctx, sc, &sim.Options{Seed: *seed, Progress: os.Stderr, Store: store, Records: sink})
+	res, err := sim.Run(ctx, sc, &sim.Options{Seed: day.Seed, Progress: os.Stderr, Store: store, Records: sink})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -68,10 +64,10 @@ func main() {
 	if err := searchBusiestHour(ctx, store, rep); err != nil {
 		log.Fatal(err)
 	}
-	if err := rep.WriteHTMLFile(*out); err != nil {
+	if err := rep.WriteHTMLFile(day.Out); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Fprintf(os.Stderr, "report written to %s (%.1fs)\n", *out, time.Since(began).Seconds())
+	fmt.Fprintf(os.Stderr, "report written to %s (%.1fs)\n", day.Out, time.Since(began).Seconds())
 }
 
 // openStore returns a pgstore Store over a fresh schema when
