@@ -159,10 +159,9 @@ func (w *MetricWatch) Check(ctx context.Context) (RuleResult, error) {
 	seen := make(map[string]bool, len(w.active))
 	var res RuleResult
 	var errs []error
-	for _, ev := range evs {
-		group := groupKey(ev.Payload)
-		r, err := w.eng.evaluate(ctx, ev, func(rule string) bool {
-			k := rule + "\x00" + group
+	for _, g := range evs {
+		r, err := w.eng.evaluate(ctx, g.ev, func(rule string) bool {
+			k := rule + "\x00" + g.id
 			seen[k] = true
 			return !w.active[k]
 		})
@@ -177,17 +176,14 @@ func (w *MetricWatch) Check(ctx context.Context) (RuleResult, error) {
 	return res, errors.Join(errs...)
 }
 
-func groupKey(p map[string]any) string {
-	for _, k := range []string{"queueId", "routingProfileId", "agentId"} {
-		if v, ok := p[k].(string); ok {
-			return k + ":" + v
-		}
-	}
-	return ""
+// metricGroup is one group's event of a pass.
+type metricGroup struct {
+	id string // the queue, routing profile or agent
+	ev RuleEvent
 }
 
 // events builds the pass's events at now.
-func (w *MetricWatch) events(now time.Time) ([]RuleEvent, error) {
+func (w *MetricWatch) events(now time.Time) ([]metricGroup, error) {
 	o := &w.opts
 	start := now.Add(-o.Window).Truncate(15 * time.Minute)
 	hist, err := o.Historical.Query(HistoricalQuery{Start: start, End: now.Add(time.Nanosecond), Groupings: []Grouping{o.Grouping}})
@@ -234,9 +230,9 @@ func (w *MetricWatch) events(now time.Time) ([]RuleEvent, error) {
 	}
 	slices.Sort(order)
 	key := map[Grouping]string{GroupQueue: "queueId", GroupRoutingProfile: "routingProfileId", GroupAgent: "agentId"}[o.Grouping]
-	evs := make([]RuleEvent, 0, len(order))
+	evs := make([]metricGroup, 0, len(order))
 	for _, id := range order {
-		evs = append(evs, RuleEvent{
+		evs = append(evs, metricGroup{id, RuleEvent{
 			Source: SourceMetricDataUpdate,
 			ID:     fmt.Sprintf("metric:%s:%s:%d", o.Grouping, id, now.Unix()),
 			Time:   now,
@@ -244,7 +240,7 @@ func (w *MetricWatch) events(now time.Time) ([]RuleEvent, error) {
 				"grouping": string(o.Grouping), key: id, "periodSeconds": o.Window.Seconds(),
 				"metrics": groups[id],
 			},
-		})
+		}})
 	}
 	return evs, nil
 }
