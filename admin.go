@@ -15,7 +15,7 @@ import (
 // as of now (effective priorities and timers re-derived; each task looks for
 // an agent again): O(n log n) in the queue's waiting tasks, for this call
 // only. Other changes cost O(1).
-func (r *Router) PutQueue(ctx context.Context, q Queue) error {
+func (r *Router) PutQueue(ctx context.Context, q Queue) (err error) {
 	if err := q.validate(); err != nil {
 		return err
 	}
@@ -23,7 +23,7 @@ func (r *Router) PutQueue(ctx context.Context, q Queue) error {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock(ctx)
+	defer r.unlock(ctx, &err)
 	r.stage(Event{Type: EventQueueUpdated, QueueID: q.ID})
 	if err := r.writeChange(ctx, "put queue", &Change{Queues: []*Queue{&q}}); err != nil {
 		return err
@@ -47,7 +47,7 @@ func (r *Router) PutQueue(ctx context.Context, q Queue) error {
 
 // PutRoutingProfile creates or replaces a routing profile. Every queue it
 // names must exist. Agents of the profile pick up the change at once.
-func (r *Router) PutRoutingProfile(ctx context.Context, p RoutingProfile) error {
+func (r *Router) PutRoutingProfile(ctx context.Context, p RoutingProfile) (err error) {
 	if err := p.validate(); err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func (r *Router) PutRoutingProfile(ctx context.Context, p RoutingProfile) error 
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock(ctx)
+	defer r.unlock(ctx, &err)
 	for i, qc := range p.Queues {
 		if r.queues[qc.QueueID] == nil {
 			return fmt.Errorf("RoutingProfile.Queues[%d].QueueID: %w", i, notFound("queue", qc.QueueID))
@@ -153,7 +153,7 @@ func (r *Router) profilesSorted() []*profileEntry {
 // existing agent keeps its status and runtime state, which change only
 // through SetAgentStatus and ClearAgent (a.Status and the other runtime
 // fields, Activity included, are then ignored).
-func (r *Router) PutAgent(ctx context.Context, a Agent) error {
+func (r *Router) PutAgent(ctx context.Context, a Agent) (err error) {
 	if err := a.validate(); err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func (r *Router) PutAgent(ctx context.Context, a Agent) error {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock(ctx)
+	defer r.unlock(ctx, &err)
 	p := r.profiles[a.RoutingProfileID]
 	if p == nil {
 		return fmt.Errorf("Agent.RoutingProfileID: %w", notFound("routing profile", a.RoutingProfileID))
@@ -242,11 +242,11 @@ func (r *Router) ClearAgent(ctx context.Context, agentID string) error {
 // changeAgent runs one change of an agent's runtime state: change edits a
 // copy and reports whether anything changed; the copy is stored, indexed and
 // announced with an event of type typ.
-func (r *Router) changeAgent(ctx context.Context, agentID string, typ EventType, change func(na *Agent, now time.Time) bool) error {
+func (r *Router) changeAgent(ctx context.Context, agentID string, typ EventType, change func(na *Agent, now time.Time) bool) (err error) {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock(ctx)
+	defer r.unlock(ctx, &err)
 	a := r.agents[agentID]
 	if a == nil {
 		return notFound("agent", agentID)
@@ -372,11 +372,11 @@ type deletion struct {
 // deleteObject is the one skeleton of every Delete: under the lock, the
 // object must exist and nothing may depend on it; the deletion is written,
 // and only then forgotten, so a refused write changes nothing.
-func (r *Router) deleteObject(ctx context.Context, d deletion) error {
+func (r *Router) deleteObject(ctx context.Context, d deletion) (err error) {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock(ctx)
+	defer r.unlock(ctx, &err)
 	if !d.find() {
 		return notFound(d.kind, d.id)
 	}

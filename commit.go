@@ -48,6 +48,11 @@ type pipeline struct {
 	// each group once it is written, before any of the group's tickets is
 	// released: the router publishes their events there.
 	durable func([]*Change)
+	// onFail is called by the flusher after a group failed, before its
+	// tickets (and those of the group behind it) are released: the router
+	// rebuilds its state from the store there and calls reset, so that a
+	// caller who has its error finds the router as the store holds it.
+	onFail func(error)
 
 	mu      sync.Mutex
 	open    *group // filling; nil when empty
@@ -69,8 +74,8 @@ type group struct {
 // is durable or has failed.
 type ticket struct{ g *group }
 
-func newPipeline(w GroupWriter, ctx func() (context.Context, context.CancelFunc), durable func([]*Change)) *pipeline {
-	p := &pipeline{w: w, ctx: ctx, durable: durable, kick: make(chan struct{}, 1), stopped: make(chan struct{})}
+func newPipeline(w GroupWriter, ctx func() (context.Context, context.CancelFunc), durable func([]*Change), onFail func(error)) *pipeline {
+	p := &pipeline{w: w, ctx: ctx, durable: durable, onFail: onFail, kick: make(chan struct{}, 1), stopped: make(chan struct{})}
 	go p.flush()
 	return p
 }
@@ -129,18 +134,25 @@ func (p *pipeline) flush() {
 			continue
 		}
 		g.err = p.write(g.changes)
-		if g.err != nil {
-			p.mu.Lock()
-			p.failed = g.err
-			// The open group was decided on top of this one: it fails too.
-			if next := p.open; next != nil {
-				p.open = nil
-				next.err = g.err
-				close(next.done)
+		if g.err == nil {
+			if p.durable != nil {
+				p.durable(g.changes)
 			}
-			p.mu.Unlock()
-		} else if p.durable != nil {
-			p.durable(g.changes)
+			close(g.done)
+			continue
+		}
+		p.mu.Lock()
+		p.failed = g.err
+		// The open group was decided on top of this one: it fails too.
+		next := p.open
+		p.open = nil
+		p.mu.Unlock()
+		if p.onFail != nil {
+			p.onFail(g.err)
+		}
+		if next != nil {
+			next.err = g.err
+			close(next.done)
 		}
 		close(g.done)
 	}

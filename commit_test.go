@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -20,9 +21,10 @@ import (
 // release it, and then applies the group to a MemoryStore (one Write of all
 // records in order), or fails as told.
 type gatedStore struct {
-	mem     *MemoryStore
-	started chan []string // the task IDs of each group, as its write starts
-	release chan error    // what the write returns
+	mem      *MemoryStore
+	started  chan []string // the task IDs of each group, as its write starts
+	release  chan error    // what the write returns
+	failures atomic.Int32  // onFail calls
 }
 
 func newGatedStore() *gatedStore {
@@ -64,6 +66,9 @@ func pipelineOver(t *testing.T, s *gatedStore) (*pipeline, *[][]uint64) {
 				}
 			}
 			*published = append(*published, seqs)
+		}, func(err error) {
+			// The router rebuilds here; the test counts the calls.
+			s.failures.Add(1)
 		})
 	t.Cleanup(p.close)
 	return p, published
@@ -152,6 +157,10 @@ func TestPipelineFailureFailsWhatFollows(t *testing.T) {
 		if !errors.Is(err, down) || !errors.As(err, &se) {
 			t.Errorf("%s: %v, want a *StoreError wrapping the store's error", name, err)
 		}
+	}
+	// The router was told before any ticket was released.
+	if n := s.failures.Load(); n != 1 {
+		t.Errorf("onFail called %d times before the failed tickets were released, want 1", n)
 	}
 	// Until the router has rebuilt, nothing more is taken.
 	if _, err := p.enqueue(change("t3", 1, 4)); !errors.Is(err, down) {

@@ -80,7 +80,7 @@ type FlowExit struct {
 //
 // The flow's runner (FlowRunner) calls it; a host calls it only to run
 // flows of its own.
-func (r *Router) ExitFlow(ctx context.Context, taskID string, x FlowExit) error {
+func (r *Router) ExitFlow(ctx context.Context, taskID string, x FlowExit) (err error) {
 	enqueue := x.QueueID != "" || x.AgentID != ""
 	switch {
 	case !slices.Contains(FlowOutcomes[:4], x.Outcome):
@@ -100,7 +100,7 @@ func (r *Router) ExitFlow(ctx context.Context, taskID string, x FlowExit) error 
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock(ctx)
+	defer r.unlock(ctx, &err)
 	e, err := r.open(ctx, "ExitFlow", taskID)
 	if err != nil {
 		return err
@@ -143,7 +143,7 @@ func (r *Router) ExitFlow(ctx context.Context, taskID string, x FlowExit) error 
 // store write carries it (its Seq reaches the store with the next one). The
 // FlowRunner calls it for each action when FlowRunnerOptions.LogActions is
 // set; a task not IN_FLOW returns a *StateError.
-func (r *Router) LogFlowAction(ctx context.Context, taskID, flowID, action string) error {
+func (r *Router) LogFlowAction(ctx context.Context, taskID, flowID, action string) (err error) {
 	for _, f := range [...]struct{ name, v string }{{"flowID", flowID}, {"action", action}} {
 		if len(f.v) > 500 {
 			return invalid(f.name, f.v, "at most 500 bytes")
@@ -152,7 +152,7 @@ func (r *Router) LogFlowAction(ctx context.Context, taskID, flowID, action strin
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock(ctx)
+	defer r.unlock(ctx, &err)
 	e, err := r.open(ctx, "LogFlowAction", taskID)
 	if err != nil {
 		return err
@@ -218,26 +218,31 @@ func (r *Router) startFlow(t *Task) {
 	}
 }
 
-// unlockAndStartFlows releases the router's lock, then tells Config.Flows of
-// the tasks the operation moved into IN_FLOW. A starter that panics is
-// logged; its task stays IN_FLOW until its runner picks it up again (on
-// Bind) or it expires.
-func (r *Router) unlockAndStartFlows() {
+// takeFlowStarts takes, under the lock, the tasks the operation moved into
+// IN_FLOW; finishOp tells Config.Flows of them once the lock is released. A
+// starter that panics is logged; its task stays IN_FLOW until its runner
+// picks it up again (on Bind) or it expires.
+func (r *Router) takeFlowStarts() []flowStart {
 	if len(r.op.flowStarts) == 0 {
-		r.mu.Unlock()
-		return
+		return nil
 	}
 	starts := slices.Clone(r.op.flowStarts)
 	clear(r.op.flowStarts)
 	r.op.flowStarts = r.op.flowStarts[:0]
-	fs, logger := r.cfg.Flows, r.logger
-	r.mu.Unlock()
+	return starts
+}
+
+// startFlows hands tasks to Config.Flows, without the router's lock.
+func (r *Router) startFlows(starts []flowStart) {
+	if len(starts) == 0 {
+		return
+	}
 	defer func() {
 		if p := recover(); p != nil {
-			logger.Error("switchboard: Config.Flows.StartFlow panicked", "panic", fmt.Sprint(p))
+			r.logger.Error("switchboard: Config.Flows.StartFlow panicked", "panic", fmt.Sprint(p))
 		}
 	}()
 	for _, s := range starts {
-		fs.StartFlow(s.taskID, s.flowID)
+		r.cfg.Flows.StartFlow(s.taskID, s.flowID)
 	}
 }

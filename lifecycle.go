@@ -18,11 +18,12 @@ import (
 // agent queue at once, or at ScheduledAt. With a ClientToken seen within
 // Config.ClientTokenTTL it returns the first task instead of a new one.
 // Invalid input returns a *ValidationError and stores nothing.
-func (r *Router) CreateTask(ctx context.Context, in TaskInput) (*Task, error) {
+func (r *Router) CreateTask(ctx context.Context, in TaskInput) (res *Task, err error) {
 	if err := r.lock(ctx); err != nil {
 		return nil, err
 	}
-	defer r.unlock(ctx)
+	defer clearOnError(&res, &err) // runs after unlock, which may set err
+	defer r.unlock(ctx, &err)
 	now := r.clock.Now()
 	if in.ClientToken != "" && len(in.ClientToken) <= 500 {
 		// A retry returns the first task even if time has made its input
@@ -309,11 +310,11 @@ func (r *Router) offeredTo(ctx context.Context, op, id, agentID string) (*taskEn
 }
 
 // Accept connects an offered task to the agent it was offered to.
-func (r *Router) Accept(ctx context.Context, taskID, agentID string) error {
+func (r *Router) Accept(ctx context.Context, taskID, agentID string) (err error) {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock(ctx)
+	defer r.unlock(ctx, &err)
 	e, err := r.offeredTo(ctx, "Accept", taskID, agentID)
 	if err != nil {
 		return err
@@ -334,11 +335,11 @@ func (r *Router) Accept(ctx context.Context, taskID, agentID string) error {
 // Reject declines an offer. The task goes back to its place in line and is
 // not offered to this agent again while another agent can take it; the agent
 // is blocked until ClearAgent unless Config.MissedPolicy is StayAvailable.
-func (r *Router) Reject(ctx context.Context, taskID, agentID string) error {
+func (r *Router) Reject(ctx context.Context, taskID, agentID string) (err error) {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock(ctx)
+	defer r.unlock(ctx, &err)
 	e, err := r.offeredTo(ctx, "Reject", taskID, agentID)
 	if err != nil {
 		return err
@@ -380,11 +381,11 @@ func (r *Router) missOrReject(ctx context.Context, e *taskEntry, why BlockReason
 // Complete ends the agent's work on a connected or paused task and starts
 // after-contact work, which ends by CloseAfterContactWork or the agent's
 // AfterContactWorkLimit for the channel. The slot stays taken until then.
-func (r *Router) Complete(ctx context.Context, taskID string) error {
+func (r *Router) Complete(ctx context.Context, taskID string) (err error) {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock(ctx)
+	defer r.unlock(ctx, &err)
 	e, err := r.open(ctx, "Complete", taskID)
 	if err != nil {
 		return err
@@ -423,11 +424,11 @@ func (r *Router) toACW(e *taskEntry, reason DisconnectReason, now time.Time) *Ta
 
 // CloseAfterContactWork ends after-contact work: the task is COMPLETED and the
 // agent's slot frees.
-func (r *Router) CloseAfterContactWork(ctx context.Context, taskID string) error {
+func (r *Router) CloseAfterContactWork(ctx context.Context, taskID string) (err error) {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock(ctx)
+	defer r.unlock(ctx, &err)
 	e, err := r.open(ctx, "CloseAfterContactWork", taskID)
 	if err != nil {
 		return err
@@ -486,11 +487,11 @@ func (r *Router) finish(ctx context.Context, e *taskEntry, state TaskState, reas
 
 // Stop ends a task in any open state (STOPPED, reason API_STOPPED). An agent
 // holding it gets its slot back at once.
-func (r *Router) Stop(ctx context.Context, taskID string) error {
+func (r *Router) Stop(ctx context.Context, taskID string) (err error) {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock(ctx)
+	defer r.unlock(ctx, &err)
 	e, err := r.open(ctx, "Stop", taskID)
 	if err != nil {
 		return err
@@ -508,11 +509,11 @@ func (r *Router) Resume(ctx context.Context, taskID string) error {
 	return r.pauseResume(ctx, "Resume", taskID, StateConnected)
 }
 
-func (r *Router) pauseResume(ctx context.Context, op, taskID string, to TaskState) error {
+func (r *Router) pauseResume(ctx context.Context, op, taskID string, to TaskState) (err error) {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock(ctx)
+	defer r.unlock(ctx, &err)
 	e, err := r.open(ctx, op, taskID)
 	if err != nil {
 		return err
@@ -563,7 +564,7 @@ type TransferTarget struct {
 // afresh) and expiry. A queued task's segment ends COMPLETED at once; a
 // connected or paused one goes to after-contact work with its agent. A task
 // is transferred at most MaxTransfers times. It returns the new segment.
-func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget) (*Task, error) {
+func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget) (res *Task, err error) {
 	set := 0
 	for _, id := range []string{to.QueueID, to.AgentID, to.QuickConnectID} {
 		if id != "" {
@@ -579,7 +580,8 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 	if err := r.lock(ctx); err != nil {
 		return nil, err
 	}
-	defer r.unlock(ctx)
+	defer clearOnError(&res, &err) // runs after unlock, which may set err
+	defer r.unlock(ctx, &err)
 	flowID := "" // the quick connect's flow, run by Config.Flows
 	if id := to.QuickConnectID; id != "" {
 		q := r.quickConnects[id]
@@ -692,7 +694,7 @@ type RoutingUpdate struct {
 
 // UpdateRouting changes a task's priority, routing age or criteria. A queued
 // task moves in line at once.
-func (r *Router) UpdateRouting(ctx context.Context, taskID string, u RoutingUpdate) error {
+func (r *Router) UpdateRouting(ctx context.Context, taskID string, u RoutingUpdate) (err error) {
 	switch {
 	case u.Priority < 0:
 		return invalid("RoutingUpdate.Priority", fmt.Sprint(u.Priority), "must be 1 or more")
@@ -711,7 +713,7 @@ func (r *Router) UpdateRouting(ctx context.Context, taskID string, u RoutingUpda
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock(ctx)
+	defer r.unlock(ctx, &err)
 	e, err := r.open(ctx, "UpdateRouting", taskID)
 	if err != nil {
 		return err
@@ -743,14 +745,14 @@ func (r *Router) UpdateRouting(ctx context.Context, taskID string, u RoutingUpda
 // UpdateAttributes merges attrs into the task's attributes and into those of
 // every task in its PreviousTaskID chain, open or finished, in one atomic
 // write. Each result must stay within MaxAttributeSize.
-func (r *Router) UpdateAttributes(ctx context.Context, taskID string, attrs map[string]string) error {
+func (r *Router) UpdateAttributes(ctx context.Context, taskID string, attrs map[string]string) (err error) {
 	if err := validateAttributes("Attributes", attrs); err != nil {
 		return err
 	}
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock(ctx)
+	defer r.unlock(ctx, &err)
 	t, err := r.lookup(ctx, taskID, "taskID")
 	if err != nil {
 		return err
@@ -811,11 +813,11 @@ func holdsAll(attrs, update map[string]string) bool {
 
 // Reschedule moves a scheduled task to a new time (at most MaxReschedules
 // times), within Config.MaxScheduleAhead of now and before its expiry.
-func (r *Router) Reschedule(ctx context.Context, taskID string, at time.Time) error {
+func (r *Router) Reschedule(ctx context.Context, taskID string, at time.Time) (err error) {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock(ctx)
+	defer r.unlock(ctx, &err)
 	e, err := r.open(ctx, "Reschedule", taskID)
 	if err != nil {
 		return err
@@ -873,4 +875,12 @@ func (r *Router) startScheduled(ctx context.Context, e *taskEntry, nt *Task, op 
 	r.apply(e, nt, now)
 	r.startFlow(e.t)
 	return nil
+}
+
+// clearOnError drops an operation's result when it failed, including when
+// its group failed to commit after the operation decided it (unlock).
+func clearOnError[T any](res **T, err *error) {
+	if *err != nil {
+		*res = nil
+	}
 }

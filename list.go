@@ -23,11 +23,11 @@ const walkPage = 100
 
 // Queue returns a copy of the queue with id. It is answered from memory and
 // never waits on the Store; it costs one map lookup and the copy.
-func (r *Router) Queue(id string) (*Queue, error) {
+func (r *Router) Queue(id string) (out *Queue, err error) {
 	if err := r.rlock(); err != nil {
 		return nil, err
 	}
-	defer r.mu.Unlock()
+	defer runlock(r, &out, &err)
 	q := r.queues[id]
 	if q == nil {
 		return nil, notFound("queue", id)
@@ -38,11 +38,11 @@ func (r *Router) Queue(id string) (*Queue, error) {
 // RoutingProfile returns a copy of the routing profile with id, defaults
 // filled in as PutRoutingProfile stored it. It is answered from memory and
 // never waits on the Store; it costs one map lookup and the copy.
-func (r *Router) RoutingProfile(id string) (*RoutingProfile, error) {
+func (r *Router) RoutingProfile(id string) (out *RoutingProfile, err error) {
 	if err := r.rlock(); err != nil {
 		return nil, err
 	}
-	defer r.mu.Unlock()
+	defer runlock(r, &out, &err)
 	p := r.profiles[id]
 	if p == nil {
 		return nil, notFound("routing profile", id)
@@ -101,17 +101,17 @@ func (r *Router) RoutingProfiles() iter.Seq2[*RoutingProfile, error] {
 }
 
 // listSorted copies every value of m under the router lock, in key order.
-func listSorted[E any, T any](r *Router, m map[string]E, copyOf func(E) T) ([]T, error) {
+func listSorted[E any, T any](r *Router, m map[string]E, copyOf func(E) T) (out []T, err error) {
 	if err := r.rlock(); err != nil {
 		return nil, err
 	}
-	defer r.mu.Unlock()
+	defer runlock(r, &out, &err)
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	out := make([]T, len(keys))
+	out = make([]T, len(keys))
 	for i, k := range keys {
 		out[i] = copyOf(m[k])
 	}
@@ -136,9 +136,10 @@ func walkSorted[E any, T any](r *Router, m func() map[string]E, copyOf func(E) T
 		r.mu.Unlock()
 		slices.Sort(keys)
 		page := make([]T, 0, min(walkPage, len(keys)))
+		var err error
 		for len(keys) > 0 {
 			n := min(walkPage, len(keys))
-			if err := r.rlock(); err != nil {
+			if err = r.rlock(); err != nil {
 				yield(zero, err)
 				return
 			}
@@ -149,7 +150,10 @@ func walkSorted[E any, T any](r *Router, m func() map[string]E, copyOf func(E) T
 					page = append(page, copyOf(e))
 				}
 			}
-			r.mu.Unlock()
+			if runlock(r, &page, &err); err != nil {
+				yield(zero, err)
+				return
+			}
 			keys = keys[n:]
 			for _, v := range page {
 				if !yield(v, nil) {
@@ -247,7 +251,9 @@ func (r *Router) ListTasks(q TaskQuery) (TaskPage, error) {
 	for i, e := range es {
 		page.Tasks[i] = e.t.Clone()
 	}
-	r.mu.Unlock()
+	if runlock(r, &page, &err); err != nil {
+		return TaskPage{}, err
+	}
 	if more {
 		page.NextToken = lq.token(page.Tasks[len(page.Tasks)-1].Sequence)
 	}

@@ -22,10 +22,12 @@ func (r *Router) Task(ctx context.Context, id string) (*Task, error) {
 	if e := r.tasks[id]; e != nil {
 		t = e.t.Clone()
 	}
-	r.mu.Unlock()
 	if t != nil {
-		return t, nil
+		var err error
+		runlockCtx(ctx, r, &t, &err)
+		return t, err
 	}
+	r.mu.Unlock()
 	st, err := r.store.Task(ctx, id)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
@@ -42,31 +44,31 @@ func (r *Router) Task(ctx context.Context, id string) (*Task, error) {
 
 // Agent returns a copy of the agent with id, runtime fields included. It is
 // answered from memory and never waits on the Store.
-func (r *Router) Agent(id string) (*Agent, error) {
+func (r *Router) Agent(id string) (a *Agent, err error) {
 	if err := r.rlock(); err != nil {
 		return nil, err
 	}
-	defer r.mu.Unlock()
-	a := r.agents[id]
-	if a == nil {
+	defer runlock(r, &a, &err)
+	e := r.agents[id]
+	if e == nil {
 		return nil, notFound("agent", id)
 	}
-	return r.agentView(a), nil
+	return r.agentView(e), nil
 }
 
 // AgentTasks returns copies of the tasks an agent holds (offered, connected,
 // paused or in after-contact work), in Sequence order. It is answered from
 // memory and never waits on the Store; O(h log h) for the h tasks held.
-func (r *Router) AgentTasks(agentID string) ([]*Task, error) {
+func (r *Router) AgentTasks(agentID string) (out []*Task, err error) {
 	if err := r.rlock(); err != nil {
 		return nil, err
 	}
-	defer r.mu.Unlock()
+	defer runlock(r, &out, &err)
 	a := r.agents[agentID]
 	if a == nil {
 		return nil, notFound("agent", agentID)
 	}
-	out := make([]*Task, 0, len(a.held))
+	out = make([]*Task, 0, len(a.held))
 	for e := range a.held {
 		out = append(out, e.t.Clone())
 	}
@@ -81,11 +83,11 @@ func (r *Router) AgentTasks(agentID string) ([]*Task, error) {
 // queue and an agent with the same ID: the queue wins). It is answered from
 // memory and never waits on the Store; it costs O(w log w) for the w waiting
 // tasks, under the router lock.
-func (r *Router) QueuedTasks(id string) ([]*Task, error) {
+func (r *Router) QueuedTasks(id string) (out []*Task, err error) {
 	if err := r.rlock(); err != nil {
 		return nil, err
 	}
-	defer r.mu.Unlock()
+	defer runlock(r, &out, &err)
 	var es []*taskEntry
 	collect := func(k taskKey) bool { es = append(es, k.e); return true }
 	if q := r.queues[id]; q != nil {
@@ -113,7 +115,7 @@ func (r *Router) QueuedTasks(id string) ([]*Task, error) {
 		}
 		return 1
 	})
-	out := make([]*Task, len(es))
+	out = make([]*Task, len(es))
 	for i, e := range es {
 		out[i] = e.t.Clone()
 	}
@@ -138,6 +140,28 @@ func (r *Router) QueueOpen(queueID string) (bool, error) {
 	return q.Hours.Open(r.clock.Now()), nil
 }
 
+// runlock ends a read (deferred after rlock): it releases the lock and, on
+// the group-commit path, waits until the store holds every change the read
+// may have seen (r.pending), so that no reader sees as done what is not yet
+// acknowledged. If that group failed, the read returns its error and the
+// zero result (the router has reloaded; a new read sees the store's state).
+// The wait is bounded by Config.StoreTimeout, which bounds every flush.
+func runlock[T any](r *Router, res *T, err *error) {
+	runlockCtx(context.Background(), r, res, err)
+}
+
+func runlockCtx[T any](ctx context.Context, r *Router, res *T, err *error) {
+	tk := r.pending
+	r.mu.Unlock()
+	if r.pipe == nil || tk.g == nil || *err != nil {
+		return
+	}
+	if werr := tk.wait(ctx); werr != nil {
+		var zero T
+		*res, *err = zero, werr
+	}
+}
+
 // Stats is a point-in-time count of the router's state.
 type Stats struct {
 	TasksByState   map[TaskState]int
@@ -149,7 +173,8 @@ type Stats struct {
 }
 
 // Stats returns counts of open tasks by state, waiting tasks by queue and
-// agents by status. It never waits on the Store.
+// agents by status. It never waits on the Store: with a group-commit store
+// it counts every change decided, including those still being committed.
 func (r *Router) Stats() (Stats, error) {
 	if err := r.rlock(); err != nil {
 		return Stats{}, err

@@ -66,6 +66,17 @@ type Router struct {
 	subs     []*Subscription
 	feeds    []*feed
 	logger   *slog.Logger
+
+	// pipe is the group-commit pipeline (commit.go), used when the store
+	// is a GroupWriter; nil for the direct path, where every change is
+	// written under the lock. pending is the ticket of the last change
+	// queued: an operation waits for it after releasing the lock, so its
+	// caller hears of nothing the store does not hold. With a pipeline,
+	// eventSeq is the Seq of the last event queued (published once its
+	// group is durable).
+	pipe         *pipeline
+	pending      ticket
+	reloadCancel func() // stops a reload retry (recover.go); nil when none
 }
 
 // op is the state of the one operation that holds the router's lock: the
@@ -150,6 +161,7 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 	for i, cons := range c.Consumers {
 		r.feeds = append(r.feeds, newFeed(cons, i, r.logger))
 	}
+	r.startPipeline()
 	// The rebuild's own routing is bounded by ctx: what a done ctx stops is
 	// reported as router.error and retried, like any refused own work.
 	r.fireDue(ctx)
@@ -157,6 +169,20 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 	r.arm()
 	r.op.flowStarts = r.op.flowStarts[:0] // FlowRunner.Bind picks up every IN_FLOW task
 	return r, nil
+}
+
+// startPipeline puts the router on the group-commit path when its store is a
+// GroupWriter (docs/durability.md). It runs before the rebuild, so that the
+// rebuild's own routing is queued like any later change.
+func (r *Router) startPipeline() {
+	gw, ok := r.store.(GroupWriter)
+	if !ok {
+		return
+	}
+	timeout := r.cfg.StoreTimeout
+	r.pipe = newPipeline(gw, func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.Background(), timeout)
+	}, r.durable, r.reload)
 }
 
 // rebuild loads a snapshot into empty indexes.
@@ -290,6 +316,10 @@ func (r *Router) Close(ctx context.Context) error {
 	if first {
 		r.closed = true
 		r.disarm()
+		if r.reloadCancel != nil {
+			r.reloadCancel()
+			r.reloadCancel = nil
+		}
 		if len(r.unstored) > 0 {
 			c := &Change{Events: r.unstored}
 			if err := r.storeWrite(ctx, c); err != nil {
@@ -299,6 +329,13 @@ func (r *Router) Close(ctx context.Context) error {
 			r.unstored = r.unstored[:0]
 		}
 	}
+	r.mu.Unlock()
+	if first && r.pipe != nil {
+		// Write what is queued; the flusher publishes it (it needs the
+		// lock), so subscribers and consumers get the last events.
+		r.pipe.close()
+	}
+	r.mu.Lock()
 	subs := r.subs
 	r.subs = nil
 	feeds := r.feeds
@@ -347,8 +384,14 @@ func (r *Router) rlock() error {
 // cannot hold the router past the caller's deadline. A follow-up the ctx
 // stops (or the store refuses) is reported as router.error and retried after
 // Config.RetryInterval, so routing is never left half-done.
-func (r *Router) unlock(ctx context.Context) {
-	defer r.unlockAndStartFlows()
+//
+// On the group-commit path, unlock then waits, without the lock, until the
+// store holds every change the operation decided or read (its group and
+// those before it, r.pending), and sets *errp to the error of a group that
+// failed or to ctx's error; errp is nil for work no caller waits for. An
+// operation that already failed does not wait.
+func (r *Router) unlock(ctx context.Context, errp *error) {
+	defer r.finishOp(ctx, errp)
 	// Events are staged just before the write that carries them; a write
 	// that panicked must not leak them into the next one.
 	r.dropStaged()
@@ -366,6 +409,26 @@ func (r *Router) unlock(ctx context.Context) {
 			panic("switchboard: internal error: an operation left " + left)
 		}
 	}
+}
+
+// finishOp releases the lock at the end of an operation, waits for the
+// operation's group on the group-commit path (see unlock), and then starts
+// the flows of tasks that entered IN_FLOW (Config.Flows), unless their group
+// failed: then they are gone from the rebuilt router.
+func (r *Router) finishOp(ctx context.Context, errp *error) {
+	tk := r.pending
+	starts := r.takeFlowStarts()
+	r.mu.Unlock()
+	if r.pipe != nil && tk.g != nil && errp != nil && *errp == nil {
+		if err := tk.wait(ctx); err != nil {
+			*errp = err
+			var se *StoreError
+			if errors.As(err, &se) {
+				return
+			}
+		}
+	}
+	r.startFlows(starts)
 }
 
 // leftover names what an operation left in o, or "" when it is empty as
@@ -483,6 +546,9 @@ func (r *Router) agentEdit(a *agentEntry) *Agent {
 // them. Every store write of the router goes through here.
 func (r *Router) writeChange(ctx context.Context, op string, c *Change) error {
 	c.Events = r.op.staged
+	if r.pipe != nil {
+		return r.queueChange(op, c)
+	}
 	err := r.storeWrite(ctx, c)
 	c.Events = nil
 	if err != nil {
@@ -508,6 +574,34 @@ func (r *Router) storeWrite(ctx context.Context, c *Change) (err error) {
 		}
 	}()
 	return r.store.Write(ctx, c)
+}
+
+// queueChange is writeChange on the group-commit path: c, with its staged
+// events, joins the open group; the operation's caller waits for that group
+// in unlock, and the events are published once it is durable (durable).
+func (r *Router) queueChange(op string, c *Change) error {
+	tk, err := r.pipe.enqueue(c)
+	c.Events = nil
+	if err != nil {
+		r.dropStaged()
+		return &StoreError{Op: op, Err: err}
+	}
+	r.pending = tk
+	if n := len(r.op.staged); n > 0 {
+		r.eventSeq = r.op.staged[n-1].Seq
+	}
+	r.dropStaged()
+	return nil
+}
+
+// durable is the pipeline's callback for a group the store now holds: its
+// events are published, in order.
+func (r *Router) durable(cs []*Change) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range cs {
+		r.publish(c.Events)
+	}
 }
 
 func (r *Router) dropStaged() {
@@ -575,6 +669,18 @@ func (r *Router) emit(e Event) {
 	if e.Time.IsZero() {
 		e.Time = r.clock.Now()
 	}
+	if r.pipe != nil {
+		// Queued behind the changes before it, so that it is published in
+		// Seq order, and stored like them. If the pipeline refuses it (a
+		// group failed and the router is about to rebuild), it is dropped
+		// unpublished: the rebuilt log continues from the store's Seq.
+		tk, err := r.pipe.enqueue(&Change{Events: []Event{e}})
+		if err == nil {
+			r.pending = tk
+			r.eventSeq = e.Seq
+		}
+		return
+	}
 	if len(r.unstored) == maxUnstored {
 		// Only the highest Seq matters to the store; keep the newest.
 		copy(r.unstored, r.unstored[1:])
@@ -595,7 +701,8 @@ func (r *Router) publish(es []Event) {
 	if len(es) == 0 {
 		return
 	}
-	r.eventSeq = es[len(es)-1].Seq
+	// (With a pipeline, eventSeq is already past them.)
+	r.eventSeq = max(r.eventSeq, es[len(es)-1].Seq)
 	for _, f := range r.feeds {
 		f.push(es)
 	}

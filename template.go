@@ -511,7 +511,7 @@ func (r *Router) loadTemplates(ctx context.Context) error {
 // router holds at most MaxTemplates templates. The store must implement
 // TemplateStore. Tasks already created from the template keep what they
 // were filled with.
-func (r *Router) PutTaskTemplate(ctx context.Context, t TaskTemplate) error {
+func (r *Router) PutTaskTemplate(ctx context.Context, t TaskTemplate) (err error) {
 	if err := t.Validate(); err != nil {
 		return err
 	}
@@ -522,7 +522,7 @@ func (r *Router) PutTaskTemplate(ctx context.Context, t TaskTemplate) error {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock(ctx)
+	defer r.unlock(ctx, &err)
 	ts, err := r.templateStore("PutTaskTemplate")
 	if err != nil {
 		return err
@@ -570,11 +570,11 @@ func (r *Router) ListTaskTemplates() ([]*TaskTemplate, error) {
 
 // DeleteTaskTemplate removes a template. Tasks created from it keep their
 // TemplateID and values.
-func (r *Router) DeleteTaskTemplate(ctx context.Context, id string) error {
+func (r *Router) DeleteTaskTemplate(ctx context.Context, id string) (err error) {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock(ctx)
+	defer r.unlock(ctx, &err)
 	ts, err := r.templateStore("DeleteTaskTemplate")
 	if err != nil {
 		return err
@@ -592,7 +592,7 @@ func (r *Router) DeleteTaskTemplate(ctx context.Context, id string) error {
 // PutQuickConnect creates or replaces a quick connect. It must be valid
 // (QuickConnect.Validate), and its agent or queue and the queues it is
 // attached to must exist. The store must implement TemplateStore.
-func (r *Router) PutQuickConnect(ctx context.Context, q QuickConnect) error {
+func (r *Router) PutQuickConnect(ctx context.Context, q QuickConnect) (err error) {
 	if err := q.Validate(); err != nil {
 		return err
 	}
@@ -600,7 +600,7 @@ func (r *Router) PutQuickConnect(ctx context.Context, q QuickConnect) error {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock(ctx)
+	defer r.unlock(ctx, &err)
 	ts, err := r.templateStore("PutQuickConnect")
 	if err != nil {
 		return err
@@ -647,11 +647,11 @@ func (r *Router) ListQuickConnects(queueID string) ([]*QuickConnect, error) {
 // DeleteQuickConnect removes a quick connect. A template whose default
 // names it keeps the default; tasks created with that default then fail
 // validation until the template is changed.
-func (r *Router) DeleteQuickConnect(ctx context.Context, id string) error {
+func (r *Router) DeleteQuickConnect(ctx context.Context, id string) (err error) {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock(ctx)
+	defer r.unlock(ctx, &err)
 	ts, err := r.templateStore("DeleteQuickConnect")
 	if err != nil {
 		return err
@@ -793,11 +793,11 @@ func (r *Router) applyTemplate(in *TaskInput) error {
 // template's field references are dropped, other references stay). Its
 // destination, schedule and expiry do not change: use UpdateRouting,
 // Transfer or Reschedule for those.
-func (r *Router) UpdateTaskTemplate(ctx context.Context, taskID, templateID string, values map[string]string) error {
+func (r *Router) UpdateTaskTemplate(ctx context.Context, taskID, templateID string, values map[string]string) (err error) {
 	if err := r.lock(ctx); err != nil {
 		return err
 	}
-	defer r.unlock(ctx)
+	defer r.unlock(ctx, &err)
 	e, err := r.open(ctx, "UpdateTaskTemplate", taskID)
 	if err != nil {
 		return err

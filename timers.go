@@ -88,7 +88,7 @@ func (r *Router) onTimer(gen uint64) {
 	// Timer work has no caller: Config.StoreTimeout bounds its store writes.
 	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.StoreTimeout)
 	defer cancel()
-	defer r.unlock(ctx)
+	defer r.unlock(ctx, nil) // no caller waits for timer work
 	defer r.recoverTimer()
 	r.fireDue(ctx)
 }

@@ -1,0 +1,107 @@
+package switchboard
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/switchboard-go/switchboard/internal/deadline"
+)
+
+// This file holds the router's side of a failed group commit (commit.go,
+// docs/durability.md). When the store refuses a group, the router's indexes
+// hold decisions the store does not: those of the failed group and of every
+// change queued behind it. They are all discarded at once by reloading the
+// router from the store, as NewRouter does, before any of the failed
+// operations hears of its error. Nothing acknowledged is lost, because it is
+// in the store; nothing failed stays visible, because it is in neither.
+
+// reload is the pipeline's onFail. It runs in the flusher while nothing can
+// be queued (the pipeline refuses changes until reset). If the store cannot
+// be read either, every write keeps failing with the group's error and the
+// reload is tried again every Config.RetryInterval.
+func (r *Router) reload(cause error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reloadCancel = nil
+	if r.closed {
+		return
+	}
+	r.logger.Error("switchboard: the store refused a group of changes; reloading the router from the store", "err", cause)
+	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.StoreTimeout)
+	defer cancel()
+	err := r.reloadLocked(ctx, cause)
+	if err == nil {
+		return
+	}
+	r.logger.Error("switchboard: reload from the store failed; retrying", "err", err, "retry", r.cfg.RetryInterval)
+	r.inflight.Add(1)
+	stop := r.clock.AfterFunc(r.cfg.RetryInterval, func() {
+		defer r.inflight.Done()
+		r.reload(cause)
+	})
+	r.reloadCancel = func() {
+		if stop() {
+			r.inflight.Done()
+		}
+	}
+}
+
+// reloadLocked drops the router's state and rebuilds it from Store.Load, with
+// the lock held. The event log continues from the store's LastEventSeq: the
+// events of the failed changes were never published.
+func (r *Router) reloadLocked(ctx context.Context, cause error) error {
+	snap, err := r.loadContained(ctx)
+	if err != nil {
+		return err
+	}
+	r.disarm()
+	r.queues = map[string]*queueEntry{}
+	r.profiles = map[string]*profileEntry{}
+	r.agents = map[string]*agentEntry{}
+	r.tasks = map[string]*taskEntry{}
+	r.lastTask = nil
+	r.evAgent = nil
+	r.openByState = stateCounts{}
+	r.seq = 0
+	r.tokens = map[string]tokenEntry{}
+	r.tokenLog = nil
+	r.timers = deadline.Heap[timerRef]{}
+	r.retry = deadline.Item[timerRef]{}
+	r.idx = newIndex(&r.cfg, r.selectAgent)
+	clear(r.unstored)
+	r.unstored = r.unstored[:0]
+	if err := r.rebuild(snap); err != nil {
+		return err
+	}
+	r.op.flowStarts = r.op.flowStarts[:0] // their runners hold them already
+	r.pending = ticket{}
+	r.pipe.reset()
+	r.emit(Event{Type: EventError, Err: fmt.Errorf("switchboard: the store refused a group of changes; the router reloaded its state from the store: %w", cause)})
+	// The reload's own routing, as in NewRouter.
+	r.fireDue(ctx)
+	r.settle(ctx)
+	r.arm()
+	r.recycle()
+	r.takeHandles()
+	return nil
+}
+
+// loadContained calls Store.Load, turning a panic or a nil snapshot into an
+// error: the flusher, which calls it, must survive host code.
+func (r *Router) loadContained(ctx context.Context) (snap *Snapshot, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.logger.Error("switchboard: Store.Load panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			snap, err = nil, &StoreError{Op: "load", Err: fmt.Errorf("%w: %v", ErrStorePanicked, p)}
+		}
+	}()
+	snap, err = r.store.Load(ctx)
+	switch {
+	case err != nil:
+		return nil, &StoreError{Op: "load", Err: err}
+	case snap == nil:
+		return nil, &StoreError{Op: "load", Err: errNilSnapshot}
+	}
+	return snap, nil
+}
