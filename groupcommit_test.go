@@ -235,7 +235,10 @@ func TestGroupCommitAcknowledgesOnlyWhenDurable(t *testing.T) {
 	read := async(func() error { _, err := f.r.Agent("ana"); return err })
 	stillWaiting(t, "Agent (a read of an undurable change)", read)
 	// A second producer's task is decided meanwhile and joins the next group.
-	second := async(func() error { _, err := f.r.CreateTask(f.ctx, TaskInput{QueueID: "billing", Name: "Claim 78"}); return err })
+	second := async(func() error {
+		_, err := f.r.CreateTask(f.ctx, TaskInput{QueueID: "billing", Name: "Claim 78"})
+		return err
+	})
 	for ; ; time.Sleep(time.Millisecond) {
 		if st, _ := f.r.Stats(); st.TasksByState[StateQueued] == 1 {
 			break
