@@ -65,7 +65,10 @@ func (s *groupStore) failNextLoad(err error) {
 }
 
 func (s *groupStore) WriteGroup(ctx context.Context, cs []*Change) error {
-	s.started <- len(cs)
+	select {
+	case s.started <- len(cs):
+	default: // nobody is counting
+	}
 	s.mu.Lock()
 	gate := s.gate
 	held := s.held
@@ -83,6 +86,22 @@ func (s *groupStore) WriteGroup(ctx context.Context, cs []*Change) error {
 		err := s.failWrites[0]
 		s.failWrites = s.failWrites[1:]
 		return err
+	}
+	// All or none: check every version first, as one transaction would.
+	versions := map[string]int64{}
+	for _, c := range cs {
+		for _, t := range c.Tasks {
+			prev, ok := versions[t.ID]
+			if !ok {
+				if old, err := s.MemoryStore.Task(ctx, t.ID); err == nil {
+					prev = old.Version
+				}
+			}
+			if t.Version != prev+1 {
+				return fmt.Errorf("%w: task %q has version %d, stored %d", ErrConflict, t.ID, t.Version, prev)
+			}
+			versions[t.ID] = t.Version
+		}
 	}
 	s.sizes = append(s.sizes, len(cs))
 	for _, c := range cs {

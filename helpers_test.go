@@ -3,6 +3,7 @@ package switchboard
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -23,6 +24,10 @@ type bench struct {
 	sub   *Subscription
 	ids   int
 }
+
+// groupCommitAll runs every scenario built on a bench over a group-commit
+// store (SWITCHBOARD_GROUP_COMMIT=1): the same stories on the pipeline path.
+var groupCommitAll = os.Getenv("SWITCHBOARD_GROUP_COMMIT") == "1"
 
 // parallelTests records the tests already marked parallel: a test that builds
 // several benches (one per seed) marks itself once.
@@ -68,7 +73,11 @@ func (b *bench) open(cfg *Config) *Router {
 	if c.NewID == nil {
 		c.NewID = func() string { b.ids++; return fmt.Sprintf("t%d", b.ids) }
 	}
-	r, err := NewRouter(b.ctx, b.store, &c)
+	var store Store = b.store
+	if groupCommitAll {
+		store = &groupStore{MemoryStore: b.store, gate: make(chan struct{}), started: make(chan int, 1)}
+	}
+	r, err := NewRouter(b.ctx, store, &c)
 	if err != nil {
 		b.t.Fatalf("NewRouter: %v", err)
 	}

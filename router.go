@@ -152,8 +152,8 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 		return nil, err
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if err := r.rebuild(snap); err != nil {
+		r.mu.Unlock()
 		return nil, err
 	}
 	// Consumers start after a successful load, so that a failed NewRouter
@@ -168,6 +168,13 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 	r.settle(ctx)
 	r.arm()
 	r.op.flowStarts = r.op.flowStarts[:0] // FlowRunner.Bind picks up every IN_FLOW task
+	tk := r.pending
+	r.mu.Unlock()
+	if r.pipe != nil && tk.g != nil {
+		// The rebuild's own work is published before NewRouter returns, as
+		// on the direct path; a failed group was reloaded from the store.
+		_ = tk.wait(ctx)
+	}
 	return r, nil
 }
 

@@ -88,7 +88,12 @@ func (r *Router) onTimer(gen uint64) {
 	// Timer work has no caller: Config.StoreTimeout bounds its store writes.
 	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.StoreTimeout)
 	defer cancel()
-	defer r.unlock(ctx, nil) // no caller waits for timer work
+	// On the group-commit path the callback returns once its work is
+	// durable and published (a failed group is the reload's business): a
+	// test's ManualClock.Advance returns with the router's timer work done,
+	// as it does over a MemoryStore.
+	var durable error
+	defer r.unlock(ctx, &durable)
 	defer r.recoverTimer()
 	r.fireDue(ctx)
 }
