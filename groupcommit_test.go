@@ -448,16 +448,18 @@ func TestGroupCommitCloseWritesWhatIsQueued(t *testing.T) {
 	f.must(err)
 	f.drainStarted()
 	// Ana lets the offer time out while the database stalls: the router's
-	// own work is queued, and nobody waits for it.
+	// own work is queued (and the clock's Advance waits for it).
 	f.store.hold()
-	f.clock.Advance(OfferTimeoutDefault)
+	advanced := async(func() error { f.clock.Advance(OfferTimeoutDefault); return nil })
 	<-f.store.started
+	stillWaiting(t, "ManualClock.Advance", advanced)
 	closed := async(func() error { return f.r.Close(f.ctx) })
 	stillWaiting(t, "Close", closed)
 	f.store.release()
 	if err := <-closed; err != nil {
 		t.Fatal(err)
 	}
+	<-advanced
 	st, err := f.store.Task(f.ctx, claim.ID)
 	if err != nil || st.Version <= claim.Version {
 		t.Fatalf("the claim in the store after Close: %v, %v; want the missed offer written", st, err)
