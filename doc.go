@@ -26,7 +26,12 @@
 //
 // Every change is written to a Store before it is acknowledged; NewRouter over
 // a store that holds state rebuilds indexes and timers and continues exactly.
-// All time comes from a Clock; NewManualClock makes tests exact.
+// A store on a real database implements GroupWriter: the router then decides
+// under its lock and commits concurrent callers' changes together, outside
+// it; each call returns once its group is durable, events are published only
+// then, and a failed group makes the router reload from the store before its
+// callers hear (docs/durability.md). All time comes from a Clock;
+// NewManualClock makes tests exact.
 //
 // Every state change emits an Event with a Seq that is gapless for the life
 // of the data: events travel to the store in the same Change as the state
@@ -55,6 +60,8 @@
 // I/O: Agent, Queue, RoutingProfile, AgentTasks, QueuedTasks, QueueOpen,
 // Stats, ListAgents, ListQueues, ListRoutingProfiles and ListTasks, and the
 // iterators Agents, Queues, RoutingProfiles and Tasks, which copy a page at
-// a time under the router lock and yield with it released. After Close
-// every read returns ErrClosed.
+// a time under the router lock and yield with it released. Over a
+// GroupWriter store, those reads (all but Stats and QueueOpen) wait, without
+// the lock, until the store holds what they saw: nobody sees as done what is
+// not yet acknowledged. After Close every read returns ErrClosed.
 package switchboard
