@@ -28,6 +28,8 @@ type groupStore struct {
 	started    chan int      // each group's size, as its write starts
 	failWrites []error
 	failLoads  []error
+	refuse     func(*Task) error // refuses every group holding a task it names
+	loads      int
 	sizes      []int // of every group written
 }
 
@@ -87,6 +89,15 @@ func (s *groupStore) WriteGroup(ctx context.Context, cs []*Change) error {
 		s.failWrites = s.failWrites[1:]
 		return err
 	}
+	for _, c := range cs {
+		for _, t := range c.Tasks {
+			if s.refuse != nil {
+				if err := s.refuse(t); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	// All or none: check every version first, as one transaction would.
 	versions := map[string]int64{}
 	for _, c := range cs {
@@ -114,6 +125,7 @@ func (s *groupStore) WriteGroup(ctx context.Context, cs []*Change) error {
 
 func (s *groupStore) Load(ctx context.Context) (*Snapshot, error) {
 	s.mu.Lock()
+	s.loads++
 	if len(s.failLoads) > 0 {
 		err := s.failLoads[0]
 		s.failLoads = s.failLoads[1:]
@@ -470,5 +482,64 @@ func TestGroupCommitCloseWritesWhatIsQueued(t *testing.T) {
 	}
 	if !timedOut {
 		t.Error("the subscription ended without the timeout that Close wrote")
+	}
+}
+
+func TestGroupCommitStoreThatRefusesTheReloadsOwnWorkCannotMakeItSpin(t *testing.T) {
+	f := newGroupFloor(t, "ana")
+	callback, err := f.r.CreateTask(f.ctx, TaskInput{QueueID: "billing", Name: "Call back Mrs Ortiz",
+		ScheduledAt: t0.Add(time.Minute)})
+	f.must(err)
+	// The database now refuses any new version of the callback (a column
+	// it outgrew, say): the offer due at 9:01 fails every time it is made,
+	// and each reload finds the schedule due again.
+	poison := errors.New("value too long for type character varying(64)")
+	f.store.mu.Lock()
+	f.store.refuse = func(task *Task) error {
+		if task.ID == callback.ID && task.Version > callback.Version {
+			return poison
+		}
+		return nil
+	}
+	loads := func() int { f.store.mu.Lock(); defer f.store.mu.Unlock(); return f.store.loads }
+	before := f.store.loads
+	f.store.mu.Unlock()
+
+	f.clock.Advance(time.Minute)
+	// The first failure reloads at once; the reload's own offer fails
+	// again, and the next reload waits for the retry interval.
+	deadline := time.Now().Add(5 * time.Second)
+	for loads()-before < 1 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond) // a spinning router would load again and again meanwhile
+	if n := loads() - before; n != 1 {
+		t.Fatalf("%d reloads before the retry interval passed, want 1", n)
+	}
+	for i := 2; i <= 4; i++ {
+		f.clock.Advance(RetryIntervalDefault)
+		for loads()-before < i && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		if n := loads() - before; n != i {
+			t.Fatalf("%d reloads after %d retry intervals, want %d", n, i-1, i)
+		}
+	}
+	// Meanwhile the router answers, and what does not touch the callback
+	// commits between failures.
+	if _, err := f.r.Agent("ana"); err != nil && !errors.Is(err, poison) {
+		t.Fatalf("Agent while the store refuses the callback: %v", err)
+	}
+
+	// The database is fixed: at the next retry the callback is offered.
+	f.store.mu.Lock()
+	f.store.refuse = nil
+	f.store.mu.Unlock()
+	for i := 0; i < 3; i++ {
+		f.clock.Advance(RetryIntervalDefault)
+	}
+	got, err := f.r.Task(f.ctx, callback.ID)
+	if err != nil || got.State != StateOffered || got.AgentID != "ana" {
+		t.Fatalf("the callback once the store takes it: %+v, %v; want offered to ana", got, err)
 	}
 }

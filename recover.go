@@ -19,7 +19,9 @@ import (
 // reload is the pipeline's onFail. It runs in the flusher while nothing can
 // be queued (the pipeline refuses changes until reset). If the store cannot
 // be read either, every write keeps failing with the group's error and the
-// reload is tried again every Config.RetryInterval.
+// reload is tried again every Config.RetryInterval; a router reloads at most
+// once per RetryInterval, so a store that refuses what the reload itself
+// decides cannot make it spin.
 func (r *Router) reload(cause error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -27,16 +29,28 @@ func (r *Router) reload(cause error) {
 	if r.closed {
 		return
 	}
-	r.logger.Error("switchboard: the store refused a group of changes; reloading the router from the store", "err", cause)
-	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.StoreTimeout)
-	defer cancel()
-	err := r.reloadLocked(ctx, cause)
-	if err == nil {
-		return
+	now := r.clock.Now()
+	wait := r.cfg.RetryInterval
+	if since := now.Sub(r.reloadedAt); r.reloadedAt.IsZero() || since >= wait {
+		r.logger.Error("switchboard: the store refused a group of changes; reloading the router from the store", "err", cause)
+		ctx, cancel := context.WithTimeout(context.Background(), r.cfg.StoreTimeout)
+		defer cancel()
+		err := r.reloadLocked(ctx, cause)
+		if err == nil {
+			r.reloadedAt = now
+			return
+		}
+		r.logger.Error("switchboard: reload from the store failed; retrying", "err", err, "retry", wait)
+	} else {
+		// The store refused again right after a reload: what the reload
+		// decided may be what it refuses (a timer that is due at once).
+		// Reload at most once per RetryInterval, as the direct path
+		// retries refused timer work.
+		wait -= since
+		r.logger.Error("switchboard: the store refused a group of changes again; reloading after the retry interval", "err", cause, "retry", wait)
 	}
-	r.logger.Error("switchboard: reload from the store failed; retrying", "err", err, "retry", r.cfg.RetryInterval)
 	r.inflight.Add(1)
-	stop := r.clock.AfterFunc(r.cfg.RetryInterval, func() {
+	stop := r.clock.AfterFunc(wait, func() {
 		defer r.inflight.Done()
 		r.reload(cause)
 	})

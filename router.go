@@ -76,7 +76,8 @@ type Router struct {
 	// group is durable).
 	pipe         *pipeline
 	pending      ticket
-	reloadCancel func() // stops a reload retry (recover.go); nil when none
+	reloadCancel func()    // stops a reload retry (recover.go); nil when none
+	reloadedAt   time.Time // when the router last reloaded after a failed group
 }
 
 // op is the state of the one operation that holds the router's lock: the
