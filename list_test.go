@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -473,10 +474,15 @@ func TestListTasksPagingUnderConcurrentChange(t *testing.T) {
 		{PageSize: 100},
 	} {
 		for range 3 {
+			before := openIDs(b.r, q.QueueID)
 			for range 30 {
 				budget <- struct{}{}
 			}
-			before := openIDs(b.r, q.QueueID)
+			// Let the creators start before walking, so that tasks come
+			// and go during the walk however the machine schedules us.
+			for wait := time.Now().Add(10 * time.Second); len(budget) == 30 && time.Now().Before(wait); {
+				runtime.Gosched()
+			}
 			seen := map[string]int{}
 			last := uint64(0)
 			for task, err := range b.r.Tasks(q) {
