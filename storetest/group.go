@@ -55,4 +55,43 @@ func testGroupWriter(t *testing.T, s switchboard.Store) {
 	if err := gw.WriteGroup(ctx, nil); err != nil {
 		t.Errorf("WriteGroup of no change: %v", err)
 	}
+
+	// A busy group with no deletes: one agent written by several changes
+	// keeps its last value, every change's events count, a task written
+	// twice is checked twice.
+	bo := fullAgent("bo")
+	boBusy := fullAgent("bo")
+	boBusy.Status = "Lunch"
+	t4 := newTask("t4", 4)
+	t4v2 := next(t4, func(t *switchboard.Task) { t.Priority = 2 })
+	busy := []*switchboard.Change{
+		{Tasks: []*switchboard.Task{t4}, Agents: []*switchboard.Agent{bo}, Events: []switchboard.Event{{Seq: 3, TaskID: "t4"}}},
+		{Tasks: []*switchboard.Task{t4v2}, Agents: []*switchboard.Agent{boBusy}, Events: []switchboard.Event{{Seq: 4, TaskID: "t4"}, {Seq: 5, AgentID: "bo"}}},
+		{Agents: []*switchboard.Agent{fullAgent("cy")}, Events: []switchboard.Event{{Seq: 6, AgentID: "cy"}}},
+	}
+	if err := gw.WriteGroup(ctx, busy); err != nil {
+		t.Fatalf("WriteGroup of a busy group: %v", err)
+	}
+	wantTask(t, s, t4v2.Clone())
+	snap, err = s.Load(ctx)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	agents := map[string]switchboard.AgentStatus{}
+	for _, a := range snap.Agents {
+		agents[a.ID] = a.Status
+	}
+	if len(agents) != 2 || agents["bo"] != "Lunch" || agents["cy"] != switchboard.StatusAvailable || snap.LastEventSeq != 6 {
+		t.Errorf("after a busy group: agents %v, LastEventSeq %d; want bo at Lunch (its last value), cy Available, and 6",
+			agents, snap.LastEventSeq)
+	}
+	// Twice the same new task in one group is a conflict, and undoes it.
+	twice := []*switchboard.Change{
+		{Tasks: []*switchboard.Task{newTask("t5", 5)}, Events: []switchboard.Event{{Seq: 7}}},
+		{Tasks: []*switchboard.Task{newTask("t5", 5)}, Events: []switchboard.Event{{Seq: 8}}},
+	}
+	if err := gw.WriteGroup(ctx, twice); !errors.Is(err, switchboard.ErrConflict) {
+		t.Errorf("WriteGroup creating t5 twice: %v, want an error matching ErrConflict", err)
+	}
+	wantNoTask(t, s, "t5")
 }

@@ -156,18 +156,53 @@ func (s *Store) WriteGroup(ctx context.Context, changes []*switchboard.Change) e
 		return err
 	}
 	b := &pgx.Batch{}
-	for _, c := range changes {
-		if c == nil {
-			continue
-		}
-		if err := s.queue(b, c); err != nil {
+	if merged := merge(changes); merged != nil {
+		if err := s.queue(b, merged); err != nil {
 			return err
+		}
+	} else {
+		for _, c := range changes {
+			if c == nil {
+				continue
+			}
+			if err := s.queue(b, c); err != nil {
+				return err
+			}
 		}
 	}
 	if b.Len() == 0 {
 		return nil
 	}
 	return s.send(ctx, b)
+}
+
+// merge returns the group as one change when that writes the same rows: the
+// tasks in order (put_task checks each version against the previous one,
+// so a task written twice is checked twice), every event in one insert and
+// one high-water mark, and each agent, queue and profile upserted once with
+// its last body. A busy group of 64 lifecycle steps then costs 64 task
+// statements and three more, instead of about four statements per change.
+// A group that deletes anything keeps its changes apart (nil), since a
+// delete and an upsert of one ID must stay in order.
+func merge(changes []*switchboard.Change) *switchboard.Change {
+	if len(changes) < 2 {
+		return nil
+	}
+	m := &switchboard.Change{}
+	for _, c := range changes {
+		if c == nil {
+			continue
+		}
+		if len(c.DeleteAgents)+len(c.DeleteQueues)+len(c.DeleteProfiles) > 0 {
+			return nil
+		}
+		m.Tasks = append(m.Tasks, c.Tasks...)
+		m.Agents = append(m.Agents, c.Agents...)
+		m.Queues = append(m.Queues, c.Queues...)
+		m.Profiles = append(m.Profiles, c.Profiles...)
+		m.Events = append(m.Events, c.Events...)
+	}
+	return m
 }
 
 // queue adds the statements of c to b: the fence check first, then the
