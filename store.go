@@ -20,6 +20,11 @@ import (
 //
 // Implementations must be safe for concurrent use. The storetest package is a
 // conformance suite every Store should pass.
+//
+// Optional capabilities are found by type assertion on the Store:
+// GroupWriter (group commit: the router then never holds its lock across a
+// round trip, see commit.go), TemplateStore, FlowStore and RecordStore. A
+// store over a real database should implement GroupWriter.
 type Store interface {
 	// Write applies every record of c atomically: all or nothing. A task's
 	// Version must be exactly one more than the stored task's (1 for a task
