@@ -42,6 +42,22 @@ type HistoricalMetrics struct {
 	thresholds []time.Duration
 	statuses   statusTypes
 	st         histState
+	recent     histRecent
+}
+
+// histRecent remembers the sums looked up last. The events of a task name
+// the same few slots and dimensions (the task's queue, its agent), so most
+// lookups are answered here by comparing the dimensions, without hashing
+// them. Cleared whenever slots are dropped or replaced.
+type histRecent struct {
+	hits [4]histHit
+	next int
+}
+
+type histHit struct {
+	slot int64
+	dims Dimensions
+	vals *histVals
 }
 
 // histState is everything HistoricalMetrics knows; it marshals to JSON.
@@ -122,6 +138,19 @@ func dimsOf(e *Event) Dimensions {
 }
 
 func (m *HistoricalMetrics) vals(slot int64, d Dimensions) *histVals {
+	for i := range m.recent.hits {
+		if h := &m.recent.hits[i]; h.vals != nil && h.slot == slot && h.dims == d {
+			return h.vals
+		}
+	}
+	v := m.lookup(slot, d)
+	m.recent.hits[m.recent.next] = histHit{slot, d, v}
+	m.recent.next = (m.recent.next + 1) % len(m.recent.hits)
+	return v
+}
+
+// lookup returns the sums of slot and d, creating them.
+func (m *HistoricalMetrics) lookup(slot int64, d Dimensions) *histVals {
 	s := m.st.Slots[slot]
 	if s == nil {
 		s = map[Dimensions]*histVals{}
@@ -140,7 +169,9 @@ func (m *HistoricalMetrics) at(t time.Time, d Dimensions) *histVals {
 }
 
 // Consume applies one event.
-func (m *HistoricalMetrics) Consume(e Event) {
+func (m *HistoricalMetrics) Consume(e Event) { m.consume(&e) }
+
+func (m *HistoricalMetrics) consume(e *Event) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !advance(&m.st.LastSeq, e.Seq) {
@@ -170,7 +201,7 @@ func (m *HistoricalMetrics) Consume(e Event) {
 		t = &histTask{}
 		m.st.Tasks[e.TaskID] = t
 	}
-	d := dimsOf(&e)
+	d := dimsOf(e)
 	fromQueue := e.PreviousState == StateQueued || e.PreviousState == StateOffered
 	switch e.Type {
 	case EventTaskCreated:
@@ -521,6 +552,7 @@ func (m *HistoricalMetrics) Prune(t time.Time) {
 			delete(m.st.Slots, slot)
 		}
 	}
+	m.recent = histRecent{}
 }
 
 // State returns the aggregator's state.
@@ -576,5 +608,6 @@ func (m *HistoricalMetrics) Restore(s MetricsState) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.st = st
+	m.recent = histRecent{}
 	return nil
 }

@@ -122,7 +122,9 @@ func NewRecordBuilder(sink RecordSink) *RecordBuilder {
 }
 
 // Consume applies one event.
-func (b *RecordBuilder) Consume(e Event) {
+func (b *RecordBuilder) Consume(e Event) { b.consume(&e) }
+
+func (b *RecordBuilder) consume(e *Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if !advance(&b.last, e.Seq) {
@@ -143,11 +145,14 @@ func (b *RecordBuilder) Consume(e Event) {
 		} else {
 			r = new(ContactRecord)
 		}
-		*r = ContactRecord{TaskID: e.TaskID, PreviousTaskID: b.prev[e.TaskID]}
-		delete(b.prev, e.TaskID)
+		*r = ContactRecord{TaskID: e.TaskID}
+		if len(b.prev) > 0 {
+			r.PreviousTaskID = b.prev[e.TaskID]
+			delete(b.prev, e.TaskID)
+		}
 		b.open[e.TaskID] = r
 	}
-	applyRecord(r, &e)
+	applyRecord(r, e)
 	if e.Type == EventTaskTransferred && e.RelatedTaskID != "" {
 		b.prev[e.RelatedTaskID] = e.TaskID
 	}
