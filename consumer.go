@@ -83,50 +83,61 @@ type eventConsumer interface {
 // grows while the consumer is behind adds chunks, it is never copied), and
 // the chunks the reader finishes go back to the writer.
 type feed struct {
-	c      Consumer
-	ec     eventConsumer // c, when it takes events by pointer
-	index  int
-	logger *slog.Logger
-
-	// The writer's side, touched by push only.
+	// The writer's side, touched by push only. Each side has cache lines
+	// of its own: a line one core writes while the other reads it would
+	// travel between them at every event.
+	_      [cacheLine]byte
 	tail   *feedChunk
-	w      int           // events written in tail
-	pushed atomic.Uint64 // events appended (read by pending)
-	_      [64]byte      // keeps the two sides off each other's cache line
+	w      int    // events written in tail
+	pushed uint64 // events appended (pending reads it once pushing is over)
+	_      [cacheLine]byte
 
 	// The reader's side, touched by run only.
 	head  *feedChunk
 	r     int           // events taken from head
 	taken atomic.Uint64 // events the consumer has finished
-	_     [64]byte
+	_     [cacheLine]byte
 
+	// Set when the feed is made.
+	c      Consumer
+	ec     eventConsumer // c, when it takes events by pointer
+	index  int
+	logger *slog.Logger
+	kick   *time.Timer   // the delayed wake-up, reused
+	wake   chan struct{} // one pending wake-up
+	done   chan struct{} // closed when the goroutine has delivered everything after close
+
+	// Written about once a millisecond.
 	sleeping atomic.Bool // the goroutine waits, or is about to, for a wake-up
 	kicking  atomic.Bool // the delayed wake-up is armed
 	closing  atomic.Bool
-	kick     *time.Timer // the delayed wake-up, reused
 
 	freeMu    sync.Mutex
 	free      []*feedChunk // finished chunks, for the writer to reuse
 	allocated int          // chunks made, the first included (under freeMu)
-
-	wake chan struct{} // one pending wake-up
-	done chan struct{} // closed when the goroutine has delivered everything after close
 }
+
+// cacheLine is a size that keeps apart what two cores write: two 64-byte
+// lines, as some processors fetch lines in pairs.
+const cacheLine = 128
 
 // feedChunkLen is the number of events in one chunk of a feed's queue
 // (about 25 kB), and feedFreeChunks how many finished chunks a feed keeps
-// for reuse: enough for the feedWakeBatch events that may wait for a
-// sleeping consumer, so that a consumer that keeps up makes the router
-// allocate nothing. (The slices the queue used to be kept twice that.)
+// for reuse (about 3 MB): twice the feedWakeBatch events that may wait for
+// a sleeping consumer, so that a consumer that keeps up, even one a busy
+// machine holds back now and then, makes the router allocate nothing. (The
+// two slices the queue used to be kept the capacity of the longest
+// backlog ever, twice.)
 const (
 	feedChunkLen   = 64
-	feedFreeChunks = feedWakeBatch/feedChunkLen + 2
+	feedFreeChunks = 2 * feedWakeBatch / feedChunkLen
 )
 
 type feedChunk struct {
-	events [feedChunkLen]Event
 	n      atomic.Int64              // events written and published
 	next   atomic.Pointer[feedChunk] // linked by the writer once this one is full
+	_      [cacheLine]byte
+	events [feedChunkLen]Event
 }
 
 func newFeed(c Consumer, index int, logger *slog.Logger) *feed {
@@ -171,8 +182,8 @@ func (f *feed) push(es []Event) {
 		es = es[k:]
 		c.n.Store(int64(f.w))
 	}
-	pushed := f.pushed.Load() + n
-	f.pushed.Store(pushed)
+	f.pushed += n
+	pushed := f.pushed
 	// The store of c.n above and the load of sleeping here pair with run's
 	// store of sleeping and its load of the chunk's n: either the goroutine
 	// sees the new events, or this sees it sleeping.
@@ -181,7 +192,7 @@ func (f *feed) push(es []Event) {
 			if f.sleeping.CompareAndSwap(true, false) {
 				f.signal()
 			}
-		} else if f.kicking.CompareAndSwap(false, true) {
+		} else if !f.kicking.Load() && f.kicking.CompareAndSwap(false, true) {
 			f.kick.Reset(feedWakeDelay)
 		}
 	}
@@ -242,9 +253,11 @@ func (f *feed) close() {
 	f.signal()
 }
 
-// pending reports how many events the consumer has not finished.
+// pending reports how many events the consumer has not finished. It is
+// called once the router has stopped pushing (Close, after the router's
+// lock saw the last push).
 func (f *feed) pending() uint64 {
-	return f.pushed.Load() - f.taken.Load()
+	return f.pushed - f.taken.Load()
 }
 
 // more reports whether the writer has published events the goroutine has

@@ -2,6 +2,7 @@ package switchboard_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,16 +15,27 @@ import (
 // inside the timed region, so the consumers' own work (on their goroutines)
 // is counted.
 //
-// impl=none and impl=metrics time each on its own; impl=paired runs both in
-// alternating rounds of metricsBenchRound life cycles, each round timed
-// until the consumers have caught up, so that both see the same load on a
-// shared machine. It reports ns/op and cpu-ns/op of the router with
-// the consumers, bare-ns/op and bare-cpu-ns/op of the bare one, and their
-// ratios as overhead-% and cpu-overhead-% (the target: under 10).
+// impl=none and impl=metrics time each on its own; impl=handover has three
+// consumers that do nothing but note the Seq, which shows what handing the
+// events over costs. impl=paired runs all three in rotating rounds of
+// metricsBenchRound life cycles, each round timed until the consumers have
+// caught up, so that they see the same load on a shared machine. It reports
+// ns/op and cpu-ns/op with the metrics and records, bare-ns/op and
+// bare-cpu-ns/op without consumers, their ratios as overhead-% and
+// cpu-overhead-% (the target: overhead-% under 10), and the
+// hand-over's alone as handover-overhead-% and handover-cpu-overhead-%.
 func BenchmarkMetrics(b *testing.B) {
-	for _, impl := range []string{"none", "metrics"} {
+	for _, impl := range []string{"none", "handover", "metrics"} {
 		b.Run("impl="+impl, func(b *testing.B) {
-			lc := newMetricsBenchRouter(b, impl == "metrics")
+			var lc *metricsBenchRouter
+			switch impl {
+			case "none":
+				lc = newMetricsBenchRouter(b, false)
+			case "metrics":
+				lc = newMetricsBenchRouter(b, true)
+			case "handover":
+				lc = newMetricsBenchRouter(b, false, &seqSeen{}, &seqSeen{}, &seqSeen{})
+			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			cpu0 := processCPU()
@@ -35,13 +47,16 @@ func BenchmarkMetrics(b *testing.B) {
 		})
 	}
 	b.Run("impl=paired", func(b *testing.B) {
-		lcs := [2]*metricsBenchRouter{newMetricsBenchRouter(b, false), newMetricsBenchRouter(b, true)}
-		var wall, cpu [2]int64 // [0] bare, [1] with the consumers
+		// [0] bare, [1] with the metrics and records, [2] with three
+		// consumers that do nothing.
+		lcs := [3]*metricsBenchRouter{newMetricsBenchRouter(b, false), newMetricsBenchRouter(b, true),
+			newMetricsBenchRouter(b, false, &seqSeen{}, &seqSeen{}, &seqSeen{})}
+		var wall, cpu [3]int64
 		b.ResetTimer()
 		for round, done := 0, 0; done < b.N; round++ {
 			n := min(metricsBenchRound, b.N-done)
-			for k := range 2 {
-				i := (round + k) % 2 // alternate which goes first
+			for k := range 3 {
+				i := (round + k) % 3 // rotate which goes first
 				start, cpu0 := time.Now(), processCPU()
 				lcs[i].run(b, n)
 				lcs[i].catchUp(b)
@@ -55,16 +70,25 @@ func BenchmarkMetrics(b *testing.B) {
 			lc.close(b)
 		}
 		N := float64(b.N)
+		pct := func(a, base int64) float64 { return 100 * (float64(a)/float64(base) - 1) }
 		b.ReportMetric(float64(wall[1])/N, "ns/op")
 		b.ReportMetric(float64(wall[0])/N, "bare-ns/op")
-		b.ReportMetric(100*(float64(wall[1])/float64(wall[0])-1), "overhead-%")
+		b.ReportMetric(pct(wall[1], wall[0]), "overhead-%")
+		b.ReportMetric(pct(wall[2], wall[0]), "handover-overhead-%")
 		if cpu[0] > 0 {
 			b.ReportMetric(float64(cpu[1])/N, "cpu-ns/op")
 			b.ReportMetric(float64(cpu[0])/N, "bare-cpu-ns/op")
-			b.ReportMetric(100*(float64(cpu[1])/float64(cpu[0])-1), "cpu-overhead-%")
+			b.ReportMetric(pct(cpu[1], cpu[0]), "cpu-overhead-%")
+			b.ReportMetric(pct(cpu[2], cpu[0]), "handover-cpu-overhead-%")
 		}
 	})
 }
+
+// seqSeen is a consumer that does nothing but remember the last Seq.
+type seqSeen struct{ last atomic.Uint64 }
+
+func (c *seqSeen) Consume(e switchboard.Event) { c.last.Store(e.Seq) }
+func (c *seqSeen) LastSeq() uint64             { return c.last.Load() }
 
 // metricsBenchRound is the number of life cycles of one round of
 // BenchmarkMetrics/impl=paired: long enough that the wait for a sleeping
@@ -81,7 +105,7 @@ type metricsBenchRouter struct {
 
 // newMetricsBenchRouter builds a router with one queue, one routing profile
 // and one available agent, with the three consumers attached or none.
-func newMetricsBenchRouter(b *testing.B, withConsumers bool) *metricsBenchRouter {
+func newMetricsBenchRouter(b *testing.B, withConsumers bool, others ...switchboard.Consumer) *metricsBenchRouter {
 	ctx := context.Background()
 	clock := switchboard.NewManualClock(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
 	p := &switchboard.RoutingProfile{ID: "p", Concurrency: []switchboard.MediaConcurrency{{Channel: switchboard.ChannelTask, Concurrency: 1}},
@@ -94,6 +118,12 @@ func newMetricsBenchRouter(b *testing.B, withConsumers bool) *metricsBenchRouter
 		rt := switchboard.NewRealTimeMetrics(&switchboard.RealTimeOptions{RoutingProfiles: []*switchboard.RoutingProfile{p}})
 		cfg.Consumers = []switchboard.Consumer{rb, hm, rt}
 		lc.consumers = []interface{ LastSeq() uint64 }{rb, hm, rt}
+	}
+	cfg.Consumers = append(cfg.Consumers, others...)
+	for _, c := range others {
+		if c, ok := c.(interface{ LastSeq() uint64 }); ok {
+			lc.consumers = append(lc.consumers, c)
+		}
 	}
 	r, err := switchboard.NewRouter(ctx, switchboard.NewMemoryStore(), cfg)
 	if err != nil {

@@ -43,6 +43,7 @@ type HistoricalMetrics struct {
 	statuses   statusTypes
 	st         histState
 	recent     histRecent
+	free       []*histTask // entries of ended tasks, for reuse
 }
 
 // histRecent remembers the sums looked up last. The events of a task name
@@ -198,7 +199,11 @@ func (m *HistoricalMetrics) consume(e *Event) {
 		if e.Type != EventTaskCreated && e.PreviousState == "" {
 			return
 		}
-		t = &histTask{}
+		if n := len(m.free); n > 0 {
+			t, m.free = m.free[n-1], m.free[:n-1]
+		} else {
+			t = &histTask{}
+		}
 		m.st.Tasks[e.TaskID] = t
 	}
 	d := dimsOf(e)
@@ -285,6 +290,10 @@ func (m *HistoricalMetrics) consume(e *Event) {
 	}
 	if e.State.Final() {
 		delete(m.st.Tasks, e.TaskID)
+		if len(m.free) < maxFreeEntries {
+			*t = histTask{}
+			m.free = append(m.free, t)
+		}
 	}
 }
 

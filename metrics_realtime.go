@@ -44,6 +44,7 @@ type RealTimeMetrics struct {
 	block    bool
 	profiles map[string]*RoutingProfile
 	st       rtState
+	free     []*rtTask // entries of ended tasks, for reuse
 }
 
 type rtState struct {
@@ -414,7 +415,7 @@ func (m *RealTimeMetrics) consume(e *Event) {
 		m.countTask(e.TaskID, old, -1)
 		prev = *old
 	} else {
-		nt = &rtTask{}
+		nt = m.newTask()
 	}
 	*nt = rtTask{Queue: e.QueueID, Channel: e.Channel, State: e.State, EnqueuedAt: prev.EnqueuedAt}
 	if had && prev.Queue == nt.Queue && prev.Channel == nt.Channel {
@@ -443,6 +444,7 @@ func (m *RealTimeMetrics) consume(e *Event) {
 	}
 	if e.State.Final() {
 		delete(m.st.Tasks, e.TaskID)
+		defer m.freeTask(nt) // after trim, which reads the entries left
 	} else {
 		if !had {
 			m.st.Tasks[e.TaskID] = nt
@@ -456,6 +458,24 @@ func (m *RealTimeMetrics) consume(e *Event) {
 	}
 	if had && inQueue(prev.State) {
 		m.trim(prev.q, prev.Queue)
+	}
+}
+
+// newTask returns an empty task entry, reusing one of an ended task.
+func (m *RealTimeMetrics) newTask() *rtTask {
+	if n := len(m.free); n > 0 {
+		t := m.free[n-1]
+		m.free = m.free[:n-1]
+		return t
+	}
+	return &rtTask{}
+}
+
+// freeTask keeps the entry of an ended task for reuse.
+func (m *RealTimeMetrics) freeTask(t *rtTask) {
+	if len(m.free) < maxFreeEntries {
+		*t = rtTask{}
+		m.free = append(m.free, t)
 	}
 }
 
@@ -489,7 +509,14 @@ func (m *RealTimeMetrics) trim(q *rtQueue, queue string) {
 		q.head++
 	}
 	if q.head > 32 && q.head*2 > len(q.fifo) {
-		q.fifo = slices.Clone(q.fifo[q.head:])
+		live := len(q.fifo) - q.head
+		if cap(q.fifo) > 4*live+64 {
+			q.fifo = slices.Clone(q.fifo[q.head:]) // give back the memory of a long line
+		} else {
+			copy(q.fifo, q.fifo[q.head:])
+			clear(q.fifo[live:])
+			q.fifo = q.fifo[:live]
+		}
 		q.head = 0
 	}
 }
