@@ -335,6 +335,13 @@ func (m *HistoricalMetrics) agent(id string, now time.Time) *histAgent {
 func (m *HistoricalMetrics) accrue(id string, a *histAgent, now time.Time) {
 	from := a.Since
 	a.Since = now
+	m.stretch(id, a, from, now, m.vals)
+}
+
+// stretch adds the agent's time from from to now, in its present status
+// and load, to the on-contact or idle time of the sums vals returns for
+// each 15-minute slot it spans.
+func (m *HistoricalMetrics) stretch(id string, a *histAgent, from, now time.Time, vals func(int64, Dimensions) *histVals) {
 	if !now.After(from) || m.statuses.of(a.Status) != StatusTypeRoutable {
 		return
 	}
@@ -349,7 +356,7 @@ func (m *HistoricalMetrics) accrue(id string, a *histAgent, now time.Time) {
 		if end.After(now) {
 			end = now
 		}
-		v := m.vals(slot, d)
+		v := vals(slot, d)
 		if onContact {
 			v.OnContact += end.Sub(from)
 		} else {
@@ -379,6 +386,12 @@ type HistoricalQuery struct {
 	Location  *time.Location
 	Filter    MetricFilter
 	Groupings []Grouping // any of QUEUE, CHANNEL, AGENT, ROUTING_PROFILE, INITIATION_METHOD
+	// Now, when set, is the instant agent time is counted up to: the
+	// router's clock reading. An agent's time accrues at its events; with
+	// Now the stretch since each agent's last event (idle or on contact) is
+	// counted too, as far as Now, without changing the aggregator. Zero:
+	// agent time as of each agent's last event.
+	Now time.Time
 }
 
 // HistoricalResult is one interval of one group.
@@ -518,7 +531,49 @@ func (m *HistoricalMetrics) Query(q HistoricalQuery) ([]HistoricalResult, error)
 	out := map[key]*HistoricalResult{}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for slot, groups := range m.st.Slots {
+	// The agents' open stretches up to q.Now, in sums of their own.
+	open := map[int64]map[Dimensions]*histVals{}
+	if !q.Now.IsZero() {
+		openVals := func(slot int64, d Dimensions) *histVals {
+			if open[slot] == nil {
+				open[slot] = map[Dimensions]*histVals{}
+			}
+			v := open[slot][d]
+			if v == nil {
+				v = &histVals{}
+				open[slot][d] = v
+			}
+			return v
+		}
+		for id, a := range m.st.Agents {
+			m.stretch(id, a, a.Since, q.Now, openVals)
+		}
+	}
+	for _, slots := range []map[int64]map[Dimensions]*histVals{m.st.Slots, open} {
+		m.rollUp(q, p, loc, slots, func(start, end time.Time, d Dimensions, v *histVals) {
+			k := key{start.Unix(), d.project(q.Groupings)}
+			r := out[k]
+			if r == nil {
+				r = &HistoricalResult{Dimensions: k.dims, Start: start, End: end}
+				out[k] = r
+			}
+			r.Values.add(v, m.thresholds)
+		})
+	}
+	res := make([]HistoricalResult, 0, len(out))
+	for _, r := range out {
+		res = append(res, *r)
+	}
+	slices.SortFunc(res, func(a, b HistoricalResult) int {
+		return cmp.Or(a.Start.Compare(b.Start), compareDimensions(a.Dimensions, b.Dimensions))
+	})
+	return res, nil
+}
+
+// rollUp calls f with the interval of period p each slot of slots in q's
+// range falls in, and each of its groups q's filter matches.
+func (m *HistoricalMetrics) rollUp(q HistoricalQuery, p metrics.Period, loc *time.Location, slots map[int64]map[Dimensions]*histVals, f func(start, end time.Time, d Dimensions, v *histVals)) {
+	for slot, groups := range slots {
 		st := time.Unix(slot, 0)
 		if (!q.Start.IsZero() && st.Before(q.Start)) || (!q.End.IsZero() && !st.Before(q.End)) {
 			continue
@@ -529,26 +584,11 @@ func (m *HistoricalMetrics) Query(q HistoricalQuery) ([]HistoricalResult, error)
 			end = metrics.IntervalEnd(p, start)
 		}
 		for d, v := range groups {
-			if !q.Filter.match(d) {
-				continue
+			if q.Filter.match(d) {
+				f(start, end, d, v)
 			}
-			k := key{start.Unix(), d.project(q.Groupings)}
-			r := out[k]
-			if r == nil {
-				r = &HistoricalResult{Dimensions: k.dims, Start: start, End: end}
-				out[k] = r
-			}
-			r.Values.add(v, m.thresholds)
 		}
 	}
-	res := make([]HistoricalResult, 0, len(out))
-	for _, r := range out {
-		res = append(res, *r)
-	}
-	slices.SortFunc(res, func(a, b HistoricalResult) int {
-		return cmp.Or(a.Start.Compare(b.Start), compareDimensions(a.Dimensions, b.Dimensions))
-	})
-	return res, nil
 }
 
 // Prune drops the slots that start before t; open tasks and agents are
