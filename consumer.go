@@ -95,7 +95,7 @@ type feed struct {
 	// The reader's side, touched by run only.
 	head  *feedChunk
 	r     int           // events taken from head
-	taken atomic.Uint64 // events the consumer has finished
+	taken atomic.Uint64 // events the consumer has finished, counted after each run of them
 	_     [cacheLine]byte
 
 	// Set when the feed is made.
@@ -253,7 +253,8 @@ func (f *feed) close() {
 	f.signal()
 }
 
-// pending reports how many events the consumer has not finished. It is
+// pending reports how many events the consumer has not finished (a run
+// of events being delivered counts as not finished until its end). It is
 // called once the router has stopped pushing (Close, after the router's
 // lock saw the last push).
 func (f *feed) pending() uint64 {
@@ -271,9 +272,8 @@ func (f *feed) run() {
 	for {
 		c := f.head
 		if n := int(c.n.Load()); f.r < n {
-			for i := f.r; i < n; i++ {
-				f.deliver(&c.events[i])
-				f.taken.Add(1)
+			for es := c.events[f.r:n]; len(es) > 0; {
+				es = es[f.deliver(es):]
 			}
 			f.r = n
 			continue
@@ -300,17 +300,27 @@ func (f *feed) run() {
 	}
 }
 
-// deliver calls the consumer, containing a panic so that one bad event does
-// not stop the events after it.
-func (f *feed) deliver(e *Event) {
+// deliver gives the events of es to the consumer in order until one
+// panics, and returns how many it finished, the one that panicked included:
+// a panic is logged, and the caller goes on with the events after it. The
+// events finished are counted taken once, not one by one.
+func (f *feed) deliver(es []Event) (done int) {
 	defer func() {
 		if p := recover(); p != nil {
+			e := &es[done]
 			f.logger.Error("switchboard: event consumer panicked", "consumer", f.index, "seq", e.Seq, "type", string(e.Type), "panic", fmt.Sprint(p))
+			done++
 		}
+		f.taken.Add(uint64(done))
 	}()
 	if f.ec != nil {
-		f.ec.consume(e)
-		return
+		for ; done < len(es); done++ {
+			f.ec.consume(&es[done])
+		}
+		return done
 	}
-	f.c.Consume(*e)
+	for ; done < len(es); done++ {
+		f.c.Consume(es[done])
+	}
+	return done
 }
