@@ -67,11 +67,14 @@ func Filtered(f EventFilter, c Consumer) Consumer {
 	})
 }
 
-// eventConsumer is a Consumer that takes each event by pointer, sparing a
-// copy of the Event (400 bytes) per event: the package's own consumers
-// implement it. The pointer is good only for the call.
+// eventConsumer is a Consumer that takes a run of events at once, by
+// pointer, sparing a copy of the Event (400 bytes) per event and a lock per
+// event: the package's own consumers implement it. consumeEvents applies
+// es[*at:] in order, advancing *at past each event it has applied, so that
+// when one panics *at is the index of that event. The events are good only
+// for the call.
 type eventConsumer interface {
-	consume(e *Event)
+	consumeEvents(es []Event, at *int)
 }
 
 // feed delivers events to one Consumer on a goroutine of its own, through a
@@ -95,6 +98,7 @@ type feed struct {
 	// The reader's side, touched by run only.
 	head  *feedChunk
 	r     int           // events taken from head
+	at    int           // the event being delivered, in the run deliver has
 	taken atomic.Uint64 // events the consumer has finished, counted after each run of them
 	_     [cacheLine]byte
 
@@ -305,7 +309,9 @@ func (f *feed) run() {
 // a panic is logged, and the caller goes on with the events after it. The
 // events finished are counted taken once, not one by one.
 func (f *feed) deliver(es []Event) (done int) {
+	f.at = 0
 	defer func() {
+		done = f.at
 		if p := recover(); p != nil {
 			e := &es[done]
 			f.logger.Error("switchboard: event consumer panicked", "consumer", f.index, "seq", e.Seq, "type", string(e.Type), "panic", fmt.Sprint(p))
@@ -314,13 +320,11 @@ func (f *feed) deliver(es []Event) (done int) {
 		f.taken.Add(uint64(done))
 	}()
 	if f.ec != nil {
-		for ; done < len(es); done++ {
-			f.ec.consume(&es[done])
-		}
-		return done
+		f.ec.consumeEvents(es, &f.at)
+		return
 	}
-	for ; done < len(es); done++ {
-		f.c.Consume(es[done])
+	for ; f.at < len(es); f.at++ {
+		f.c.Consume(es[f.at])
 	}
-	return done
+	return
 }

@@ -115,15 +115,17 @@ func TestFeedThatKeepsUpReusesItsChunks(t *testing.T) {
 	}
 }
 
-// ptrConsumer takes events by pointer (eventConsumer).
+// ptrConsumer takes runs of events by pointer (eventConsumer).
 type ptrConsumer struct{ seqConsumer }
 
-func (c *ptrConsumer) Consume(e Event) { panic("the feed must use consume") }
-func (c *ptrConsumer) consume(e *Event) {
-	if e.Seq == 3 {
-		panic("consumer bug")
+func (c *ptrConsumer) Consume(e Event) { panic("the feed must use consumeEvents") }
+func (c *ptrConsumer) consumeEvents(es []Event, at *int) {
+	for ; *at < len(es); *at++ {
+		if es[*at].Seq == 3 {
+			panic("consumer bug")
+		}
+		c.seqConsumer.Consume(es[*at])
 	}
-	c.seqConsumer.Consume(*e)
 }
 
 func TestFeedGivesItsOwnConsumersPointersAndSurvivesTheirPanics(t *testing.T) {

@@ -170,11 +170,24 @@ func (m *HistoricalMetrics) at(t time.Time, d Dimensions) *histVals {
 }
 
 // Consume applies one event.
-func (m *HistoricalMetrics) Consume(e Event) { m.consume(&e) }
-
-func (m *HistoricalMetrics) consume(e *Event) {
+func (m *HistoricalMetrics) Consume(e Event) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.apply(&e)
+}
+
+// consumeEvents applies es[*at:] under one lock, advancing *at past each
+// event applied (see eventConsumer).
+func (m *HistoricalMetrics) consumeEvents(es []Event, at *int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for ; *at < len(es); *at++ {
+		m.apply(&es[*at])
+	}
+}
+
+// apply applies one event; the lock is held.
+func (m *HistoricalMetrics) apply(e *Event) {
 	if !advance(&m.st.LastSeq, e.Seq) {
 		return
 	}

@@ -377,11 +377,24 @@ func (m *RealTimeMetrics) contrib(a *rtAgent) contribution {
 }
 
 // Consume applies one event.
-func (m *RealTimeMetrics) Consume(e Event) { m.consume(&e) }
-
-func (m *RealTimeMetrics) consume(e *Event) {
+func (m *RealTimeMetrics) Consume(e Event) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.apply(&e)
+}
+
+// consumeEvents applies es[*at:] under one lock, advancing *at past each
+// event applied (see eventConsumer).
+func (m *RealTimeMetrics) consumeEvents(es []Event, at *int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for ; *at < len(es); *at++ {
+		m.apply(&es[*at])
+	}
+}
+
+// apply applies one event; the lock is held.
+func (m *RealTimeMetrics) apply(e *Event) {
 	if !advance(&m.st.LastSeq, e.Seq) {
 		return
 	}

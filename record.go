@@ -122,11 +122,24 @@ func NewRecordBuilder(sink RecordSink) *RecordBuilder {
 }
 
 // Consume applies one event.
-func (b *RecordBuilder) Consume(e Event) { b.consume(&e) }
-
-func (b *RecordBuilder) consume(e *Event) {
+func (b *RecordBuilder) Consume(e Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.apply(&e)
+}
+
+// consumeEvents applies es[*at:] under one lock, advancing *at past each
+// event applied (see eventConsumer).
+func (b *RecordBuilder) consumeEvents(es []Event, at *int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for ; *at < len(es); *at++ {
+		b.apply(&es[*at])
+	}
+}
+
+// apply applies one event; the lock is held.
+func (b *RecordBuilder) apply(e *Event) {
 	if !advance(&b.last, e.Seq) {
 		return
 	}
