@@ -93,8 +93,8 @@ type rtAgent struct {
 	prof     *rtProfile      // the counters of profID; nil: not counted
 	profID   string          // the Profile it is counted under
 	rp       *RoutingProfile // the profile profID, nil if not known
-	typ      AgentStatusType // the type of status typeOf
-	statusOf AgentStatus
+	typ      AgentStatusType // the type of status statusOf
+	statusOf AgentStatus     // the Status typ was found for
 }
 
 // rtHeld is a task an agent is offered or holds.
