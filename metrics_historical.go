@@ -43,6 +43,7 @@ type HistoricalMetrics struct {
 	statuses   statusTypes
 	st         histState
 	recent     histRecent
+	last       lastEntry[histTask]
 	free       []*histTask // entries of ended tasks, for reuse
 }
 
@@ -207,7 +208,7 @@ func (m *HistoricalMetrics) apply(e *Event) {
 	if e.TaskID == "" {
 		return
 	}
-	t := m.st.Tasks[e.TaskID]
+	t := m.last.get(m.st.Tasks, e.TaskID)
 	if t == nil {
 		if e.Type != EventTaskCreated && e.PreviousState == "" {
 			return
@@ -218,6 +219,7 @@ func (m *HistoricalMetrics) apply(e *Event) {
 			t = &histTask{}
 		}
 		m.st.Tasks[e.TaskID] = t
+		m.last.set(e.TaskID, t)
 	}
 	d := dimsOf(e)
 	fromQueue := e.PreviousState == StateQueued || e.PreviousState == StateOffered
@@ -303,6 +305,7 @@ func (m *HistoricalMetrics) apply(e *Event) {
 	}
 	if e.State.Final() {
 		delete(m.st.Tasks, e.TaskID)
+		m.last.forget()
 		if len(m.free) < maxFreeEntries {
 			*t = histTask{}
 			m.free = append(m.free, t)
@@ -671,5 +674,6 @@ func (m *HistoricalMetrics) Restore(s MetricsState) error {
 	defer m.mu.Unlock()
 	m.st = st
 	m.recent = histRecent{}
+	m.last.forget()
 	return nil
 }

@@ -44,6 +44,7 @@ type RealTimeMetrics struct {
 	block    bool
 	profiles map[string]*RoutingProfile
 	st       rtState
+	last     lastEntry[rtTask]
 	free     []*rtTask // entries of ended tasks, for reuse
 }
 
@@ -415,7 +416,7 @@ func (m *RealTimeMetrics) apply(e *Event) {
 	if e.TaskID == "" {
 		return
 	}
-	old := m.st.Tasks[e.TaskID]
+	old := m.last.get(m.st.Tasks, e.TaskID)
 	if old == nil && e.Type != EventTaskCreated && e.PreviousState == "" {
 		return
 	}
@@ -457,10 +458,12 @@ func (m *RealTimeMetrics) apply(e *Event) {
 	}
 	if e.State.Final() {
 		delete(m.st.Tasks, e.TaskID)
+		m.last.forget()
 		defer m.freeTask(nt) // after trim, which reads the entries left
 	} else {
 		if !had {
 			m.st.Tasks[e.TaskID] = nt
+			m.last.set(e.TaskID, nt)
 		}
 		if !had || !inQueue(prev.State) || !inQueue(nt.State) {
 			m.countTask(e.TaskID, nt, 1)
@@ -758,6 +761,7 @@ func (m *RealTimeMetrics) Restore(s MetricsState) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.st = st
+	m.last.forget()
 	m.derive()
 	return nil
 }

@@ -105,8 +105,9 @@ type RecordBuilder struct {
 	sink     RecordSink
 	progress ProgressSink // sink's, when it has one
 	open     map[string]*ContactRecord
-	free     []*ContactRecord  // records of ended segments, for reuse
-	prev     map[string]string // new segment -> the segment it was transferred from
+	lastOpen lastEntry[ContactRecord] // in open
+	free     []*ContactRecord         // records of ended segments, for reuse
+	prev     map[string]string        // new segment -> the segment it was transferred from
 	last     uint64
 	written  uint64
 	failed   uint64
@@ -146,7 +147,7 @@ func (b *RecordBuilder) apply(e *Event) {
 	if e.TaskID == "" {
 		return
 	}
-	r := b.open[e.TaskID]
+	r := b.lastOpen.get(b.open, e.TaskID)
 	if r == nil {
 		if e.Type != EventTaskCreated && e.PreviousState == "" {
 			return
@@ -164,6 +165,7 @@ func (b *RecordBuilder) apply(e *Event) {
 			delete(b.prev, e.TaskID)
 		}
 		b.open[e.TaskID] = r
+		b.lastOpen.set(e.TaskID, r)
 	}
 	applyRecord(r, e)
 	if e.Type == EventTaskTransferred && e.RelatedTaskID != "" {
@@ -176,6 +178,7 @@ func (b *RecordBuilder) apply(e *Event) {
 		return
 	}
 	delete(b.open, e.TaskID)
+	b.lastOpen.forget()
 	r.finish()
 	if b.sink != nil && b.check(r.TaskID, b.sink.WriteRecord(*r)) {
 		b.written++
@@ -372,6 +375,7 @@ func (b *RecordBuilder) Restore(s RecordBuilderState) error {
 		open[r.TaskID] = &r
 	}
 	b.open, b.prev, b.last = open, maps.Clone(s.Prev), s.LastSeq
+	b.lastOpen.forget()
 	if b.prev == nil {
 		b.prev = map[string]string{}
 	}
