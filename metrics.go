@@ -177,3 +177,30 @@ func advance(last *uint64, seq uint64) bool {
 	*last = seq
 	return true
 }
+
+// lastEntry remembers the entry of the task looked up last: a task's
+// events come in runs (created, queued, offered; accepted; …), so most
+// lookups compare the ID instead of hashing it. The owner forgets it when
+// the entry leaves its map or the map is replaced.
+type lastEntry[T any] struct {
+	id string
+	e  *T
+}
+
+// get returns m[id], remembering it.
+func (l *lastEntry[T]) get(m map[string]*T, id string) *T {
+	if l.e != nil && l.id == id {
+		return l.e
+	}
+	e := m[id]
+	if e != nil {
+		l.id, l.e = id, e
+	}
+	return e
+}
+
+// set remembers e as the entry of id.
+func (l *lastEntry[T]) set(id string, e *T) { l.id, l.e = id, e }
+
+// forget forgets the entry.
+func (l *lastEntry[T]) forget() { *l = lastEntry[T]{} }

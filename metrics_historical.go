@@ -42,6 +42,24 @@ type HistoricalMetrics struct {
 	thresholds []time.Duration
 	statuses   statusTypes
 	st         histState
+	recent     histRecent
+	last       lastEntry[histTask]
+	free       []*histTask // entries of ended tasks, for reuse
+}
+
+// histRecent remembers the sums looked up last. The events of a task name
+// the same few slots and dimensions (the task's queue, its agent), so most
+// lookups are answered here by comparing the dimensions, without hashing
+// them. Cleared whenever slots are dropped or replaced.
+type histRecent struct {
+	hits [4]histHit
+	next int
+}
+
+type histHit struct {
+	slot int64
+	dims Dimensions
+	vals *histVals
 }
 
 // histState is everything HistoricalMetrics knows; it marshals to JSON.
@@ -122,6 +140,19 @@ func dimsOf(e *Event) Dimensions {
 }
 
 func (m *HistoricalMetrics) vals(slot int64, d Dimensions) *histVals {
+	for i := range m.recent.hits {
+		if h := &m.recent.hits[i]; h.vals != nil && h.slot == slot && h.dims == d {
+			return h.vals
+		}
+	}
+	v := m.lookup(slot, d)
+	m.recent.hits[m.recent.next] = histHit{slot, d, v}
+	m.recent.next = (m.recent.next + 1) % len(m.recent.hits)
+	return v
+}
+
+// lookup returns the sums of slot and d, creating them.
+func (m *HistoricalMetrics) lookup(slot int64, d Dimensions) *histVals {
 	s := m.st.Slots[slot]
 	if s == nil {
 		s = map[Dimensions]*histVals{}
@@ -143,6 +174,21 @@ func (m *HistoricalMetrics) at(t time.Time, d Dimensions) *histVals {
 func (m *HistoricalMetrics) Consume(e Event) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.apply(&e)
+}
+
+// consumeEvents applies es[*at:] under one lock, advancing *at past each
+// event applied (see eventConsumer).
+func (m *HistoricalMetrics) consumeEvents(es []Event, at *int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for ; *at < len(es); *at++ {
+		m.apply(&es[*at])
+	}
+}
+
+// apply applies one event; the lock is held.
+func (m *HistoricalMetrics) apply(e *Event) {
 	if !advance(&m.st.LastSeq, e.Seq) {
 		return
 	}
@@ -162,15 +208,20 @@ func (m *HistoricalMetrics) Consume(e Event) {
 	if e.TaskID == "" {
 		return
 	}
-	t := m.st.Tasks[e.TaskID]
+	t := m.last.get(m.st.Tasks, e.TaskID)
 	if t == nil {
 		if e.Type != EventTaskCreated && e.PreviousState == "" {
 			return
 		}
-		t = &histTask{}
+		if n := len(m.free); n > 0 {
+			t, m.free = m.free[n-1], m.free[:n-1]
+		} else {
+			t = &histTask{}
+		}
 		m.st.Tasks[e.TaskID] = t
+		m.last.set(e.TaskID, t)
 	}
-	d := dimsOf(&e)
+	d := dimsOf(e)
 	fromQueue := e.PreviousState == StateQueued || e.PreviousState == StateOffered
 	switch e.Type {
 	case EventTaskCreated:
@@ -254,6 +305,11 @@ func (m *HistoricalMetrics) Consume(e Event) {
 	}
 	if e.State.Final() {
 		delete(m.st.Tasks, e.TaskID)
+		m.last.forget()
+		if len(m.free) < maxFreeEntries {
+			*t = histTask{}
+			m.free = append(m.free, t)
+		}
 	}
 }
 
@@ -295,6 +351,13 @@ func (m *HistoricalMetrics) agent(id string, now time.Time) *histAgent {
 func (m *HistoricalMetrics) accrue(id string, a *histAgent, now time.Time) {
 	from := a.Since
 	a.Since = now
+	m.stretch(id, a, from, now, m.vals)
+}
+
+// stretch adds the agent's time from from to now, in its present status
+// and load, to the on-contact or idle time of the sums vals returns for
+// each 15-minute slot it spans.
+func (m *HistoricalMetrics) stretch(id string, a *histAgent, from, now time.Time, vals func(int64, Dimensions) *histVals) {
 	if !now.After(from) || m.statuses.of(a.Status) != StatusTypeRoutable {
 		return
 	}
@@ -309,7 +372,7 @@ func (m *HistoricalMetrics) accrue(id string, a *histAgent, now time.Time) {
 		if end.After(now) {
 			end = now
 		}
-		v := m.vals(slot, d)
+		v := vals(slot, d)
 		if onContact {
 			v.OnContact += end.Sub(from)
 		} else {
@@ -339,6 +402,12 @@ type HistoricalQuery struct {
 	Location  *time.Location
 	Filter    MetricFilter
 	Groupings []Grouping // any of QUEUE, CHANNEL, AGENT, ROUTING_PROFILE, INITIATION_METHOD
+	// Now, when set, is the instant agent time is counted up to: the
+	// router's clock reading. An agent's time accrues at its events; with
+	// Now the stretch since each agent's last event (idle or on contact) is
+	// counted too, as far as Now, without changing the aggregator. Zero:
+	// agent time as of each agent's last event.
+	Now time.Time
 }
 
 // HistoricalResult is one interval of one group.
@@ -478,7 +547,49 @@ func (m *HistoricalMetrics) Query(q HistoricalQuery) ([]HistoricalResult, error)
 	out := map[key]*HistoricalResult{}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for slot, groups := range m.st.Slots {
+	// The agents' open stretches up to q.Now, in sums of their own.
+	open := map[int64]map[Dimensions]*histVals{}
+	if !q.Now.IsZero() {
+		openVals := func(slot int64, d Dimensions) *histVals {
+			if open[slot] == nil {
+				open[slot] = map[Dimensions]*histVals{}
+			}
+			v := open[slot][d]
+			if v == nil {
+				v = &histVals{}
+				open[slot][d] = v
+			}
+			return v
+		}
+		for id, a := range m.st.Agents {
+			m.stretch(id, a, a.Since, q.Now, openVals)
+		}
+	}
+	for _, slots := range []map[int64]map[Dimensions]*histVals{m.st.Slots, open} {
+		m.rollUp(q, p, loc, slots, func(start, end time.Time, d Dimensions, v *histVals) {
+			k := key{start.Unix(), d.project(q.Groupings)}
+			r := out[k]
+			if r == nil {
+				r = &HistoricalResult{Dimensions: k.dims, Start: start, End: end}
+				out[k] = r
+			}
+			r.Values.add(v, m.thresholds)
+		})
+	}
+	res := make([]HistoricalResult, 0, len(out))
+	for _, r := range out {
+		res = append(res, *r)
+	}
+	slices.SortFunc(res, func(a, b HistoricalResult) int {
+		return cmp.Or(a.Start.Compare(b.Start), compareDimensions(a.Dimensions, b.Dimensions))
+	})
+	return res, nil
+}
+
+// rollUp calls f with the interval of period p each slot of slots in q's
+// range falls in, and each of its groups q's filter matches.
+func (m *HistoricalMetrics) rollUp(q HistoricalQuery, p metrics.Period, loc *time.Location, slots map[int64]map[Dimensions]*histVals, f func(start, end time.Time, d Dimensions, v *histVals)) {
+	for slot, groups := range slots {
 		st := time.Unix(slot, 0)
 		if (!q.Start.IsZero() && st.Before(q.Start)) || (!q.End.IsZero() && !st.Before(q.End)) {
 			continue
@@ -489,26 +600,11 @@ func (m *HistoricalMetrics) Query(q HistoricalQuery) ([]HistoricalResult, error)
 			end = metrics.IntervalEnd(p, start)
 		}
 		for d, v := range groups {
-			if !q.Filter.match(d) {
-				continue
+			if q.Filter.match(d) {
+				f(start, end, d, v)
 			}
-			k := key{start.Unix(), d.project(q.Groupings)}
-			r := out[k]
-			if r == nil {
-				r = &HistoricalResult{Dimensions: k.dims, Start: start, End: end}
-				out[k] = r
-			}
-			r.Values.add(v, m.thresholds)
 		}
 	}
-	res := make([]HistoricalResult, 0, len(out))
-	for _, r := range out {
-		res = append(res, *r)
-	}
-	slices.SortFunc(res, func(a, b HistoricalResult) int {
-		return cmp.Or(a.Start.Compare(b.Start), compareDimensions(a.Dimensions, b.Dimensions))
-	})
-	return res, nil
 }
 
 // Prune drops the slots that start before t; open tasks and agents are
@@ -521,6 +617,7 @@ func (m *HistoricalMetrics) Prune(t time.Time) {
 			delete(m.st.Slots, slot)
 		}
 	}
+	m.recent = histRecent{}
 }
 
 // State returns the aggregator's state.
@@ -576,5 +673,7 @@ func (m *HistoricalMetrics) Restore(s MetricsState) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.st = st
+	m.recent = histRecent{}
+	m.last.forget()
 	return nil
 }

@@ -232,3 +232,79 @@ func TestHistoricalMetricsRestart(t *testing.T) {
 		}
 	}
 }
+
+func TestHistoricalAgentTimeCountsUpToQueryNow(t *testing.T) {
+	// An agent's time accrues at its events. A supervisor looking at
+	// occupancy in the middle of a long idle stretch (or a long contact)
+	// passes the clock reading as Now, and sees the stretch so far, without
+	// it being counted twice once the next event comes.
+	m := switchboard.NewHistoricalMetrics(nil)
+	nine := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	h := switchboardtest.New(t, &switchboardtest.Options{Start: nine, Config: &switchboard.Config{Consumers: []switchboard.Consumer{m}}})
+	h.Queue("q1")
+	h.Profile("p1", 1, "q1")
+	h.Agent("ana", "p1") // Available at 09:00
+	h.Advance(20 * time.Minute)
+	caughtUp(t, h, m.LastSeq)
+
+	type agentTime struct {
+		Start            time.Time
+		OnContact, Idle  time.Duration
+		Occupancy        float64
+		HasOccupancyData bool
+	}
+	query := func(now time.Time) []agentTime {
+		t.Helper()
+		res, err := m.Query(switchboard.HistoricalQuery{Period: switchboard.IntervalFifteenMin, Now: now,
+			Groupings: []switchboard.Grouping{switchboard.GroupAgent}, Filter: switchboard.MetricFilter{Agents: []string{"ana"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []agentTime
+		for _, r := range res {
+			occ, ok := r.Values.AgentOccupancy()
+			out = append(out, agentTime{r.Start, r.Values.AgentOnContactTime, r.Values.AgentIdleTime, occ, ok})
+		}
+		return out
+	}
+	quarter := func(n int) time.Time { return nine.Add(time.Duration(n) * 15 * time.Minute) }
+
+	// 09:20, ana idle since 09:00 and no event since.
+	if got := query(time.Time{}); len(got) != 0 {
+		t.Errorf("without Now, agent time so far = %+v, want none (it accrues at the next event)", got)
+	}
+	want := []agentTime{{quarter(0), 0, 15 * time.Minute, 0, true}, {quarter(1), 0, 5 * time.Minute, 0, true}}
+	for range 2 { // asking does not count anything
+		if diff := cmp.Diff(want, query(h.Clock.Now())); diff != "" {
+			t.Fatalf("at 09:20 with Now (-want +got):\n%s", diff)
+		}
+	}
+
+	// 09:20 a task is offered and ana accepts it; 09:30 she is still on it.
+	task := h.CreateTask(switchboard.TaskInput{QueueID: "q1"})
+	h.Must(h.Router.Accept(h.Ctx, task.ID, "ana"))
+	h.Advance(10 * time.Minute)
+	caughtUp(t, h, m.LastSeq)
+	want = []agentTime{{quarter(0), 0, 15 * time.Minute, 0, true}, {quarter(1), 0, 5 * time.Minute, 0, true}}
+	if diff := cmp.Diff(want, query(time.Time{})); diff != "" {
+		t.Errorf("at 09:30 without Now (-want +got):\n%s", diff)
+	}
+	want[1] = agentTime{quarter(1), 10 * time.Minute, 5 * time.Minute, 100 * 10.0 / 15, true}
+	if diff := cmp.Diff(want, query(h.Clock.Now())); diff != "" {
+		t.Errorf("at 09:30 with Now (-want +got):\n%s", diff)
+	}
+
+	// 09:35 the contact ends (after-contact work is still on contact, so
+	// ana's time accrues when it closes): the stretch is counted once.
+	h.Advance(5 * time.Minute)
+	h.Must(h.Router.Complete(h.Ctx, task.ID))
+	h.Must(h.Router.CloseAfterContactWork(h.Ctx, task.ID))
+	caughtUp(t, h, m.LastSeq)
+	want = []agentTime{{quarter(0), 0, 15 * time.Minute, 0, true}, {quarter(1), 10 * time.Minute, 5 * time.Minute, 100 * 10.0 / 15, true},
+		{quarter(2), 5 * time.Minute, 0, 100, true}}
+	for _, now := range []time.Time{{}, h.Clock.Now()} {
+		if diff := cmp.Diff(want, query(now)); diff != "" {
+			t.Errorf("at 09:35, after the contact's end, Now %v (-want +got):\n%s", now, diff)
+		}
+	}
+}

@@ -44,6 +44,8 @@ type RealTimeMetrics struct {
 	block    bool
 	profiles map[string]*RoutingProfile
 	st       rtState
+	last     lastEntry[rtTask]
+	free     []*rtTask // entries of ended tasks, for reuse
 }
 
 type rtState struct {
@@ -73,13 +75,90 @@ type rtTask struct {
 	Agent      string    `json:"agent,omitempty"`
 	Profile    string    `json:"profile,omitempty"`
 	EnqueuedAt time.Time `json:"enqueuedAt,omitzero"`
+
+	q *rtQueue // the counters of (Queue, Channel) once counted; derived
 }
 
+// rtAgent is what the metrics know of an agent. Besides its state it keeps
+// what it adds to its profile's counters (counted, in prof), so that a
+// change subtracts that instead of computing it again, and the profile and
+// status type it was counted with, so that an event looks nothing up by
+// name that did not change. derive recounts every agent.
 type rtAgent struct {
+	Profile string
+	Status  AgentStatus
+	Blocked bool
+	Held    []rtHeld // tasks offered to or held by the agent, in no order
+
+	counted  contribution    // what the agent adds to prof's counters
+	prof     *rtProfile      // the counters of profID; nil: not counted
+	profID   string          // the Profile it is counted under
+	rp       *RoutingProfile // the profile profID, nil if not known
+	typ      AgentStatusType // the type of status statusOf
+	statusOf AgentStatus     // the Status typ was found for
+}
+
+// rtHeld is a task an agent is offered or holds.
+type rtHeld struct {
+	id    string
+	ch    Channel
+	state TaskState
+}
+
+// rtAgentJSON is rtAgent's saved form: Held as a map of task ID to
+// channel and state.
+type rtAgentJSON struct {
 	Profile string            `json:"profile,omitempty"`
 	Status  AgentStatus       `json:"status"`
 	Blocked bool              `json:"blocked,omitempty"`
-	Held    map[string]rtTask `json:"held,omitempty"` // task ID -> channel and state
+	Held    map[string]rtTask `json:"held,omitempty"`
+}
+
+func (a *rtAgent) MarshalJSON() ([]byte, error) {
+	j := rtAgentJSON{Profile: a.Profile, Status: a.Status, Blocked: a.Blocked}
+	if len(a.Held) > 0 {
+		j.Held = make(map[string]rtTask, len(a.Held))
+		for _, h := range a.Held {
+			j.Held[h.id] = rtTask{Channel: h.ch, State: h.state}
+		}
+	}
+	return json.Marshal(j)
+}
+
+func (a *rtAgent) UnmarshalJSON(b []byte) error {
+	var j rtAgentJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*a = rtAgent{Profile: j.Profile, Status: j.Status, Blocked: j.Blocked}
+	for _, id := range slices.Sorted(maps.Keys(j.Held)) {
+		a.Held = append(a.Held, rtHeld{id, j.Held[id].Channel, j.Held[id].State})
+	}
+	return nil
+}
+
+// hold records that the agent is offered or holds task id in state st.
+func (a *rtAgent) hold(id string, ch Channel, st TaskState) {
+	for i := range a.Held {
+		if a.Held[i].id == id {
+			a.Held[i].ch, a.Held[i].state = ch, st
+			return
+		}
+	}
+	a.Held = append(a.Held, rtHeld{id, ch, st})
+}
+
+// release forgets task id.
+func (a *rtAgent) release(id string) {
+	for i := range a.Held {
+		if a.Held[i].id == id {
+			last := len(a.Held) - 1
+			a.Held[i] = a.Held[last]
+			a.Held[last] = rtHeld{}
+			a.Held = a.Held[:last]
+			return
+		}
+	}
 }
 
 // rtQueue is one (queue, channel): waiting and scheduled counts and the
@@ -177,10 +256,29 @@ func (m *RealTimeMetrics) derive() {
 		return cmp.Or(m.st.Tasks[a].EnqueuedAt.Compare(m.st.Tasks[b].EnqueuedAt), cmp.Compare(a, b))
 	})
 	for _, id := range ids {
-		m.countTask(id, m.st.Tasks[id], 1)
+		t := m.st.Tasks[id]
+		t.q = nil
+		m.countTask(id, t, 1)
 	}
 	for _, a := range m.st.Agents {
-		m.prof(a.Profile).c.add(m.contrib(a), 1)
+		a.prof = nil
+		m.count(a)
+	}
+}
+
+// count adds what agent a adds to its profile's counters, and remembers it.
+func (m *RealTimeMetrics) count(a *rtAgent) {
+	if a.prof == nil || a.profID != a.Profile {
+		a.prof, a.profID, a.rp = m.prof(a.Profile), a.Profile, m.profiles[a.Profile]
+	}
+	a.counted = m.contrib(a)
+	a.prof.c.add(a.counted, 1)
+}
+
+// uncount removes what agent a added to its profile's counters.
+func (m *RealTimeMetrics) uncount(a *rtAgent) {
+	if a.prof != nil {
+		a.prof.c.add(a.counted, -1)
 	}
 }
 
@@ -201,12 +299,7 @@ func activeState(s TaskState) bool {
 
 // countTask adds (sign 1) or removes (-1) a task's part of the queue counters.
 func (m *RealTimeMetrics) countTask(id string, t *rtTask, sign int) {
-	k := qcKey{t.Queue, t.Channel}
-	q := m.st.queues[k]
-	if q == nil {
-		q = &rtQueue{}
-		m.st.queues[k] = q
-	}
+	q := m.queue(t)
 	switch {
 	case inQueue(t.State):
 		q.inQueue += sign
@@ -220,9 +313,26 @@ func (m *RealTimeMetrics) countTask(id string, t *rtTask, sign int) {
 	}
 }
 
-// contrib computes what agent a adds to its profile's counters.
+// queue returns the counters of t's queue and channel, remembered in t.
+func (m *RealTimeMetrics) queue(t *rtTask) *rtQueue {
+	if t.q == nil {
+		k := qcKey{t.Queue, t.Channel}
+		q := m.st.queues[k]
+		if q == nil {
+			q = &rtQueue{}
+			m.st.queues[k] = q
+		}
+		t.q = q
+	}
+	return t.q
+}
+
+// contrib computes what agent a adds to the counters of its profile a.rp.
 func (m *RealTimeMetrics) contrib(a *rtAgent) contribution {
-	typ := m.statuses.of(a.Status)
+	if a.statusOf != a.Status || a.typ == "" {
+		a.typ, a.statusOf = m.statuses.of(a.Status), a.Status
+	}
+	typ := a.typ
 	var c contribution
 	b := func(v bool) int {
 		if v {
@@ -232,16 +342,16 @@ func (m *RealTimeMetrics) contrib(a *rtAgent) contribution {
 	}
 	var held chanCounts
 	exclusive := false // a held channel routes only more of itself
-	p := m.profiles[a.Profile]
+	p := a.rp
 	for _, t := range a.Held {
-		held.inc(t.Channel, 1)
-		if activeState(t.State) {
+		held.inc(t.ch, 1)
+		if activeState(t.state) {
 			c.onContact = 1
-			c.active.inc(t.Channel, 1)
+			c.active.inc(t.ch, 1)
 		}
 		if p != nil {
 			for _, mc := range p.Concurrency {
-				if mc.Channel == t.Channel && mc.CrossChannel != AnyChannel {
+				if mc.Channel == t.ch && mc.CrossChannel != AnyChannel {
 					exclusive = true
 				}
 			}
@@ -271,6 +381,21 @@ func (m *RealTimeMetrics) contrib(a *rtAgent) contribution {
 func (m *RealTimeMetrics) Consume(e Event) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.apply(&e)
+}
+
+// consumeEvents applies es[*at:] under one lock, advancing *at past each
+// event applied (see eventConsumer).
+func (m *RealTimeMetrics) consumeEvents(es []Event, at *int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for ; *at < len(es); *at++ {
+		m.apply(&es[*at])
+	}
+}
+
+// apply applies one event; the lock is held.
+func (m *RealTimeMetrics) apply(e *Event) {
 	if !advance(&m.st.LastSeq, e.Seq) {
 		return
 	}
@@ -283,7 +408,7 @@ func (m *RealTimeMetrics) Consume(e Event) {
 		return
 	case EventAgentDeleted:
 		if a := m.st.Agents[e.AgentID]; a != nil {
-			m.prof(a.Profile).c.add(m.contrib(a), -1)
+			m.uncount(a)
 			delete(m.st.Agents, e.AgentID)
 		}
 		return
@@ -291,7 +416,7 @@ func (m *RealTimeMetrics) Consume(e Event) {
 	if e.TaskID == "" {
 		return
 	}
-	old := m.st.Tasks[e.TaskID]
+	old := m.last.get(m.st.Tasks, e.TaskID)
 	if old == nil && e.Type != EventTaskCreated && e.PreviousState == "" {
 		return
 	}
@@ -304,9 +429,12 @@ func (m *RealTimeMetrics) Consume(e Event) {
 		m.countTask(e.TaskID, old, -1)
 		prev = *old
 	} else {
-		nt = &rtTask{}
+		nt = m.newTask()
 	}
 	*nt = rtTask{Queue: e.QueueID, Channel: e.Channel, State: e.State, EnqueuedAt: prev.EnqueuedAt}
+	if had && prev.Queue == nt.Queue && prev.Channel == nt.Channel {
+		nt.q = prev.q
+	}
 	if nt.EnqueuedAt.IsZero() && inQueue(e.State) {
 		nt.EnqueuedAt = e.Time
 	}
@@ -316,34 +444,54 @@ func (m *RealTimeMetrics) Consume(e Event) {
 	if (e.Type == EventTaskMissed || e.Type == EventTaskRejected) && m.block && e.AgentID != "" {
 		m.changeAgent(e.AgentID, func(a *rtAgent) { a.Blocked = true })
 	}
-	if had && prev.Agent != "" && (prev.Agent != nt.Agent || prev.State != nt.State) {
-		m.changeAgent(prev.Agent, func(a *rtAgent) { delete(a.Held, e.TaskID) })
+	if had && prev.Agent != "" && prev.Agent != nt.Agent {
+		m.changeAgent(prev.Agent, func(a *rtAgent) { a.release(e.TaskID) })
 	}
 	if nt.Agent != "" {
+		// The same agent as before: its entry is updated in place.
 		m.changeAgent(nt.Agent, func(a *rtAgent) {
-			if a.Held == nil {
-				a.Held = map[string]rtTask{}
-			}
 			if a.Profile == "" {
 				a.Profile = e.RoutingProfileID
 			}
-			a.Held[e.TaskID] = rtTask{Channel: nt.Channel, State: nt.State}
+			a.hold(e.TaskID, nt.Channel, nt.State)
 		})
 	}
 	if e.State.Final() {
 		delete(m.st.Tasks, e.TaskID)
+		m.last.forget()
+		defer m.freeTask(nt) // after trim, which reads the entries left
 	} else {
-		m.st.Tasks[e.TaskID] = nt
+		if !had {
+			m.st.Tasks[e.TaskID] = nt
+			m.last.set(e.TaskID, nt)
+		}
 		if !had || !inQueue(prev.State) || !inQueue(nt.State) {
 			m.countTask(e.TaskID, nt, 1)
 		} else {
 			// Still waiting: counted again without a second queue entry.
-			k := m.st.queues[qcKey{nt.Queue, nt.Channel}]
-			k.inQueue++
+			m.queue(nt).inQueue++
 		}
 	}
 	if had && inQueue(prev.State) {
-		m.trim(qcKey{prev.Queue, prev.Channel})
+		m.trim(prev.q, prev.Queue)
+	}
+}
+
+// newTask returns an empty task entry, reusing one of an ended task.
+func (m *RealTimeMetrics) newTask() *rtTask {
+	if n := len(m.free); n > 0 {
+		t := m.free[n-1]
+		m.free = m.free[:n-1]
+		return t
+	}
+	return &rtTask{}
+}
+
+// freeTask keeps the entry of an ended task for reuse.
+func (m *RealTimeMetrics) freeTask(t *rtTask) {
+	if len(m.free) < maxFreeEntries {
+		*t = rtTask{}
+		m.free = append(m.free, t)
 	}
 }
 
@@ -355,30 +503,36 @@ func (m *RealTimeMetrics) changeAgent(id string, f func(a *rtAgent)) {
 		a = &rtAgent{Status: StatusAvailable}
 		m.st.Agents[id] = a
 	} else {
-		m.prof(a.Profile).c.add(m.contrib(a), -1)
+		m.uncount(a)
 	}
 	f(a)
-	m.prof(a.Profile).c.add(m.contrib(a), 1)
+	m.count(a)
 }
 
 // trim drops the entries of tasks no longer waiting from the front of a
 // queue's line, so its front is the oldest waiting task. Each entry is
 // dropped once: O(1) amortised per event.
-func (m *RealTimeMetrics) trim(k qcKey) {
-	q := m.st.queues[k]
+func (m *RealTimeMetrics) trim(q *rtQueue, queue string) {
 	if q == nil {
 		return
 	}
 	for q.head < len(q.fifo) {
 		f := q.fifo[q.head]
-		if t := m.st.Tasks[f.id]; t != nil && inQueue(t.State) && t.EnqueuedAt.Equal(f.enq) && t.Queue == k.Queue {
+		if t := m.st.Tasks[f.id]; t != nil && inQueue(t.State) && t.EnqueuedAt.Equal(f.enq) && t.Queue == queue {
 			break
 		}
 		q.fifo[q.head] = fifoEntry{}
 		q.head++
 	}
 	if q.head > 32 && q.head*2 > len(q.fifo) {
-		q.fifo = slices.Clone(q.fifo[q.head:])
+		live := len(q.fifo) - q.head
+		if cap(q.fifo) > 4*live+64 {
+			q.fifo = slices.Clone(q.fifo[q.head:]) // give back the memory of a long line
+		} else {
+			copy(q.fifo, q.fifo[q.head:])
+			clear(q.fifo[live:])
+			q.fifo = q.fifo[:live]
+		}
 		q.head = 0
 	}
 }
@@ -607,6 +761,7 @@ func (m *RealTimeMetrics) Restore(s MetricsState) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.st = st
+	m.last.forget()
 	m.derive()
 	return nil
 }

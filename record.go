@@ -105,8 +105,9 @@ type RecordBuilder struct {
 	sink     RecordSink
 	progress ProgressSink // sink's, when it has one
 	open     map[string]*ContactRecord
-	free     []*ContactRecord  // records of ended segments, for reuse
-	prev     map[string]string // new segment -> the segment it was transferred from
+	lastOpen lastEntry[ContactRecord] // in open
+	free     []*ContactRecord         // records of ended segments, for reuse
+	prev     map[string]string        // new segment -> the segment it was transferred from
 	last     uint64
 	written  uint64
 	failed   uint64
@@ -125,13 +126,28 @@ func NewRecordBuilder(sink RecordSink) *RecordBuilder {
 func (b *RecordBuilder) Consume(e Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.apply(&e)
+}
+
+// consumeEvents applies es[*at:] under one lock, advancing *at past each
+// event applied (see eventConsumer).
+func (b *RecordBuilder) consumeEvents(es []Event, at *int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for ; *at < len(es); *at++ {
+		b.apply(&es[*at])
+	}
+}
+
+// apply applies one event; the lock is held.
+func (b *RecordBuilder) apply(e *Event) {
 	if !advance(&b.last, e.Seq) {
 		return
 	}
 	if e.TaskID == "" {
 		return
 	}
-	r := b.open[e.TaskID]
+	r := b.lastOpen.get(b.open, e.TaskID)
 	if r == nil {
 		if e.Type != EventTaskCreated && e.PreviousState == "" {
 			return
@@ -143,11 +159,15 @@ func (b *RecordBuilder) Consume(e Event) {
 		} else {
 			r = new(ContactRecord)
 		}
-		*r = ContactRecord{TaskID: e.TaskID, PreviousTaskID: b.prev[e.TaskID]}
-		delete(b.prev, e.TaskID)
+		*r = ContactRecord{TaskID: e.TaskID}
+		if len(b.prev) > 0 {
+			r.PreviousTaskID = b.prev[e.TaskID]
+			delete(b.prev, e.TaskID)
+		}
 		b.open[e.TaskID] = r
+		b.lastOpen.set(e.TaskID, r)
 	}
-	applyRecord(r, &e)
+	applyRecord(r, e)
 	if e.Type == EventTaskTransferred && e.RelatedTaskID != "" {
 		b.prev[e.RelatedTaskID] = e.TaskID
 	}
@@ -158,6 +178,7 @@ func (b *RecordBuilder) Consume(e Event) {
 		return
 	}
 	delete(b.open, e.TaskID)
+	b.lastOpen.forget()
 	r.finish()
 	if b.sink != nil && b.check(r.TaskID, b.sink.WriteRecord(*r)) {
 		b.written++
@@ -354,6 +375,7 @@ func (b *RecordBuilder) Restore(s RecordBuilderState) error {
 		open[r.TaskID] = &r
 	}
 	b.open, b.prev, b.last = open, maps.Clone(s.Prev), s.LastSeq
+	b.lastOpen.forget()
 	if b.prev == nil {
 		b.prev = map[string]string{}
 	}
