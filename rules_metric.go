@@ -186,7 +186,8 @@ type metricGroup struct {
 func (w *MetricWatch) events(now time.Time) ([]metricGroup, error) {
 	o := &w.opts
 	start := now.Add(-o.Window).Truncate(15 * time.Minute)
-	hist, err := o.Historical.Query(HistoricalQuery{Start: start, End: now.Add(time.Nanosecond), Groupings: []Grouping{o.Grouping}})
+	// Now: an agent idle since before the window counts as idle in it.
+	hist, err := o.Historical.Query(HistoricalQuery{Start: start, End: now.Add(time.Nanosecond), Groupings: []Grouping{o.Grouping}, Now: now})
 	if err != nil {
 		return nil, err
 	}

@@ -166,3 +166,43 @@ func TestMetricWatchOptions(t *testing.T) {
 		t.Error("a nil engine was accepted")
 	}
 }
+
+// The afternoon is quiet: Ana has been idle since she came in, and nothing
+// has happened for an hour. A watch by routing profile still sees her idle
+// time in its window (counted up to the pass, not up to her last event), so
+// a rule on low occupancy tells the supervisor the desk is overstaffed.
+func TestMetricWatchCountsAnIdleAgentUpToThePass(t *testing.T) {
+	hist := switchboard.NewHistoricalMetrics(nil)
+	var mu sync.Mutex
+	var notes []string
+	eng := mustEngine(t, []switchboard.Rule{{
+		Name: "desk-overstaffed", On: switchboard.SourceMetricDataUpdate,
+		When: `event.routingProfileId == "desk" && (event.metrics.AGENT_OCCUPANCY ?? 100) < 20`,
+		Actions: []switchboard.RuleAction{{Notify: &switchboard.NotifyAction{
+			Topic: "{{ event.routingProfileId }} occupancy {{ event.metrics.AGENT_OCCUPANCY }} %",
+		}}},
+	}}, &switchboard.RuleEngineOptions{Notify: func(_ context.Context, n switchboard.RuleNotification) error {
+		mu.Lock()
+		defer mu.Unlock()
+		notes = append(notes, n.Topic)
+		return nil
+	}})
+	h := switchboardtest.New(t, &switchboardtest.Options{Config: &switchboard.Config{Consumers: []switchboard.Consumer{hist, eng}}})
+	h.Must(eng.Bind(h.Router))
+	h.Queue("billing")
+	h.Profile("desk", 1, "billing")
+	h.Agent("ana", "desk")
+	w, err := switchboard.NewMetricWatch(eng, switchboard.MetricWatchOptions{Historical: hist, Clock: h.Clock,
+		Grouping: switchboard.GroupRoutingProfile})
+	h.Must(err)
+	h.Advance(time.Hour)
+	caughtUp(t, h, hist.LastSeq)
+	if _, err := w.Check(h.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(notes) != 1 || notes[0] != "desk occupancy 0 %" {
+		t.Errorf("after an idle hour the supervisor heard %q, want the desk at 0 %% occupancy", notes)
+	}
+}

@@ -188,7 +188,8 @@ func (c *Historical) Collect(ch chan<- prometheus.Metric) {
 
 func (c *Historical) collectWindow(ch chan<- prometheus.Metric, fail func(error)) {
 	const slot = 15 * time.Minute
-	start := c.clock.Now().Truncate(slot).Add(slot - c.window)
+	now := c.clock.Now()
+	start := now.Truncate(slot).Add(slot - c.window)
 	contacts, err := c.m.Query(switchboard.HistoricalQuery{Start: start, Groupings: byQueueChannel})
 	if err != nil {
 		fail(err)
@@ -226,7 +227,10 @@ func (c *Historical) collectWindow(ch chan<- prometheus.Metric, fail func(error)
 			}
 		}
 	}
-	agents, err := c.m.Query(switchboard.HistoricalQuery{Start: start, Groupings: byProfile})
+	// Occupancy is a gauge: it counts each agent's open stretch up to now
+	// (the cumulative time counters above do not, so that they never go
+	// back when a late event turns idle time into time on contact).
+	agents, err := c.m.Query(switchboard.HistoricalQuery{Start: start, Groupings: byProfile, Now: now})
 	if err != nil {
 		fail(err)
 		return
