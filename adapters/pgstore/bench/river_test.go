@@ -1,0 +1,158 @@
+package bench_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+)
+
+// River's settings for throughput. River fetches available jobs at most once
+// per FetchCooldown (default 100 ms, and its docs say throughput is limited
+// by it) when LISTEN/NOTIFY announces inserts, and polls every
+// FetchPollInterval (default 1 s) otherwise; a fetch takes up to MaxWorkers
+// minus the jobs in hand. Short intervals and 100 workers keep the queue
+// from waiting on the fetcher; the completer batches completions as it does
+// by default.
+const (
+	riverFetchCooldown     = 2 * time.Millisecond
+	riverFetchPollInterval = 20 * time.Millisecond
+	riverMaxWorkers        = 100
+	// riverEventBuffer is the completion subscription's buffer: River drops
+	// events that find it full, and the benchmark must see every one.
+	riverEventBuffer = 100_000
+)
+
+// callBackArgs is the job: a call-back for a producer's agent, the payload a
+// switchboard task would carry at its smallest.
+type callBackArgs struct {
+	Agent string `json:"agent"`
+}
+
+func (callBackArgs) Kind() string { return "call_back" }
+
+// callBackWorker works a job by doing nothing: the benchmark measures the
+// queue, not the work.
+type callBackWorker struct {
+	river.WorkerDefaults[callBackArgs]
+}
+
+func (callBackWorker) Work(context.Context, *river.Job[callBackArgs]) error { return nil }
+
+// riverQueue is River with its pgx driver, its tables migrated into the
+// run's schema. A unit is one job: inserted with one Insert (its own
+// transaction, committed before Insert returns), fetched and worked by the
+// client, and finished when River has stored its completion, which is when
+// it announces EventKindJobCompleted.
+type riverQueue struct {
+	pool      *pgxpool.Pool
+	client    *river.Client[pgx.Tx]
+	schema    string
+	completed atomic.Int64
+	// progress gets a value whenever completed grows, without blocking: a
+	// waiter rereads completed.
+	progress chan struct{}
+}
+
+func openRiver(tb testing.TB, pool *pgxpool.Pool, schema string, _ int) system {
+	tb.Helper()
+	ctx := context.Background()
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	driver := riverpgxv5.New(pool)
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Schema: schema, Logger: logger})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		tb.Fatal(err)
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, callBackWorker{})
+	client, err := river.NewClient(driver, &river.Config{
+		Schema:            schema,
+		Logger:            logger,
+		Workers:           workers,
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: riverMaxWorkers}},
+		FetchCooldown:     riverFetchCooldown,
+		FetchPollInterval: riverFetchPollInterval,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q := &riverQueue{pool: pool, client: client, schema: schema, progress: make(chan struct{}, 1)}
+	events, cancel := client.SubscribeConfig(&river.SubscribeConfig{
+		Kinds: []river.EventKind{river.EventKindJobCompleted}, ChanSize: riverEventBuffer})
+	counted := make(chan struct{})
+	go func() { // owned by this run: ends when the subscription is cancelled
+		defer close(counted)
+		for range events {
+			q.completed.Add(1)
+			select {
+			case q.progress <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	if err := client.Start(ctx); err != nil {
+		cancel()
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		stopCtx, stop := context.WithTimeout(ctx, 30*time.Second)
+		defer stop()
+		if err := client.Stop(stopCtx); err != nil {
+			tb.Errorf("stop River: %v", err)
+		}
+		cancel()
+		<-counted
+	})
+	return q
+}
+
+func (q *riverQueue) do(ctx context.Context, p int) error {
+	_, err := q.client.Insert(ctx, callBackArgs{Agent: agentID(p)}, nil)
+	return err
+}
+
+// riverStall is how long wait lets River go without completing a job before
+// it gives up.
+const riverStall = time.Minute
+
+// wait returns once River has announced n completions.
+func (q *riverQueue) wait(ctx context.Context, n int) error {
+	for q.completed.Load() < int64(n) {
+		select {
+		case <-q.progress:
+		case <-time.After(riverStall):
+			return fmt.Errorf("River completed %d of %d jobs and none in %s", q.completed.Load(), n, riverStall)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// verify checks that River's job table holds n jobs, every one completed,
+// and that River announced no more completions than that.
+func (q *riverQueue) verify(ctx context.Context, n int) error {
+	var total, done int
+	err := q.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE state = 'completed') FROM `+
+		pgx.Identifier{q.schema, "river_job"}.Sanitize()).Scan(&total, &done)
+	if err != nil {
+		return err
+	}
+	if total != n || done != n || q.completed.Load() != int64(n) {
+		return fmt.Errorf("River holds %d jobs, %d of them completed, and announced %d completions; want %d of each",
+			total, done, q.completed.Load(), n)
+	}
+	return nil
+}
