@@ -17,15 +17,17 @@ import (
 )
 
 // River's settings for throughput. River fetches available jobs at most once
-// per FetchCooldown (default 100 ms, and its docs say throughput is limited
-// by it) when LISTEN/NOTIFY announces inserts, and polls every
+// per FetchCooldown (default 100 ms; its docs say throughput is limited by
+// it) when LISTEN/NOTIFY announces inserts, and polls every
 // FetchPollInterval (default 1 s) otherwise; a fetch takes up to MaxWorkers
-// minus the jobs in hand. Short intervals and 100 workers keep the queue
-// from waiting on the fetcher; the completer batches completions as it does
-// by default.
+// minus the jobs in hand. An insert sends its NOTIFY at most once per
+// FetchCooldown too, and a NOTIFY serializes commits on the server, so the
+// shortest cooldown is not the fastest: BenchmarkRiverFetchSettings compares
+// these with River's defaults and with shorter ones. The completer batches
+// completions, as it does by default.
 const (
-	riverFetchCooldown     = 2 * time.Millisecond
-	riverFetchPollInterval = 20 * time.Millisecond
+	riverFetchCooldown     = 10 * time.Millisecond
+	riverFetchPollInterval = 50 * time.Millisecond
 	riverMaxWorkers        = 100
 	// riverEventBuffer is the completion subscription's buffer: River drops
 	// events that find it full, and the benchmark must see every one.
@@ -63,7 +65,26 @@ type riverQueue struct {
 	progress chan struct{}
 }
 
-func openRiver(tb testing.TB, pool *pgxpool.Pool, schema string, _ int) system {
+// riverSettings are the client settings a run uses.
+type riverSettings struct {
+	fetchCooldown, fetchPollInterval time.Duration
+	maxWorkers                       int
+}
+
+var riverTuned = riverSettings{riverFetchCooldown, riverFetchPollInterval, riverMaxWorkers}
+
+func openRiver(tb testing.TB, pool *pgxpool.Pool, schema string, producers int) system {
+	return openRiverWith(riverTuned)(tb, pool, schema, producers)
+}
+
+func openRiverWith(set riverSettings) func(tb testing.TB, pool *pgxpool.Pool, schema string, _ int) system {
+	return func(tb testing.TB, pool *pgxpool.Pool, schema string, _ int) system {
+		tb.Helper()
+		return newRiverQueue(tb, pool, schema, set)
+	}
+}
+
+func newRiverQueue(tb testing.TB, pool *pgxpool.Pool, schema string, set riverSettings) *riverQueue {
 	tb.Helper()
 	ctx := context.Background()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -81,9 +102,9 @@ func openRiver(tb testing.TB, pool *pgxpool.Pool, schema string, _ int) system {
 		Schema:            schema,
 		Logger:            logger,
 		Workers:           workers,
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: riverMaxWorkers}},
-		FetchCooldown:     riverFetchCooldown,
-		FetchPollInterval: riverFetchPollInterval,
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: set.maxWorkers}},
+		FetchCooldown:     set.fetchCooldown,
+		FetchPollInterval: set.fetchPollInterval,
 	})
 	if err != nil {
 		tb.Fatal(err)
