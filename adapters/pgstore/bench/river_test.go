@@ -77,15 +77,8 @@ type riverSettings struct {
 
 var riverTuned = riverSettings{riverFetchCooldown, riverFetchPollInterval, riverMaxWorkers}
 
-func openRiver(tb testing.TB, pool *pgxpool.Pool, schema string, producers int) system {
-	return openRiverWith(riverTuned)(tb, pool, schema, producers)
-}
-
-func openRiverWith(set riverSettings) func(tb testing.TB, pool *pgxpool.Pool, schema string, _ int) system {
-	return func(tb testing.TB, pool *pgxpool.Pool, schema string, _ int) system {
-		tb.Helper()
-		return newRiverQueue(tb, pool, schema, set)
-	}
+func openRiver(tb testing.TB, pool *pgxpool.Pool, schema string, _ int) system {
+	return newRiverQueue(tb, pool, schema, riverTuned)
 }
 
 func newRiverQueue(tb testing.TB, pool *pgxpool.Pool, schema string, set riverSettings) *riverQueue {
