@@ -81,10 +81,32 @@ type field struct {
 	key string
 	// required fields are always written and must be present on input.
 	required bool
-	omit     func() bool
-	enc      func() ([]byte, error)
-	dec      func(raw []byte) error
+	b        binding
 }
+
+// binding is a Go field and its codec: one small allocation per field of a
+// document encoded or decoded, where three closures were.
+type binding interface {
+	omit() bool
+	enc() ([]byte, error)
+	dec(raw []byte) error
+}
+
+type bound[T any] struct {
+	p *T
+	c codec[T]
+}
+
+func (b *bound[T]) omit() bool           { return b.c.omit(*b.p) }
+func (b *bound[T]) enc() ([]byte, error) { return b.c.enc(*b.p) }
+func (b *bound[T]) dec(raw []byte) (err error) {
+	*b.p, err = b.c.dec(raw)
+	return err
+}
+
+func (f *field) omit() bool           { return f.b.omit() }
+func (f *field) enc() ([]byte, error) { return f.b.enc() }
+func (f *field) dec(raw []byte) error { return f.b.dec(raw) }
 
 // codec writes and reads one Go type. enc always produces a value; omit says
 // when a field of the type is left out. dec returns plain errors for its own
@@ -97,15 +119,7 @@ type codec[T any] struct {
 
 // fld binds key to *p.
 func fld[T any](key string, p *T, c codec[T]) field {
-	return field{
-		key:  key,
-		omit: func() bool { return c.omit(*p) },
-		enc:  func() ([]byte, error) { return c.enc(*p) },
-		dec: func(raw []byte) (err error) {
-			*p, err = c.dec(raw)
-			return err
-		},
-	}
+	return field{key: key, b: &bound[T]{p: p, c: c}}
 }
 
 // marshalObject is MarshalJSON of every model type.
