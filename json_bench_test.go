@@ -2,6 +2,7 @@ package switchboard
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -43,4 +44,31 @@ func BenchmarkJSON(b *testing.B) {
 			}
 		}
 	})
+}
+
+// appendString must write every string exactly as encoding/json does: the
+// JSON form is compared byte for byte (golden files, the simulator's
+// report, stored bodies).
+func TestAppendStringMatchesEncodingJSON(t *testing.T) {
+	for _, s := range []string{"", "t1", "Claim 77", `say "hi"`, `C:\path`, "<b>&</b>", "line\nbreak\ttab\b\f\r",
+		"\x00\x1f\x7f", "Zoë", "日本語", "\u2028\u2029", "bad \xff utf-8", "caseId=4411", strings.Repeat("a", 300)} {
+		checkAppendString(t, s)
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "ana", "a\"b", "\xff", "\u2028", "<&>"} {
+		f.Add(s)
+	}
+	f.Fuzz(checkAppendString)
+}
+
+func checkAppendString(t *testing.T, s string) {
+	want, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := appendString([]byte("x"), s); string(got) != "x"+string(want) {
+		t.Errorf("appendString(%q) = %s, encoding/json writes %s", s, got[1:], want)
+	}
 }

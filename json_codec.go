@@ -158,7 +158,8 @@ func unmarshalObject[T any, PT interface {
 }
 
 func encodeFields(fields []field) ([]byte, error) {
-	b := []byte{'{'}
+	b := make([]byte, 1, 16*len(fields))
+	b[0] = '{'
 	for _, f := range fields {
 		if !f.required && f.omit() {
 			continue
@@ -174,6 +175,25 @@ func encodeFields(fields []field) ([]byte, error) {
 	}
 	return append(b, '}'), nil
 }
+
+// appendString appends s as a JSON string, byte for byte as encoding/json
+// writes it: the common string (printable ASCII with nothing to escape) is
+// copied between quotes; any other goes through encoding/json, which
+// escapes control characters, quotes, backslashes, <, > and &, U+2028 and
+// U+2029, and replaces invalid UTF-8 (TestAppendStringMatchesEncodingJSON).
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c >= 0x80 {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+func jsonString(s string) []byte { return appendString(make([]byte, 0, len(s)+2), s) }
 
 func decodeFields(raw []byte, fields []field) error {
 	if kind(raw) != "object" {
@@ -270,7 +290,7 @@ func parseString(raw []byte) (string, error) {
 
 // strC is the codec of a string type whose values parse checks.
 func strC[T ~string](parse func(string) (T, error)) codec[T] {
-	return scalar(func(v T) ([]byte, error) { return json.Marshal(string(v)) }, func(raw []byte) (T, error) {
+	return scalar(func(v T) ([]byte, error) { return jsonString(string(v)), nil }, func(raw []byte) (T, error) {
 		s, err := parseString(raw)
 		if err != nil {
 			return "", err
@@ -332,11 +352,11 @@ var boolC = scalar(func(v bool) ([]byte, error) { return strconv.AppendBool(nil,
 var timeC = codec[time.Time]{
 	omit: time.Time.IsZero,
 	enc: func(t time.Time) ([]byte, error) {
-		b, err := t.UTC().MarshalText()
+		b, err := t.UTC().MarshalText() // RFC 3339: nothing to escape
 		if err != nil {
 			return nil, err
 		}
-		return json.Marshal(string(b))
+		return append(append([]byte{'"'}, b...), '"'), nil
 	},
 	dec: func(raw []byte) (time.Time, error) {
 		s, err := parseString(raw)
@@ -366,7 +386,7 @@ func formatDuration(d time.Duration) string {
 
 // durationC writes formatDuration strings and reads any time.ParseDuration
 // string or a JSON integer of seconds ≥ 0.
-var durationC = scalar(func(d time.Duration) ([]byte, error) { return json.Marshal(formatDuration(d)) }, func(raw []byte) (time.Duration, error) {
+var durationC = scalar(func(d time.Duration) ([]byte, error) { return jsonString(formatDuration(d)), nil }, func(raw []byte) (time.Duration, error) {
 	switch kind(raw) {
 	case "string":
 		s, err := parseString(raw)
@@ -394,7 +414,7 @@ var durationC = scalar(func(d time.Duration) ([]byte, error) { return json.Marsh
 // errorC writes an error as its message and reads a message back as an error.
 var errorC = codec[error]{
 	omit: func(err error) bool { return err == nil },
-	enc:  func(err error) ([]byte, error) { return json.Marshal(err.Error()) },
+	enc:  func(err error) ([]byte, error) { return jsonString(err.Error()), nil },
 	dec: func(raw []byte) (error, error) {
 		s, err := parseString(raw)
 		if err != nil {
@@ -409,7 +429,7 @@ var weekdayC = scalar(func(d time.Weekday) ([]byte, error) {
 	if d < time.Sunday || d > time.Saturday {
 		return nil, fmt.Errorf("weekday %d out of range", int(d))
 	}
-	return json.Marshal(strings.ToUpper(d.String()))
+	return jsonString(strings.ToUpper(d.String())), nil
 }, func(raw []byte) (time.Weekday, error) {
 	s, err := parseString(raw)
 	if err != nil {
@@ -521,8 +541,7 @@ func mapC[K ~string, V any](parse func(string) (K, error), val codec[V]) codec[m
 				if i > 0 {
 					b = append(b, ',')
 				}
-				kb, _ := json.Marshal(string(k))
-				b = append(append(append(b, kb...), ':'), e...)
+				b = append(append(appendString(b, string(k)), ':'), e...)
 			}
 			return append(b, '}'), nil
 		},

@@ -229,7 +229,7 @@ func (s *Store) queue(b *pgx.Batch, c *switchboard.Change) error {
 		s.queueFence(b) // once per transaction
 	}
 	for _, t := range c.Tasks {
-		body, err := json.Marshal(t)
+		body, err := t.MarshalJSON() // compact already: no second pass through encoding/json
 		if err != nil {
 			return fmt.Errorf("pgstore: encode task %q: %w", t.ID, err)
 		}
@@ -241,7 +241,7 @@ func (s *Store) queue(b *pgx.Batch, c *switchboard.Change) error {
 		docs := make([]string, len(c.Events))
 		var last uint64
 		for i := range c.Events {
-			body, err := json.Marshal(&c.Events[i])
+			body, err := c.Events[i].MarshalJSON()
 			if err != nil {
 				return fmt.Errorf("pgstore: encode event %d: %w", c.Events[i].Seq, err)
 			}
