@@ -70,6 +70,26 @@ func (r *Router) reloadLocked(ctx context.Context, cause error) error {
 		return err
 	}
 	r.disarm()
+	r.emptyState()
+	if err := r.rebuild(snap); err != nil {
+		return err
+	}
+	r.op.flowStarts = r.op.flowStarts[:0] // their runners hold them already
+	r.pending = ticket{}
+	r.pipe.reset()
+	r.emit(Event{Type: EventError, Err: fmt.Errorf("switchboard: the store refused a group of changes; the router reloaded its state from the store: %w", cause)})
+	// The reload's own routing, as in NewRouter.
+	r.fireDue(ctx)
+	r.settle(ctx)
+	r.arm()
+	r.recycle()
+	r.takeHandles()
+	return nil
+}
+
+// emptyState gives the router empty indexes, timers and counters, as a
+// rebuild from a snapshot expects them: NewRouter's start and every reload.
+func (r *Router) emptyState() {
 	r.queues = map[string]*queueEntry{}
 	r.profiles = map[string]*profileEntry{}
 	r.agents = map[string]*agentEntry{}
@@ -85,20 +105,6 @@ func (r *Router) reloadLocked(ctx context.Context, cause error) error {
 	r.idx = newIndex(&r.cfg, r.selectAgent)
 	clear(r.unstored)
 	r.unstored = r.unstored[:0]
-	if err := r.rebuild(snap); err != nil {
-		return err
-	}
-	r.op.flowStarts = r.op.flowStarts[:0] // their runners hold them already
-	r.pending = ticket{}
-	r.pipe.reset()
-	r.emit(Event{Type: EventError, Err: fmt.Errorf("switchboard: the store refused a group of changes; the router reloaded its state from the store: %w", cause)})
-	// The reload's own routing, as in NewRouter.
-	r.fireDue(ctx)
-	r.settle(ctx)
-	r.arm()
-	r.recycle()
-	r.takeHandles()
-	return nil
 }
 
 // loadContained calls Store.Load, turning a panic or a nil snapshot into an

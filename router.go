@@ -129,19 +129,8 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 			return nil, invalid(fmt.Sprintf("Config.Consumers[%d]", i), "", "must not be nil")
 		}
 	}
-	r := &Router{
-		cfg:      c,
-		clock:    c.Clock,
-		store:    store,
-		queues:   map[string]*queueEntry{},
-		profiles: map[string]*profileEntry{},
-		agents:   map[string]*agentEntry{},
-		tasks:    map[string]*taskEntry{},
-
-		tokens: map[string]tokenEntry{},
-		logger: c.Logger,
-	}
-	r.idx = newIndex(&r.cfg, r.selectAgent)
+	r := &Router{cfg: c, clock: c.Clock, store: store, logger: c.Logger}
+	r.emptyState()
 	snap, err := store.Load(ctx)
 	if err != nil {
 		return nil, &StoreError{Op: "load", Err: err}
