@@ -583,8 +583,10 @@ type RealTimeResult struct {
 	Values     RealTimeValues
 }
 
-// Snapshot returns the metrics of every group with something to report,
-// ordered by dimensions. An agent is counted in the queues and channels its
+// Snapshot returns the metrics of every group with something to report, and
+// of every group a known routing profile serves (its queues and channels)
+// even when all its figures are zero, ordered by dimensions: an idle queue
+// reads 0, not "no data". An agent is counted in the queues and channels its
 // routing profile serves; a waiting contact in every profile that serves
 // its queue and channel.
 func (m *RealTimeMetrics) Snapshot(q RealTimeQuery) ([]RealTimeResult, error) {
@@ -723,10 +725,26 @@ func (m *RealTimeMetrics) Snapshot(q RealTimeQuery) ([]RealTimeResult, error) {
 			}
 		}
 	}
-	res := make([]RealTimeResult, 0, len(out))
+	// A group the routing profiles serve is reported even when every figure
+	// is zero, so that an idle queue reads 0, not "no data"; any other group
+	// only when it has something to report.
+	served := map[Dimensions]bool{}
+	for id, p := range m.profiles {
+		for _, qc := range p.Queues {
+			if d := (Dimensions{QueueID: qc.QueueID, Channel: cmp.Or(qc.Channel, ChannelTask), RoutingProfileID: id}); f.match(d) {
+				served[d.project(q.Groupings)] = true
+			}
+		}
+	}
+	res := make([]RealTimeResult, 0, max(len(out), len(served)))
 	for d, v := range out {
-		if *v != (RealTimeValues{}) {
+		if *v != (RealTimeValues{}) || served[d] {
 			res = append(res, RealTimeResult{Dimensions: d, Values: *v})
+		}
+	}
+	for d := range served {
+		if out[d] == nil {
+			res = append(res, RealTimeResult{Dimensions: d})
 		}
 	}
 	slices.SortFunc(res, func(a, b RealTimeResult) int { return compareDimensions(a.Dimensions, b.Dimensions) })

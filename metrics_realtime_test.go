@@ -120,3 +120,61 @@ func TestRealTimeMetrics(t *testing.T) {
 		t.Error("AGENT grouping accepted for real-time metrics")
 	}
 }
+
+// TestRealTimeMetricsReportIdleQueues: at night, with everyone signed out and
+// nothing waiting, a queue a routing profile serves is still in the snapshot,
+// every figure zero, so a wallboard shows 0 and an alert on "nobody staffed"
+// can fire. A queue no profile serves has nothing to report and is left out;
+// filters and groupings apply to the idle rows as to any other.
+func TestRealTimeMetricsReportIdleQueues(t *testing.T) {
+	task, chat := switchboard.ChannelTask, switchboard.ChannelChat
+	day := &switchboard.RoutingProfile{ID: "day", Concurrency: []switchboard.MediaConcurrency{{Channel: task, Concurrency: 1}, {Channel: chat, Concurrency: 2}},
+		Queues: []switchboard.QueueConfig{{QueueID: "billing", Priority: 1}, {QueueID: "billing", Channel: chat, Priority: 1}}}
+	night := &switchboard.RoutingProfile{ID: "night", Concurrency: []switchboard.MediaConcurrency{{Channel: task, Concurrency: 1}},
+		Queues: []switchboard.QueueConfig{{QueueID: "billing", Priority: 1}, {QueueID: "claims", Priority: 1}}}
+	m := switchboard.NewRealTimeMetrics(&switchboard.RealTimeOptions{RoutingProfiles: []*switchboard.RoutingProfile{day, night}})
+	h := switchboardtest.New(t, &switchboardtest.Options{Config: &switchboard.Config{Consumers: []switchboard.Consumer{m}}})
+	h.Queue("billing")
+	h.Queue("claims")
+	h.Queue("archive") // served by no profile
+	h.Must(h.Router.PutRoutingProfile(h.Ctx, *day))
+	h.Must(h.Router.PutRoutingProfile(h.Ctx, *night))
+	h.Must(h.Router.PutAgent(h.Ctx, switchboard.Agent{ID: "ana", RoutingProfileID: "day"})) // Offline
+	caughtUp(t, h, m.LastSeq)
+
+	rows := func(q switchboard.RealTimeQuery) []switchboard.Dimensions {
+		t.Helper()
+		q.Now = h.Clock.Now()
+		res, err := m.Snapshot(q)
+		h.Must(err)
+		var ds []switchboard.Dimensions
+		for _, r := range res {
+			if r.Values != (switchboard.RealTimeValues{}) {
+				t.Errorf("%+v: %+v, want every figure zero", r.Dimensions, r.Values)
+			}
+			ds = append(ds, r.Dimensions)
+		}
+		return ds
+	}
+	by := func(gs ...switchboard.Grouping) switchboard.RealTimeQuery { return switchboard.RealTimeQuery{Groupings: gs} }
+	for _, c := range []struct {
+		name string
+		q    switchboard.RealTimeQuery
+		want []switchboard.Dimensions
+	}{
+		{"by queue and channel", by(switchboard.GroupQueue, switchboard.GroupChannel),
+			[]switchboard.Dimensions{{QueueID: "billing", Channel: chat}, {QueueID: "billing", Channel: task}, {QueueID: "claims", Channel: task}}},
+		{"by queue", by(switchboard.GroupQueue), []switchboard.Dimensions{{QueueID: "billing"}, {QueueID: "claims"}}},
+		{"by routing profile", by(switchboard.GroupRoutingProfile), []switchboard.Dimensions{{RoutingProfileID: "day"}, {RoutingProfileID: "night"}}},
+		{"whole instance", by(), []switchboard.Dimensions{{}}},
+		{"claims only", switchboard.RealTimeQuery{Filter: switchboard.MetricFilter{Queues: []string{"claims"}}, Groupings: []switchboard.Grouping{switchboard.GroupQueue}},
+			[]switchboard.Dimensions{{QueueID: "claims"}}},
+		{"chat by profile", switchboard.RealTimeQuery{Filter: switchboard.MetricFilter{Channels: []switchboard.Channel{chat}}, Groupings: []switchboard.Grouping{switchboard.GroupRoutingProfile}},
+			[]switchboard.Dimensions{{RoutingProfileID: "day"}}},
+		{"archive", switchboard.RealTimeQuery{Filter: switchboard.MetricFilter{Queues: []string{"archive"}}, Groupings: []switchboard.Grouping{switchboard.GroupQueue}}, nil},
+	} {
+		if diff := cmp.Diff(c.want, rows(c.q)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", c.name, diff)
+		}
+	}
+}

@@ -196,11 +196,23 @@ switchboard_slots_available{channel="TASK",queue="billing"} 1
 `)
 	d.must(d.r.SetAgentStatus(d.ctx, "ana", switchboard.StatusOffline))
 	d.settle()
-	// Nobody online and nothing waiting: a group with nothing to report has
-	// no series (Prometheus marks them stale).
-	if n := testutil.CollectAndCount(rt); n != 0 {
-		t.Errorf("%d real-time series with everyone signed out and nothing waiting; want none", n)
+	// Nobody online and nothing waiting: the queue the profile serves still
+	// has its twelve series, at zero, so that a dashboard reads 0 and an
+	// alert on "nobody staffed" fires, instead of the series going stale.
+	if n := testutil.CollectAndCount(rt); n != 12 {
+		t.Errorf("%d real-time series with everyone signed out and nothing waiting; want 12, one per metric", n)
 	}
+	compare(t, rt, `
+# HELP switchboard_contacts_in_queue Tasks waiting in the queue (QUEUED or OFFERED). Amazon Connect's CONTACTS_IN_QUEUE.
+# TYPE switchboard_contacts_in_queue gauge
+switchboard_contacts_in_queue{channel="TASK",queue="billing"} 0
+# HELP switchboard_agents_staffed Agents online and not in a CUSTOM status. Amazon Connect's AGENTS_STAFFED.
+# TYPE switchboard_agents_staffed gauge
+switchboard_agents_staffed{channel="TASK",queue="billing"} 0
+# HELP switchboard_slots_available Free slots of routable agents not in error. Amazon Connect's SLOTS_AVAILABLE.
+# TYPE switchboard_slots_available gauge
+switchboard_slots_available{channel="TASK",queue="billing"} 0
+`)
 
 	// Historical counters, by hand: waits 10 s, 90 s and 300 s (the third
 	// until it expired; its missed offer does not re-queue it); handle
