@@ -156,7 +156,9 @@ func TestRealTimeMetricsReportIdleQueues(t *testing.T) {
 		}
 		return ds
 	}
-	by := func(gs ...switchboard.Grouping) switchboard.RealTimeQuery { return switchboard.RealTimeQuery{Groupings: gs} }
+	by := func(gs ...switchboard.Grouping) switchboard.RealTimeQuery {
+		return switchboard.RealTimeQuery{Groupings: gs}
+	}
 	for _, c := range []struct {
 		name string
 		q    switchboard.RealTimeQuery
