@@ -13,11 +13,11 @@ import (
 // a routing decision. Decisions are made and sequenced under the router's
 // lock and their changes appended to the open group; one flusher writes each
 // group with GroupWriter.WriteGroup, in one transaction, while the next group
-// fills; an operation is acknowledged once its group is durable. The router
-// is not wired to it yet: the hooks it needs (writeChange appends instead of
-// writing; unlock waits for the operation's ticket after releasing the lock;
-// a failed flush makes the router rebuild from Load) are described in
-// docs/durability.md.
+// fills; an operation is acknowledged once its group is durable. The router's
+// side: writeChange queues instead of writing (Router.queueChange), unlock
+// waits for the operation's ticket after releasing the lock (finishOp),
+// events are published once their group is durable (Router.durable), and a
+// failed group makes the router reload from Load (recover.go).
 
 // GroupWriter is the optional Store capability of the group-commit pipeline:
 // a store that can apply several changes in one transaction. A Store that
