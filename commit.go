@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 )
 
 // This file holds the group-commit pipeline (docs/durability.md): the write
@@ -59,8 +60,23 @@ type pipeline struct {
 	failed  error  // the flush failure every later enqueue reports, until reset
 	closed  bool
 	kick    chan struct{} // signals the flusher that open is not empty
+	ready   chan struct{} // signals the flusher that open has its expected waiters
 	stopped chan struct{} // closed when the flusher ends
+
+	// Gathering (see gather): the waiters the last group written had, whom
+	// its completion released and who are expected back, and how long that
+	// write took (under mu).
+	expect    int
+	lastWrite time.Duration
+	// holdFor is how long gather may hold a group after a write that took
+	// the given time (gatherHold; tests stretch it).
+	holdFor func(lastWrite time.Duration) time.Duration
 }
+
+// gatherHold is how long the flusher holds an open group for the callers it
+// expects back (see gather): a fifth of the last write, at most a
+// millisecond.
+func gatherHold(lastWrite time.Duration) time.Duration { return min(lastWrite/5, time.Millisecond) }
 
 // group is the changes one WriteGroup call writes, and the ticket of every
 // operation that put a change in it.
@@ -68,14 +84,19 @@ type group struct {
 	changes []*Change
 	done    chan struct{} // closed once err is set
 	err     error
+	waiters int // callers that waited on the group (under the pipeline's mu)
 }
 
 // ticket is an operation's claim on its group: wait returns once the group
 // is durable or has failed.
-type ticket struct{ g *group }
+type ticket struct {
+	p *pipeline
+	g *group
+}
 
 func newPipeline(w GroupWriter, ctx func() (context.Context, context.CancelFunc), durable func([]*Change), onFail func(error)) *pipeline {
-	p := &pipeline{w: w, ctx: ctx, durable: durable, onFail: onFail, kick: make(chan struct{}, 1), stopped: make(chan struct{})}
+	p := &pipeline{w: w, ctx: ctx, durable: durable, onFail: onFail, kick: make(chan struct{}, 1),
+		ready: make(chan struct{}, 1), stopped: make(chan struct{}), holdFor: gatherHold}
 	go p.flush()
 	return p
 }
@@ -102,13 +123,20 @@ func (p *pipeline) enqueue(c *Change) (ticket, error) {
 		}
 	}
 	p.open.changes = append(p.open.changes, cp)
-	return ticket{p.open}, nil
+	return ticket{p, p.open}, nil
 }
 
 // wait returns nil once the ticket's group is durable, its error if the
 // group failed, or ctx's error if ctx ends first (the change may then still
 // commit: its outcome is unknown, as with any commit that timed out).
 func (t ticket) wait(ctx context.Context) error {
+	p := t.p
+	p.mu.Lock()
+	t.g.waiters++
+	if t.g == p.open && t.g.waiters >= p.expect {
+		signal(p.ready)
+	}
+	p.mu.Unlock()
 	select {
 	case <-t.g.done:
 		return t.g.err
@@ -117,11 +145,21 @@ func (t ticket) wait(ctx context.Context) error {
 	}
 }
 
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
 // flush is the flusher goroutine: it writes the open group whenever there is
 // one, so the changes made during one write form the next group.
 func (p *pipeline) flush() {
 	defer close(p.stopped)
+	gathering := time.NewTimer(time.Hour)
+	gathering.Stop()
 	for range p.kick {
+		p.gather(gathering)
 		p.mu.Lock()
 		g := p.open
 		p.open = nil
@@ -133,7 +171,14 @@ func (p *pipeline) flush() {
 			}
 			continue
 		}
+		start := time.Now()
 		g.err = p.write(g.changes)
+		p.mu.Lock()
+		p.expect, p.lastWrite = g.waiters, time.Since(start)
+		if p.open != nil {
+			p.expect += p.open.waiters
+		}
+		p.mu.Unlock()
 		if g.err == nil {
 			if p.durable != nil {
 				p.durable(g.changes)
@@ -155,6 +200,45 @@ func (p *pipeline) flush() {
 			close(next.done)
 		}
 		close(g.done)
+	}
+}
+
+// gather holds the open group until as many callers wait on it as there
+// were callers when the last write ended (those it released and those
+// already waiting on the open group), or for at most gatherHold of that
+// write. The callers a write releases come back at once with their next
+// changes; a group taken as soon as the first of them arrives carries one
+// change, and the others wait a whole write behind it: busy groups
+// alternate between one change and all the others, or split the callers
+// into two cohorts that never meet, and each halves throughput. A lone
+// caller is expected alone and is not held at all: its own wait is the
+// signal.
+func (p *pipeline) gather(timer *time.Timer) {
+	p.mu.Lock()
+	hold := p.holdFor(p.lastWrite)
+	if p.closed || p.open == nil || p.open.waiters >= p.expect || hold <= 0 {
+		p.mu.Unlock()
+		return
+	}
+	p.mu.Unlock()
+	select { // a signal from an earlier group is stale
+	case <-p.ready:
+	default:
+	}
+	timer.Reset(hold)
+	defer timer.Stop()
+	for {
+		select {
+		case <-p.ready:
+		case <-timer.C:
+			return
+		}
+		p.mu.Lock()
+		done := p.closed || p.open == nil || p.open.waiters >= p.expect
+		p.mu.Unlock()
+		if done {
+			return
+		}
 	}
 }
 
@@ -190,6 +274,7 @@ func (p *pipeline) close() {
 	if !p.closed {
 		p.closed = true
 		close(p.kick)
+		signal(p.ready)
 	}
 	p.mu.Unlock()
 	<-p.stopped

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -204,5 +205,108 @@ func TestPipelineWaitAndClose(t *testing.T) {
 	}
 	if _, err := p.enqueue(change("t3", 1, 3)); !errors.Is(err, errPipelineClosed) {
 		t.Errorf("enqueue after close: %v", err)
+	}
+}
+
+// waitIn waits on tk in a goroutine of its own, as a caller of the router
+// does, and returns its result channel once the caller is counted.
+func waitIn(t *testing.T, p *pipeline, tk ticket) <-chan error {
+	t.Helper()
+	p.mu.Lock()
+	before := tk.g.waiters
+	p.mu.Unlock()
+	res := make(chan error, 1)
+	go func() { res <- tk.wait(context.Background()) }()
+	for {
+		p.mu.Lock()
+		n := tk.g.waiters
+		p.mu.Unlock()
+		if n > before {
+			return res
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Three agents' operations are in the pipeline: ana's change is being
+// written while bob's and cat's wait in the open group. When ana's write
+// ends she comes straight back with her next change, and the flusher holds
+// the open group for her, so that the three go in one write; without the
+// hold bob and cat would be written alone and ana a whole write later.
+func TestPipelineGathersTheCallersItReleased(t *testing.T) {
+	s := newGatedStore()
+	p, _ := pipelineOver(t, s)
+	t.Cleanup(func() { // after a failure, let the writes held end so that close returns
+		go func() {
+			for {
+				select {
+				case s.release <- nil:
+				case <-time.After(time.Second):
+					return
+				}
+			}
+		}()
+	})
+	p.mu.Lock()
+	p.holdFor = func(time.Duration) time.Duration { return time.Minute }
+	p.mu.Unlock()
+
+	ana := waitIn(t, p, mustEnqueue(t, p, change("ana-1", 1, 1)))
+	if got := <-s.started; !cmp.Equal(got, []string{"ana-1@1"}) {
+		t.Fatalf("first group %v, want ana's change alone", got)
+	}
+	bob := waitIn(t, p, mustEnqueue(t, p, change("bob-1", 1, 2)))
+	cat := waitIn(t, p, mustEnqueue(t, p, change("cat-1", 1, 3)))
+	s.release <- nil
+	if err := <-ana; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-s.started:
+		t.Fatalf("group %v written while ana, released by the last write, had not come back", got)
+	case <-time.After(50 * time.Millisecond):
+	}
+	ana = waitIn(t, p, mustEnqueue(t, p, change("ana-1", 2, 4)))
+	if got := <-s.started; !cmp.Equal(got, []string{"bob-1@1", "cat-1@1", "ana-1@2"}) {
+		t.Fatalf("second group %v, want bob's, cat's and ana's changes together", got)
+	}
+	s.release <- nil
+	for _, res := range []<-chan error{ana, bob, cat} {
+		if err := <-res; err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Ana goes home. The flusher expects all three back, holds the open
+	// group for her as long as it may (here 20 ms), then writes it anyway.
+	p.mu.Lock()
+	p.holdFor = func(time.Duration) time.Duration { return 20 * time.Millisecond }
+	p.mu.Unlock()
+	bob = waitIn(t, p, mustEnqueue(t, p, change("bob-1", 2, 5)))
+	cat = waitIn(t, p, mustEnqueue(t, p, change("cat-1", 2, 6)))
+	start := time.Now()
+	if got := <-s.started; !cmp.Equal(got, []string{"bob-1@2", "cat-1@2"}) {
+		t.Fatalf("third group %v, want bob's and cat's changes", got)
+	}
+	if held := time.Since(start); held < 10*time.Millisecond {
+		t.Errorf("the third group was written after %v; want it held for ana about 20 ms", held)
+	}
+	s.release <- nil
+	for _, res := range []<-chan error{bob, cat} {
+		if err := <-res; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Now two callers are expected: the next group does not wait for a third.
+	bob = waitIn(t, p, mustEnqueue(t, p, change("bob-1", 3, 7)))
+	cat = waitIn(t, p, mustEnqueue(t, p, change("cat-1", 3, 8)))
+	if got := <-s.started; !cmp.Equal(got, []string{"bob-1@3", "cat-1@3"}) {
+		t.Fatalf("fourth group %v, want bob's and cat's changes", got)
+	}
+	s.release <- nil
+	for _, res := range []<-chan error{bob, cat} {
+		if err := <-res; err != nil {
+			t.Fatal(err)
+		}
 	}
 }
