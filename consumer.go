@@ -18,9 +18,10 @@ import (
 // fell due while no router ran, the offers that follow). Each consumer runs
 // on a goroutine of its own, which the router owns: Consume is never called
 // with the router's lock held, so it may call the router. The router never
-// waits on a consumer: publishing appends the event to the consumer's queue
-// (a constant amount of work), and the queue grows as long as the consumer is
-// behind. An idle consumer is woken at most once a millisecond, so an event
+// waits on a consumer: publishing appends the event once to a log all the
+// consumers read, each at its own pace (a constant amount of work per event,
+// whatever the number of consumers), and the log grows as long as the
+// slowest consumer is behind. An idle consumer is woken at most once a millisecond, so an event
 // reaches it within about a millisecond of being published (at once when
 // many wait). A consumer is never cut off; one that panics is logged through
 // Config.Logger and goes on with the next event. Router.Close waits, until
@@ -90,9 +91,10 @@ type eventConsumer interface {
 // read and nothing more.
 //
 // One copy instead of one per consumer matters beyond the copy itself:
-// every line the writer fills has to travel to the cores that read it, and
-// a chunk it reuses has to come back. With one log, the consumers' reads of
-// a line after the first are served from their core's cache.
+// every cache line the writer fills has to travel to the cores that read
+// it, and a chunk it reuses has to come back. With one log there is one
+// line per 160 bytes of events to move, not one per consumer, and
+// consumers running on the same core read it from that core's cache.
 type eventLog struct {
 	// The writer's side, touched by push only. Each side has cache lines
 	// of its own: a line one core writes while another reads it would
@@ -111,7 +113,10 @@ type eventLog struct {
 	// Written about once a millisecond.
 	kicking atomic.Bool // the delayed wake-up is armed
 	closing atomic.Bool // nothing more will be pushed
+	_       [cacheLine]byte
 
+	// Touched once per chunk, by the writer and by the last reader to pass
+	// it.
 	freeMu    sync.Mutex
 	free      []*logChunk // chunks every reader has passed, for the writer to reuse
 	allocated int         // chunks made, the first included (under freeMu)
