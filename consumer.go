@@ -20,12 +20,12 @@ import (
 // with the router's lock held, so it may call the router. The router never
 // waits on a consumer: publishing appends the event once to a log all the
 // consumers read, each at its own pace (a constant amount of work per event,
-// whatever the number of consumers), and the log grows as long as the
-// slowest consumer is behind. An idle consumer is woken at most once a millisecond, so an event
-// reaches it within about a millisecond of being published (at once when
-// many wait). A consumer is never cut off; one that panics is logged through
-// Config.Logger and goes on with the next event. Router.Close waits, until
-// its ctx ends, for every consumer to take every event.
+// whatever the number of consumers), and the log grows as long as the slowest
+// consumer is behind. An idle consumer is woken at most once a millisecond,
+// so an event reaches it within about a millisecond of being published (at
+// once when many wait). A consumer is never cut off; one that panics is
+// logged through Config.Logger and goes on with the next event. Router.Close
+// waits, until its ctx ends, for every consumer to take every event.
 type Consumer interface {
 	Consume(e Event)
 }
