@@ -1,6 +1,7 @@
 package switchboard
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -332,6 +333,22 @@ func (l *eventLog) readers() []*feed {
 // lock saw the last push).
 func (f *feed) pending() uint64 {
 	return f.log.pushed - f.taken.Load()
+}
+
+// wait waits until the feed's goroutine has delivered everything after
+// close. If ctx ends first, it reports the events the consumer has yet to
+// finish, if any: a consumer that has taken every event is not behind,
+// even if its goroutine has not yet seen the close.
+func (f *feed) wait(ctx context.Context) error {
+	select {
+	case <-f.done:
+		return nil
+	case <-ctx.Done():
+		if n := f.pending(); n > 0 {
+			return fmt.Errorf("switchboard: close: consumer %d has %d events to take: %w", f.index, n, ctx.Err())
+		}
+		return nil
+	}
 }
 
 // more reports whether the writer has published events the goroutine has

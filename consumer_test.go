@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -345,5 +346,51 @@ func BenchmarkFeedPush(b *testing.B) {
 			closeLog(l)
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(seq), "ns/event")
 		})
+	}
+}
+
+func TestCloseNamesTheOneConsumerBehindAndWaitsForTheOthers(t *testing.T) {
+	// Three consumers share the log; the middle one is stuck on the first
+	// event while the two others take all of them, from the chunks it
+	// holds. Close, given a short deadline, names the stuck one alone, with
+	// the events it has to take.
+	release := make(chan struct{})
+	fast, last := &eventRecorder{}, &eventRecorder{}
+	stuck := ConsumerFunc(func(Event) { <-release })
+	ctx := context.Background()
+	r, err := NewRouter(ctx, nil, &Config{Clock: NewManualClock(t0), Consumers: []Consumer{fast, stuck, last}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.PutQueue(ctx, Queue{ID: "q", Name: "q"}); err != nil {
+		t.Fatal(err)
+	}
+	for range logChunkLen { // two events each: the log spans three chunks
+		if _, err := r.CreateTask(ctx, TaskInput{Name: "x", QueueID: "q"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	emitted := emittedEvents(r)
+	fast.waitLen(t, int(emitted))
+	last.waitLen(t, int(emitted))
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	err = r.Close(short)
+	if want := fmt.Sprintf("consumer 1 has %d events to take", emitted); err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "consumer 0") || strings.Contains(err.Error(), "consumer 2") {
+		t.Fatalf("Close = %v, want only %q", err, want)
+	}
+	for _, f := range r.evlog.readers() {
+		if want := map[bool]uint64{true: emitted}[f.index == 1]; f.pending() != want {
+			t.Errorf("consumer %d: pending = %d after the first Close, want %d", f.index, f.pending(), want)
+		}
+	}
+	close(release)
+	if err := r.Close(ctx); err != nil {
+		t.Fatalf("second Close = %v", err)
+	}
+	for _, f := range r.evlog.readers() {
+		if p := f.pending(); p != 0 {
+			t.Errorf("consumer %d: pending = %d after the second Close, want 0", f.index, p)
+		}
 	}
 }

@@ -341,10 +341,8 @@ func (r *Router) Close(ctx context.Context) error {
 	r.inflight.Wait()
 	evlog.close()
 	for _, f := range evlog.readers() {
-		select {
-		case <-f.done:
-		case <-ctx.Done():
-			errs = append(errs, fmt.Errorf("switchboard: close: consumer %d has %d events to take: %w", f.index, f.pending(), ctx.Err()))
+		if err := f.wait(ctx); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
