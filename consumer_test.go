@@ -380,7 +380,11 @@ func TestCloseNamesTheOneConsumerBehindAndWaitsForTheOthers(t *testing.T) {
 		t.Fatalf("Close = %v, want only %q", err, want)
 	}
 	for _, f := range r.evlog.readers() {
-		if want := map[bool]uint64{true: emitted}[f.index == 1]; f.pending() != want {
+		want := uint64(0)
+		if f.index == 1 {
+			want = emitted
+		}
+		if f.pending() != want {
 			t.Errorf("consumer %d: pending = %d after the first Close, want %d", f.index, f.pending(), want)
 		}
 	}
