@@ -93,9 +93,9 @@ type eventConsumer interface {
 //
 // One copy instead of one per consumer matters beyond the copy itself:
 // every cache line the writer fills has to travel to the cores that read
-// it, and a chunk it reuses has to come back. With one log there is one
-// line per 160 bytes of events to move, not one per consumer, and
-// consumers running on the same core read it from that core's cache.
+// it, and a chunk it reuses has to come back. With one log each line is
+// written once, whatever the number of consumers, and consumers running on
+// the same core read it from that core's cache.
 type eventLog struct {
 	// The writer's side, touched by push only. Each side has cache lines
 	// of its own: a line one core writes while another reads it would
