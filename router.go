@@ -64,7 +64,7 @@ type Router struct {
 	unstored []Event
 	evAgent  *agentEntry // the agent taskEvent found last (DeleteAgent forgets it)
 	subs     []*Subscription
-	feeds    []*feed
+	evlog    *eventLog // what Config.Consumers read; nil without consumers
 	logger   *slog.Logger
 
 	// pipe is the group-commit pipeline (commit.go), used when the store
@@ -148,9 +148,7 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 	}
 	// Consumers start after a successful load, so that a failed NewRouter
 	// leaves no goroutine behind, and before the first event of the rebuild.
-	for i, cons := range c.Consumers {
-		r.feeds = append(r.feeds, newFeed(cons, i, r.logger))
-	}
+	r.evlog = newEventLog(c.Consumers, r.logger)
 	r.startPipeline()
 	// The rebuild's own routing is bounded by ctx: what a done ctx stops is
 	// reported as router.error and retried, like any refused own work.
@@ -335,20 +333,16 @@ func (r *Router) Close(ctx context.Context) error {
 	r.mu.Lock()
 	subs := r.subs
 	r.subs = nil
-	feeds := r.feeds
+	evlog := r.evlog
 	r.mu.Unlock()
 	for _, s := range subs {
 		s.end(ErrClosed)
 	}
 	r.inflight.Wait()
-	for _, f := range feeds {
-		f.close()
-	}
-	for _, f := range feeds {
-		select {
-		case <-f.done:
-		case <-ctx.Done():
-			errs = append(errs, fmt.Errorf("switchboard: close: consumer %d has %d events to take: %w", f.index, f.pending(), ctx.Err()))
+	evlog.close()
+	for _, f := range evlog.readers() {
+		if err := f.wait(ctx); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
@@ -700,9 +694,7 @@ func (r *Router) publish(es []Event) {
 	}
 	// (With a pipeline, eventSeq is already past them.)
 	r.eventSeq = max(r.eventSeq, es[len(es)-1].Seq)
-	for _, f := range r.feeds {
-		f.push(es)
-	}
+	r.evlog.push(es)
 	if len(r.subs) == 0 {
 		return
 	}
