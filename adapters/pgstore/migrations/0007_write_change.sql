@@ -1,0 +1,116 @@
+-- write_change writes one change (or a merged group of changes) in one
+-- statement: the fencing check, the tasks, the events, the upserts and the
+-- deletes that Store.Write used to send as four to eight statements. The
+-- server then pays for one statement per commit instead of one per kind of
+-- record, and the plans of the statements inside are cached for the
+-- session.
+--
+-- Tasks come as two sets, each task at most once (the store merges the
+-- versions of one task written in one group into its last): new tasks,
+-- inserted, and updated tasks, whose stored version must be n_prev. A task
+-- that is not where the change expects it raises SB409 (switchboard's
+-- ErrConflict) and a stale fencing token SB403 (ErrFenced); raising aborts
+-- the whole transaction. p_token 0 means an unfenced store.
+--
+-- The events are inserted without ON CONFLICT: a Seq is written once (the
+-- router continues the event log after the store's LastEventSeq), so a
+-- repeated Seq is an error, not an overwrite. The high-water mark in meta is
+-- no longer raised by each write: Load reads the greater of meta and the
+-- highest stored Seq, and the outbox raises meta when it prunes events.
+--
+-- The body names its tables with the schema spelled out (format with %1$I)
+-- instead of SET search_path FROM CURRENT, which costs a configuration
+-- change and its undo on every call. CREATE OR REPLACE keeps the migration
+-- safe to repeat.
+DO $migration$
+BEGIN
+EXECUTE format($create$
+CREATE OR REPLACE FUNCTION %1$I.write_change(
+    p_token bigint,
+    n_id text[], n_sequence bigint[], n_version bigint[], n_open boolean[],
+    n_client_token text[], n_initial_task_id text[], n_body jsonb[],
+    u_id text[], u_sequence bigint[], u_prev bigint[], u_version bigint[], u_open boolean[],
+    u_client_token text[], u_initial_task_id text[], u_body jsonb[],
+    e_seq bigint[], e_body jsonb[],
+    a_id text[], a_body jsonb[], q_id text[], q_body jsonb[], p_id text[], p_body jsonb[],
+    del_agents text[], del_queues text[], del_profiles text[])
+RETURNS void LANGUAGE plpgsql AS $body$
+DECLARE
+    current_token bigint;
+    written bigint;
+    bad_id text;
+    bad_version bigint;
+    bad_stored bigint;
+BEGIN
+    IF p_token <> 0 THEN
+        SELECT token INTO current_token FROM %1$I.lease WHERE id = 1 FOR SHARE;
+        IF current_token IS DISTINCT FROM p_token THEN
+            RAISE EXCEPTION 'fencing token %% is stale: the lease is at %%', p_token, current_token
+                USING ERRCODE = 'SB403';
+        END IF;
+    END IF;
+
+    IF cardinality(n_id) > 0 THEN
+        INSERT INTO %1$I.tasks (id, sequence, version, open, client_token, initial_task_id, body)
+        SELECT * FROM unnest(n_id, n_sequence, n_version, n_open, n_client_token, n_initial_task_id, n_body)
+        ON CONFLICT (id) DO NOTHING;
+        GET DIAGNOSTICS written = ROW_COUNT;
+        IF written <> cardinality(n_id) THEN
+            SELECT n.id, t.version INTO bad_id, bad_stored
+              FROM unnest(n_id) AS n(id) JOIN %1$I.tasks t ON t.id = n.id
+             LIMIT 1;
+            bad_version := 1;
+            RAISE EXCEPTION 'task %% has version %%, stored %%', bad_id, bad_version, bad_stored
+                USING ERRCODE = 'SB409';
+        END IF;
+    END IF;
+
+    IF cardinality(u_id) > 0 THEN
+        UPDATE %1$I.tasks t
+           SET sequence = u.sequence, version = u.version, open = u.open,
+               client_token = u.client_token, initial_task_id = u.initial_task_id, body = u.body
+          FROM unnest(u_id, u_sequence, u_prev, u_version, u_open, u_client_token, u_initial_task_id, u_body)
+               AS u(id, sequence, prev, version, open, client_token, initial_task_id, body)
+         WHERE t.id = u.id AND t.version = u.prev;
+        GET DIAGNOSTICS written = ROW_COUNT;
+        IF written <> cardinality(u_id) THEN
+            SELECT u.id, u.prev + 1, coalesce(t.version, 0) INTO bad_id, bad_version, bad_stored
+              FROM unnest(u_id, u_prev) AS u(id, prev) LEFT JOIN %1$I.tasks t ON t.id = u.id
+             WHERE t.version IS DISTINCT FROM u.prev
+             LIMIT 1;
+            RAISE EXCEPTION 'task %% has version %%, stored %%', bad_id, bad_version, bad_stored
+                USING ERRCODE = 'SB409';
+        END IF;
+    END IF;
+
+    IF cardinality(e_seq) > 0 THEN
+        INSERT INTO %1$I.events (seq, body) SELECT * FROM unnest(e_seq, e_body);
+    END IF;
+
+    IF cardinality(a_id) > 0 THEN
+        INSERT INTO %1$I.agents (id, body) SELECT * FROM unnest(a_id, a_body)
+        ON CONFLICT (id) DO UPDATE SET body = excluded.body;
+    END IF;
+    IF cardinality(q_id) > 0 THEN
+        INSERT INTO %1$I.queues (id, body) SELECT * FROM unnest(q_id, q_body)
+        ON CONFLICT (id) DO UPDATE SET body = excluded.body;
+    END IF;
+    IF cardinality(p_id) > 0 THEN
+        INSERT INTO %1$I.profiles (id, body) SELECT * FROM unnest(p_id, p_body)
+        ON CONFLICT (id) DO UPDATE SET body = excluded.body;
+    END IF;
+
+    IF cardinality(del_agents) > 0 THEN
+        DELETE FROM %1$I.agents WHERE id = ANY(del_agents);
+    END IF;
+    IF cardinality(del_queues) > 0 THEN
+        DELETE FROM %1$I.queues WHERE id = ANY(del_queues);
+    END IF;
+    IF cardinality(del_profiles) > 0 THEN
+        DELETE FROM %1$I.profiles WHERE id = ANY(del_profiles);
+    END IF;
+END
+$body$
+$create$, current_schema());
+END
+$migration$;
