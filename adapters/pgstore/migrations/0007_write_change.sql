@@ -7,7 +7,7 @@
 --
 -- Tasks come as two sets, each task at most once (the store merges the
 -- versions of one task written in one group into its last): new tasks,
--- inserted, and updated tasks, whose stored version must be n_prev. A task
+-- inserted, and updated tasks, whose stored version must be u_prev. A task
 -- that is not where the change expects it raises SB409 (switchboard's
 -- ErrConflict) and a stale fencing token SB403 (ErrFenced); raising aborts
 -- the whole transaction. p_token 0 means an unfenced store.
@@ -22,6 +22,12 @@
 -- instead of SET search_path FROM CURRENT, which costs a configuration
 -- change and its undo on every call. CREATE OR REPLACE keeps the migration
 -- safe to repeat.
+--
+-- Tasks are written one statement per task, in a loop, rather than with
+-- one INSERT and one UPDATE ... FROM unnest(...): the set-based form took
+-- about 2.5 times as long on the server for the one task a change usually
+-- holds (server log, 1 producer, same run). Events and upserts stay one
+-- statement over unnest (a loop measured no different).
 DO $migration$
 BEGIN
 EXECUTE format($create$
@@ -37,9 +43,6 @@ CREATE OR REPLACE FUNCTION %1$I.write_change(
 RETURNS void LANGUAGE plpgsql AS $body$
 DECLARE
     current_token bigint;
-    written bigint;
-    bad_id text;
-    bad_version bigint;
     bad_stored bigint;
 BEGIN
     IF p_token <> 0 THEN
@@ -50,38 +53,26 @@ BEGIN
         END IF;
     END IF;
 
-    IF cardinality(n_id) > 0 THEN
+    FOR i IN 1..coalesce(cardinality(n_id), 0) LOOP
         INSERT INTO %1$I.tasks (id, sequence, version, open, client_token, initial_task_id, body)
-        SELECT * FROM unnest(n_id, n_sequence, n_version, n_open, n_client_token, n_initial_task_id, n_body)
+        VALUES (n_id[i], n_sequence[i], n_version[i], n_open[i], n_client_token[i], n_initial_task_id[i], n_body[i])
         ON CONFLICT (id) DO NOTHING;
-        GET DIAGNOSTICS written = ROW_COUNT;
-        IF written <> cardinality(n_id) THEN
-            SELECT n.id, t.version INTO bad_id, bad_stored
-              FROM unnest(n_id) AS n(id) JOIN %1$I.tasks t ON t.id = n.id
-             LIMIT 1;
-            bad_version := 1;
-            RAISE EXCEPTION 'task %% has version %%, stored %%', bad_id, bad_version, bad_stored
+        IF NOT FOUND THEN
+            SELECT version INTO bad_stored FROM %1$I.tasks WHERE id = n_id[i];
+            RAISE EXCEPTION 'task %% has version %%, stored %%', n_id[i], 1, bad_stored
                 USING ERRCODE = 'SB409';
         END IF;
-    END IF;
-
-    IF cardinality(u_id) > 0 THEN
-        UPDATE %1$I.tasks t
-           SET sequence = u.sequence, version = u.version, open = u.open,
-               client_token = u.client_token, initial_task_id = u.initial_task_id, body = u.body
-          FROM unnest(u_id, u_sequence, u_prev, u_version, u_open, u_client_token, u_initial_task_id, u_body)
-               AS u(id, sequence, prev, version, open, client_token, initial_task_id, body)
-         WHERE t.id = u.id AND t.version = u.prev;
-        GET DIAGNOSTICS written = ROW_COUNT;
-        IF written <> cardinality(u_id) THEN
-            SELECT u.id, u.prev + 1, coalesce(t.version, 0) INTO bad_id, bad_version, bad_stored
-              FROM unnest(u_id, u_prev) AS u(id, prev) LEFT JOIN %1$I.tasks t ON t.id = u.id
-             WHERE t.version IS DISTINCT FROM u.prev
-             LIMIT 1;
-            RAISE EXCEPTION 'task %% has version %%, stored %%', bad_id, bad_version, bad_stored
+    END LOOP;
+    FOR i IN 1..coalesce(cardinality(u_id), 0) LOOP
+        UPDATE %1$I.tasks SET sequence = u_sequence[i], version = u_version[i], open = u_open[i],
+               client_token = u_client_token[i], initial_task_id = u_initial_task_id[i], body = u_body[i]
+         WHERE id = u_id[i] AND version = u_prev[i];
+        IF NOT FOUND THEN
+            SELECT version INTO bad_stored FROM %1$I.tasks WHERE id = u_id[i];
+            RAISE EXCEPTION 'task %% has version %%, stored %%', u_id[i], u_prev[i] + 1, coalesce(bad_stored, 0)
                 USING ERRCODE = 'SB409';
         END IF;
-    END IF;
+    END LOOP;
 
     IF cardinality(e_seq) > 0 THEN
         INSERT INTO %1$I.events (seq, body) SELECT * FROM unnest(e_seq, e_body);
