@@ -30,12 +30,12 @@ type Options struct {
 // switchboard.RecordStore and switchboard.GroupWriter. It is
 // safe for concurrent use. The zero Store is not usable: call Open.
 //
-// Each Write is one transaction sent in one round trip (a pgx batch run as
-// an implicit transaction): the task versions are checked by the put_task
-// function in that transaction, so a stale version aborts the whole change
-// with an error matching switchboard.ErrConflict. The change's events go to
-// the outbox (see Outbox) and raise the stored high-water mark in the same
-// transaction.
+// Each Write is one transaction of one statement, a call of the
+// write_change function (migrations/0007_write_change.sql) sent in one
+// round trip: it checks the task versions, so a stale version aborts the
+// whole change with an error matching switchboard.ErrConflict, and inserts
+// the change's events into the outbox (see Outbox), whose highest Seq is
+// the event high-water mark Load reports.
 //
 // A Store returned by Lease.Store is fenced: its writes also check, in their
 // transaction, that the lease's fencing token is still current, and fail
@@ -164,14 +164,14 @@ func (s *Store) WriteGroup(ctx context.Context, changes []*switchboard.Change) e
 	return s.send(ctx, b)
 }
 
-// merge returns the group as one change when that writes the same rows: the
-// tasks in order (put_task checks each version against the previous one,
-// so a task written twice is checked twice), every event in one insert and
-// one high-water mark, and each agent, queue and profile upserted once with
-// its last body. A busy group of 64 lifecycle steps then costs 64 task
-// statements and three more, instead of about four statements per change.
-// A group that deletes anything keeps its changes apart (nil), since a
-// delete and an upsert of one ID must stay in order.
+// merge returns the group as one change when that writes the same rows:
+// the tasks in order (changeArgs then writes each task once, at its last
+// version, after checking that its versions go up one at a time), every
+// event in one insert, and each agent, queue and profile upserted once with
+// its last body. A busy group of 64 lifecycle steps is then one
+// write_change call. A group that deletes anything keeps its changes apart
+// (nil), one call each, since a delete and an upsert of one ID must stay in
+// order.
 func merge(changes []*switchboard.Change) *switchboard.Change {
 	if len(changes) < 2 {
 		return nil
@@ -274,7 +274,13 @@ func bodies[T any](xs []*T, errNil error, id func(*T) string) (records, error) {
 		if x == nil {
 			return r, errNil
 		}
-		body, err := json.Marshal(x)
+		var body []byte
+		var err error
+		if m, ok := any(x).(json.Marshaler); ok {
+			body, err = m.MarshalJSON() // the core's encoders write compact JSON: no second pass
+		} else {
+			body, err = json.Marshal(x)
+		}
 		if err != nil {
 			return r, fmt.Errorf("pgstore: encode %q: %w", id(x), err)
 		}
