@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	sb "github.com/switchboard-go/switchboard"
 	"github.com/switchboard-go/switchboard/adapters/pgstore"
 )
@@ -143,5 +145,31 @@ func TestLastEventSeqSurvivesPrune(t *testing.T) {
 	must(t, store.Write(ctx, &sb.Change{Events: []sb.Event{{Seq: 3, Type: sb.EventAgentStatusChanged, Time: start, AgentID: "ana"}}}))
 	if _, _, last := stored(t, store, "call-back"); last != 8 {
 		t.Errorf("after a write of event 3: LastEventSeq %d, want 8", last)
+	}
+}
+
+// A process built before migration 0007 read the event high-water mark
+// from meta alone; should one lead after a newer one wrote, the events it
+// numbers again are refused, not written over the stored ones.
+func TestOldWriterCannotRewriteEvents(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t)
+	must(t, store.Write(ctx, &sb.Change{Events: []sb.Event{
+		{Seq: 1, Type: sb.EventAgentStatusChanged, Time: start, AgentID: "ana"},
+	}}))
+	// The events insert of the store before 0007, word for word.
+	oldInsert := "INSERT INTO " + pgx.Identifier{store.Schema(), "events"}.Sanitize() +
+		" (seq, body) SELECT * FROM unnest($1::bigint[], $2::jsonb[]) " +
+		"ON CONFLICT (seq) DO UPDATE SET body = excluded.body, delivered_at = NULL"
+	_, err := store.Pool().Exec(ctx, oldInsert, []int64{1}, []string{`{"seq":1,"type":"agent.deleted"}`})
+	if err == nil {
+		t.Fatal("an old writer's event 1 written over the stored event 1, want an error")
+	}
+	out := store.Outbox()
+	var got []sb.Event
+	_, err = out.Deliver(ctx, func(_ context.Context, events []sb.Event) error { got = events; return nil })
+	must(t, err)
+	if len(got) != 1 || got[0].Type != sb.EventAgentStatusChanged {
+		t.Errorf("the outbox holds %v, want event 1 as first written (agent.status_changed)", got)
 	}
 }

@@ -105,3 +105,21 @@ $body$
 $create$, current_schema());
 END
 $migration$;
+
+-- Since this migration the event high-water mark is the highest stored Seq
+-- (and meta's mark only for what was pruned). A process built before it
+-- reads meta alone, so were it to take the lease after a newer process had
+-- written, it would continue the log from too low a Seq, and its event
+-- insert (ON CONFLICT DO UPDATE) would overwrite stored events. This trigger
+-- refuses any rewrite of an event's body, so such a process fails its
+-- writes instead; marking events delivered (an UPDATE of delivered_at only)
+-- does not fire it, nor does anything the current store does.
+CREATE OR REPLACE FUNCTION refuse_event_rewrite() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'event % is stored already: an event is written once (is this process older than the schema?)', OLD.seq
+        USING ERRCODE = 'unique_violation';
+END
+$$;
+DROP TRIGGER IF EXISTS events_written_once ON events;
+CREATE TRIGGER events_written_once BEFORE UPDATE OF body ON events
+    FOR EACH ROW EXECUTE FUNCTION refuse_event_rewrite();
