@@ -50,8 +50,16 @@ func (s *Store) Outbox() *Outbox {
 	o := &Outbox{s: s}
 	o.q.next = s.table("SELECT body FROM §.events WHERE delivered_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE")
 	o.q.mark = s.table("UPDATE §.events SET delivered_at = now() WHERE seq = ANY($1)")
-	o.q.prune = s.table("DELETE FROM §.events WHERE delivered_at IS NOT NULL")
-	o.q.pruneThrough = s.table("DELETE FROM §.events WHERE delivered_at IS NOT NULL AND seq <= $1")
+	// A prune raises the high-water mark in meta to the highest Seq it
+	// deletes, in the same statement: Load's LastEventSeq is the greater of
+	// meta and the highest stored Seq, and writes do not touch meta.
+	prune := func(where string) string {
+		return s.table("WITH gone AS (DELETE FROM §.events WHERE " + where + " RETURNING seq), " +
+			"raised AS (UPDATE §.meta SET last_event_seq = greatest(last_event_seq, (SELECT max(seq) FROM gone)) WHERE id = 1) " +
+			"SELECT count(*) FROM gone")
+	}
+	o.q.prune = prune("delivered_at IS NOT NULL")
+	o.q.pruneThrough = prune("delivered_at IS NOT NULL AND seq <= $1")
 	o.q.since = s.table("SELECT body FROM §.events WHERE seq > $1 ORDER BY seq LIMIT $2")
 	return o
 }
@@ -96,11 +104,11 @@ func (o *Outbox) Replay(ctx context.Context, after uint64, fn func([]switchboard
 // PruneThrough deletes the delivered events whose Seq is at most seq and
 // returns how many: Prune for hosts whose consumers Replay.
 func (o *Outbox) PruneThrough(ctx context.Context, seq uint64) (int64, error) {
-	tag, err := o.s.pool.Exec(ctx, o.q.pruneThrough, int64(seq))
-	if err != nil {
+	var n int64
+	if err := o.s.pool.QueryRow(ctx, o.q.pruneThrough, int64(seq)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("pgstore: outbox: %w", err)
 	}
-	return tag.RowsAffected(), nil
+	return n, nil
 }
 
 // Deliver calls deliver with the oldest undelivered events, at most Limit of
@@ -176,13 +184,13 @@ func (o *Outbox) Run(ctx context.Context, deliver func(context.Context, []switch
 	}
 }
 
-// Prune deletes the events already delivered and returns how many. The
-// high-water mark that continues the event log is kept apart, so pruning
-// never lets a Seq repeat.
+// Prune deletes the events already delivered and returns how many. It
+// raises the high-water mark that continues the event log (in meta) to the
+// highest Seq it deletes, so pruning never lets a Seq repeat.
 func (o *Outbox) Prune(ctx context.Context) (int64, error) {
-	tag, err := o.s.pool.Exec(ctx, o.q.prune)
-	if err != nil {
+	var n int64
+	if err := o.s.pool.QueryRow(ctx, o.q.prune).Scan(&n); err != nil {
 		return 0, fmt.Errorf("pgstore: outbox: %w", err)
 	}
-	return tag.RowsAffected(), nil
+	return n, nil
 }

@@ -30,12 +30,12 @@ type Options struct {
 // switchboard.RecordStore and switchboard.GroupWriter. It is
 // safe for concurrent use. The zero Store is not usable: call Open.
 //
-// Each Write is one transaction sent in one round trip (a pgx batch run as
-// an implicit transaction): the task versions are checked by the put_task
-// function in that transaction, so a stale version aborts the whole change
-// with an error matching switchboard.ErrConflict. The change's events go to
-// the outbox (see Outbox) and raise the stored high-water mark in the same
-// transaction.
+// Each Write is one transaction of one statement, a call of the
+// write_change function (migrations/0007_write_change.sql) sent in one
+// round trip: it checks the task versions, so a stale version aborts the
+// whole change with an error matching switchboard.ErrConflict, and inserts
+// the change's events into the outbox (see Outbox), whose highest Seq is
+// the event high-water mark Load reports.
 //
 // A Store returned by Lease.Store is fenced: its writes also check, in their
 // transaction, that the lease's fencing token is still current, and fail
@@ -71,9 +71,7 @@ func (s *Store) Schema() string { return s.schema }
 // queries are the store's statements with the schema spelled out, so that
 // the store does not depend on the pool's search_path.
 type queries struct {
-	fence, putTask, lastEventSeq, putEvents                 string
-	putAgents, putQueues, putProfiles                       string
-	deleteAgents, deleteQueues, deleteProfiles              string
+	fence, writeChange                                      string
 	task, taskByToken, chain                                string
 	loadQueues, loadProfiles, loadAgents, loadTasks, loadHW string
 }
@@ -81,31 +79,21 @@ type queries struct {
 func newQueries(schema string) queries {
 	s := pgx.Identifier{schema}.Sanitize()
 	q := func(sql string) string { return strings.ReplaceAll(sql, "§.", s+".") }
-	put := func(table string) string {
-		return q("INSERT INTO §." + table + " (id, body) SELECT * FROM unnest($1::text[], $2::jsonb[]) " +
-			"ON CONFLICT (id) DO UPDATE SET body = excluded.body")
-	}
 	return queries{
-		fence:        q("SELECT §.fence($1)"),
-		putTask:      q("SELECT §.put_task($1, $2, $3, $4, $5, $6, $7)"),
-		lastEventSeq: q("UPDATE §.meta SET last_event_seq = greatest(last_event_seq, $1) WHERE id = 1"),
-		putEvents: q("INSERT INTO §.events (seq, body) SELECT * FROM unnest($1::bigint[], $2::jsonb[]) " +
-			"ON CONFLICT (seq) DO UPDATE SET body = excluded.body, delivered_at = NULL"),
-		putAgents:      put("agents"),
-		putQueues:      put("queues"),
-		putProfiles:    put("profiles"),
-		deleteAgents:   q("DELETE FROM §.agents WHERE id = ANY($1)"),
-		deleteQueues:   q("DELETE FROM §.queues WHERE id = ANY($1)"),
-		deleteProfiles: q("DELETE FROM §.profiles WHERE id = ANY($1)"),
-		task:           q("SELECT body FROM §.tasks WHERE id = $1"),
-		taskByToken:    q("SELECT body FROM §.tasks WHERE client_token = $1 ORDER BY sequence DESC LIMIT 1"),
-		chain:          q("SELECT body FROM §.tasks WHERE initial_task_id = $1 ORDER BY sequence, id"),
-		loadQueues:     q("SELECT body FROM §.queues ORDER BY id"),
-		loadProfiles:   q("SELECT body FROM §.profiles ORDER BY id"),
-		loadAgents:     q("SELECT body FROM §.agents ORDER BY id"),
-		loadTasks:      q("SELECT body FROM §.tasks WHERE open ORDER BY sequence"),
+		fence: q("SELECT §.fence($1)"),
+		writeChange: q("SELECT §.write_change($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, " +
+			"$17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)"),
+		task:         q("SELECT body FROM §.tasks WHERE id = $1"),
+		taskByToken:  q("SELECT body FROM §.tasks WHERE client_token = $1 ORDER BY sequence DESC LIMIT 1"),
+		chain:        q("SELECT body FROM §.tasks WHERE initial_task_id = $1 ORDER BY sequence, id"),
+		loadQueues:   q("SELECT body FROM §.queues ORDER BY id"),
+		loadProfiles: q("SELECT body FROM §.profiles ORDER BY id"),
+		loadAgents:   q("SELECT body FROM §.agents ORDER BY id"),
+		loadTasks:    q("SELECT body FROM §.tasks WHERE open ORDER BY sequence"),
+		// The event high-water mark is the greater of meta's (raised when
+		// the outbox prunes events) and the highest stored Seq.
 		loadHW: q("SELECT coalesce((SELECT max(sequence) FROM §.tasks), 0), " +
-			"(SELECT last_event_seq FROM §.meta WHERE id = 1)"),
+			"greatest((SELECT last_event_seq FROM §.meta WHERE id = 1), (SELECT max(seq) FROM §.events))"),
 	}
 }
 
@@ -139,7 +127,7 @@ func (s *Store) Write(ctx context.Context, c *switchboard.Change) error {
 	}
 	b := &pgx.Batch{}
 	if err := s.queue(b, c); err != nil {
-		return err
+		return s.refuse(ctx, err)
 	}
 	if b.Len() == 0 {
 		return nil
@@ -158,7 +146,7 @@ func (s *Store) WriteGroup(ctx context.Context, changes []*switchboard.Change) e
 	b := &pgx.Batch{}
 	if merged := merge(changes); merged != nil {
 		if err := s.queue(b, merged); err != nil {
-			return err
+			return s.refuse(ctx, err)
 		}
 	} else {
 		for _, c := range changes {
@@ -166,7 +154,7 @@ func (s *Store) WriteGroup(ctx context.Context, changes []*switchboard.Change) e
 				continue
 			}
 			if err := s.queue(b, c); err != nil {
-				return err
+				return s.refuse(ctx, err)
 			}
 		}
 	}
@@ -176,14 +164,14 @@ func (s *Store) WriteGroup(ctx context.Context, changes []*switchboard.Change) e
 	return s.send(ctx, b)
 }
 
-// merge returns the group as one change when that writes the same rows: the
-// tasks in order (put_task checks each version against the previous one,
-// so a task written twice is checked twice), every event in one insert and
-// one high-water mark, and each agent, queue and profile upserted once with
-// its last body. A busy group of 64 lifecycle steps then costs 64 task
-// statements and three more, instead of about four statements per change.
-// A group that deletes anything keeps its changes apart (nil), since a
-// delete and an upsert of one ID must stay in order.
+// merge returns the group as one change when that writes the same rows:
+// the tasks in order (changeArgs then writes each task once, at its last
+// version, after checking that its versions go up one at a time), every
+// event in one insert, and each agent, queue and profile upserted once with
+// its last body. A busy group of 64 lifecycle steps is then one
+// write_change call. A group that deletes anything keeps its changes apart
+// (nil), one call each, since a delete and an upsert of one ID must stay in
+// order.
 func merge(changes []*switchboard.Change) *switchboard.Change {
 	if len(changes) < 2 {
 		return nil
@@ -205,73 +193,40 @@ func merge(changes []*switchboard.Change) *switchboard.Change {
 	return m
 }
 
-// queue adds the statements of c to b: the fence check first, then the
-// tasks in order, then events, upserts and deletes.
+// queue adds one write_change call for c to b (see write.go), checking the
+// fencing token when it is the transaction's first statement.
 func (s *Store) queue(b *pgx.Batch, c *switchboard.Change) error {
-	for _, t := range c.Tasks {
-		if t == nil {
-			return errNilTask
-		}
-	}
-	agents, err := bodies(c.Agents, errNilAgent, func(a *switchboard.Agent) string { return a.ID })
+	args, empty, err := changeArgs(c)
 	if err != nil {
 		return err
 	}
-	queues, err := bodies(c.Queues, errNilQueue, func(q *switchboard.Queue) string { return q.ID })
-	if err != nil {
-		return err
-	}
-	profiles, err := bodies(c.Profiles, errNilProfile, func(p *switchboard.RoutingProfile) string { return p.ID })
-	if err != nil {
-		return err
-	}
+	token := int64(0)
 	if b.Len() == 0 {
-		s.queueFence(b) // once per transaction
+		token = s.token // once per transaction, before anything is written
 	}
-	for _, t := range c.Tasks {
-		body, err := t.MarshalJSON() // compact already: no second pass through encoding/json
-		if err != nil {
-			return fmt.Errorf("pgstore: encode task %q: %w", t.ID, err)
-		}
-		b.Queue(s.sql.putTask, t.ID, int64(t.Sequence), t.Version, !t.State.Final(),
-			t.ClientToken, t.InitialTaskID, string(body))
+	if empty && token == 0 {
+		return nil
 	}
-	if len(c.Events) > 0 {
-		seqs := make([]int64, len(c.Events))
-		docs := make([]string, len(c.Events))
-		var last uint64
-		for i := range c.Events {
-			body, err := c.Events[i].MarshalJSON()
-			if err != nil {
-				return fmt.Errorf("pgstore: encode event %d: %w", c.Events[i].Seq, err)
-			}
-			seqs[i], docs[i] = int64(c.Events[i].Seq), string(body)
-			last = max(last, c.Events[i].Seq)
-		}
-		b.Queue(s.sql.putEvents, seqs, docs)
-		b.Queue(s.sql.lastEventSeq, int64(last))
-	}
-	for _, p := range []struct {
-		sql string
-		r   records
-	}{{s.sql.putAgents, agents}, {s.sql.putQueues, queues}, {s.sql.putProfiles, profiles}} {
-		if len(p.r.ids) > 0 {
-			b.Queue(p.sql, p.r.ids, p.r.bodies)
-		}
-	}
-	for _, d := range []struct {
-		sql string
-		ids []string
-	}{{s.sql.deleteAgents, c.DeleteAgents}, {s.sql.deleteQueues, c.DeleteQueues}, {s.sql.deleteProfiles, c.DeleteProfiles}} {
-		if len(d.ids) > 0 {
-			b.Queue(d.sql, d.ids)
-		}
-	}
+	b.Queue(s.sql.writeChange, args.values(token)...)
 	return nil
 }
 
-// queueFence adds the fencing check to b when the store is fenced. It comes
-// first, so that its row lock is taken before anything is written.
+// refuse returns err, found before anything was sent. When err is a
+// conflict and the store is fenced but no longer holds the lease, the write
+// is refused for the lease instead, as the transaction's first statement
+// would have refused it.
+func (s *Store) refuse(ctx context.Context, err error) error {
+	if s.token != 0 && errors.Is(err, switchboard.ErrConflict) {
+		if _, ferr := s.pool.Exec(ctx, s.sql.fence, s.token); ferr != nil {
+			return translate(ferr)
+		}
+	}
+	return err
+}
+
+// queueFence adds the fencing check to b when the store is fenced: the
+// first statement of the other writes (templates, flow runs, records), so
+// that its row lock is taken before anything is written.
 func (s *Store) queueFence(b *pgx.Batch) {
 	if s.token != 0 {
 		b.Queue(s.sql.fence, s.token)
@@ -319,7 +274,13 @@ func bodies[T any](xs []*T, errNil error, id func(*T) string) (records, error) {
 		if x == nil {
 			return r, errNil
 		}
-		body, err := json.Marshal(x)
+		var body []byte
+		var err error
+		if m, ok := any(x).(json.Marshaler); ok {
+			body, err = m.MarshalJSON() // the core's encoders write compact JSON: no second pass
+		} else {
+			body, err = json.Marshal(x)
+		}
 		if err != nil {
 			return r, fmt.Errorf("pgstore: encode %q: %w", id(x), err)
 		}
