@@ -274,27 +274,9 @@ func TestConsumersOfDifferentSpeedsSeeTheSameLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.PutQueue(ctx, Queue{ID: "q", Name: "q"}); err != nil {
-		t.Fatal(err)
-	}
 	const producers = 4
 	per := n / producers / 3 // create: 2 events, stop: 1
-	var wg sync.WaitGroup
-	for range producers {
-		wg.Go(func() {
-			for range per {
-				task, err := r.CreateTask(ctx, TaskInput{Name: "x", QueueID: "q"})
-				if err == nil {
-					err = r.Stop(ctx, task.ID)
-				}
-				if err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
+	createAndStop(t, r, producers, per)
 	emitted := emittedEvents(r)
 	if err := r.Close(ctx); err != nil {
 		t.Fatal(err)

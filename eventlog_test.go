@@ -230,28 +230,9 @@ func TestLosslessConsumerUnderEightProducers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.PutQueue(ctx, Queue{ID: "q", Name: "q"}); err != nil {
-		t.Fatal(err)
-	}
 	const producers = 8
 	per := n / producers / 3 // create: 2 events, stop: 1
-	var wg sync.WaitGroup
-	for range producers {
-		wg.Go(func() {
-			for range per {
-				task, err := r.CreateTask(ctx, TaskInput{Name: "x", QueueID: "q"})
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if err := r.Stop(ctx, task.ID); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
+	createAndStop(t, r, producers, per)
 	emitted := emittedEvents(r)
 	if err := r.Close(ctx); err != nil {
 		t.Fatal(err)
@@ -447,4 +428,31 @@ func TestConfigurationChangesAreEvents(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("events %q, want %q", got, want)
 	}
+}
+
+// createAndStop makes producers goroutines each create a task in a new
+// queue "q" and stop it, per times over (three events a task), and returns
+// once they are done.
+func createAndStop(t *testing.T, r *Router, producers, per int) {
+	t.Helper()
+	ctx := context.Background()
+	if err := r.PutQueue(ctx, Queue{ID: "q", Name: "q"}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range producers {
+		wg.Go(func() {
+			for range per {
+				task, err := r.CreateTask(ctx, TaskInput{Name: "x", QueueID: "q"})
+				if err == nil {
+					err = r.Stop(ctx, task.ID)
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
