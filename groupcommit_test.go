@@ -516,7 +516,14 @@ func TestGroupCommitStoreThatRefusesTheReloadsOwnWorkCannotMakeItSpin(t *testing
 	if n := loads() - before; n != 1 {
 		t.Fatalf("%d reloads before the retry interval passed, want 1", n)
 	}
+	// armed reports whether the router has scheduled its next reload: the
+	// reload's own offer has failed again. Advancing the clock before that
+	// would race with the router registering the retry's timer.
+	armed := func() bool { f.r.mu.Lock(); defer f.r.mu.Unlock(); return f.r.reloadCancel != nil }
 	for i := 2; i <= 4; i++ {
+		for !armed() && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
 		f.clock.Advance(RetryIntervalDefault)
 		for loads()-before < i && time.Now().Before(deadline) {
 			time.Sleep(time.Millisecond)
@@ -535,6 +542,9 @@ func TestGroupCommitStoreThatRefusesTheReloadsOwnWorkCannotMakeItSpin(t *testing
 	f.store.mu.Lock()
 	f.store.refuse = nil
 	f.store.mu.Unlock()
+	for !armed() && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
 	for i := 0; i < 3; i++ {
 		f.clock.Advance(RetryIntervalDefault)
 	}
