@@ -143,3 +143,12 @@ func (c *ManualClock) PendingTimers() int {
 	defer c.mu.Unlock()
 	return len(c.timers)
 }
+
+// stopwatch starts measuring wall time and returns a function reporting the
+// time elapsed since. It is not the router's Clock: it measures how long
+// host code (a store's write) took, which a ManualClock would report as
+// nothing. The router's notion of time never comes from it.
+func stopwatch() func() time.Duration {
+	start := time.Now()
+	return func() time.Duration { return time.Since(start) }
+}

@@ -63,9 +63,9 @@ type pipeline struct {
 	ready   chan struct{} // signals the flusher that open has its expected waiters
 	stopped chan struct{} // closed when the flusher ends
 
-	// Gathering (see gather): the waiters the last group written had, whom
-	// its completion released and who are expected back, and how long that
-	// write took (under mu).
+	// Gathering (see gather), under mu: the callers expected on the open
+	// group (those the last write released plus those already waiting when
+	// it ended), and how long that write took in wall time.
 	expect    int
 	lastWrite time.Duration
 	// holdFor is how long gather may hold a group after a write that took
@@ -171,10 +171,10 @@ func (p *pipeline) flush() {
 			}
 			continue
 		}
-		start := time.Now()
+		took := stopwatch()
 		g.err = p.write(g.changes)
 		p.mu.Lock()
-		p.expect, p.lastWrite = g.waiters, time.Since(start)
+		p.expect, p.lastWrite = g.waiters, took()
 		if p.open != nil {
 			p.expect += p.open.waiters
 		}
