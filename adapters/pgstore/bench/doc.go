@@ -18,6 +18,11 @@
 //   - memory: the switchboard lifecycle over a MemoryStore, the cost of the
 //     router alone.
 //
+// BenchmarkPGWriteBudget breaks one producer's lifecycle down (round trip,
+// the store function's call, a naive commit, a store write, an operation),
+// all measured within each iteration: what a write would have to cost for
+// four of them to keep up with the naive path's five commits.
+//
 // Every kind gets a fresh schema and a pool of producers+8 connections.
 // Commits are durable: the server's defaults (fsync and synchronous_commit
 // on). Run it against a throwaway server:

@@ -42,19 +42,32 @@ func openNaive(tb testing.TB, pool *pgxpool.Pool, schema string, _ int) system {
 }
 
 func (n *naive) do(ctx context.Context, p int) error {
+	return n.lifecycle(ctx, p, func(commit func() error) error { return commit() })
+}
+
+// lifecycle runs one task's five commits for producer p's agent, each
+// through run (BenchmarkPGWriteBudget times them one by one).
+func (n *naive) lifecycle(ctx context.Context, p int, run func(commit func() error) error) error {
 	id := n.ids.Add(1)
-	if _, err := n.pool.Exec(ctx, `INSERT INTO `+n.table+` (id, agent_id, state, version) VALUES ($1, $2, 'queued', 1)`,
-		id, agentID(p)); err != nil {
+	err := run(func() error {
+		_, err := n.pool.Exec(ctx, `INSERT INTO `+n.table+` (id, agent_id, state, version) VALUES ($1, $2, 'queued', 1)`,
+			id, agentID(p))
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	for i, state := range naiveSteps {
-		tag, err := n.pool.Exec(ctx, `UPDATE `+n.table+` SET state = $1, version = version + 1, updated_at = now()
+		err := run(func() error {
+			tag, err := n.pool.Exec(ctx, `UPDATE `+n.table+` SET state = $1, version = version + 1, updated_at = now()
 			WHERE id = $2 AND version = $3`, state, id, i+1)
+			if err == nil && tag.RowsAffected() != 1 {
+				err = fmt.Errorf("task %d: no row at version %d to move to %s", id, i+1, state)
+			}
+			return err
+		})
 		if err != nil {
 			return err
-		}
-		if tag.RowsAffected() != 1 {
-			return fmt.Errorf("task %d: no row at version %d to move to %s", id, i+1, state)
 		}
 	}
 	return nil
