@@ -29,10 +29,12 @@ var (
 	// ErrClosed is returned by every Router method after Close.
 	ErrClosed = errors.New("switchboard: router closed")
 	// ErrStorePanicked is matched by the *StoreError of a Store method that
-	// panicked. The router recovers the panic and treats the write as refused:
-	// a direct operation returns the error and changes nothing; the router's
-	// own work (a timer, a follow-up offer) reports it as a router.error event
-	// and retries after Config.RetryInterval.
+	// panicked. The router recovers the panic. A panicking write counts as
+	// refused: a direct operation returns the error and changes nothing; the
+	// router's own work (a timer, a follow-up offer) reports it as a
+	// router.error event and retries after Config.RetryInterval. A panicking
+	// read (Task, TaskByClientToken, Chain, Load, a TemplateStore's loads)
+	// fails the call that needed it, NewRouter included.
 	ErrStorePanicked = errors.New("switchboard: store panicked")
 	// ErrSubscriberTooSlow is returned by Subscription.Next once the subscription
 	// fell further behind than its MaxPending and was cut off.

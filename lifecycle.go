@@ -192,7 +192,7 @@ func (r *Router) link(ctx context.Context, t *Task) error {
 		if err != nil {
 			return err
 		}
-		chain, err := r.store.Chain(ctx, prev.InitialTaskID)
+		chain, err := r.storeChain(ctx, prev.InitialTaskID)
 		if err != nil {
 			return &StoreError{Op: "chain", Err: err}
 		}
@@ -222,7 +222,7 @@ func (r *Router) lookup(ctx context.Context, id, field string) (*Task, error) {
 	if e := r.tasks[id]; e != nil {
 		return e.t, nil
 	}
-	t, err := r.store.Task(ctx, id)
+	t, err := r.storeTask(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("%s: %w", field, notFound("task", id))
 	}
@@ -261,7 +261,7 @@ func (r *Router) taskForToken(ctx context.Context, token string, now time.Time) 
 		}
 		return t.Clone(), nil
 	}
-	t, err := r.store.TaskByClientToken(ctx, token)
+	t, err := r.storeTaskByToken(ctx, token)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
 	}
@@ -283,7 +283,7 @@ func (r *Router) open(ctx context.Context, op, id string) (*taskEntry, error) {
 	if e != nil {
 		return e, nil
 	}
-	t, err := r.store.Task(ctx, id)
+	t, err := r.storeTask(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return nil, notFound("task", id)
 	}
@@ -616,7 +616,7 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 	if err := r.checkTarget(to.QueueID, to.AgentID, flowID == "", "TransferTarget.QueueID", "TransferTarget.AgentID"); err != nil {
 		return nil, err
 	}
-	chain, err := r.store.Chain(ctx, old.InitialTaskID)
+	chain, err := r.storeChain(ctx, old.InitialTaskID)
 	if err != nil {
 		return nil, &StoreError{Op: "chain", Err: err}
 	}
@@ -757,7 +757,7 @@ func (r *Router) UpdateAttributes(ctx context.Context, taskID string, attrs map[
 	if err != nil {
 		return err
 	}
-	chain, err := r.store.Chain(ctx, t.InitialTaskID)
+	chain, err := r.storeChain(ctx, t.InitialTaskID)
 	if err != nil {
 		return &StoreError{Op: "chain", Err: err}
 	}

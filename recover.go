@@ -3,7 +3,6 @@ package switchboard
 import (
 	"context"
 	"fmt"
-	"runtime/debug"
 
 	"github.com/switchboard-go/switchboard/internal/deadline"
 )
@@ -107,16 +106,11 @@ func (r *Router) emptyState() {
 	r.unstored = r.unstored[:0]
 }
 
-// loadContained calls Store.Load, turning a panic or a nil snapshot into an
-// error: the flusher, which calls it, must survive host code.
-func (r *Router) loadContained(ctx context.Context) (snap *Snapshot, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			r.logger.Error("switchboard: Store.Load panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			snap, err = nil, &StoreError{Op: "load", Err: fmt.Errorf("%w: %v", ErrStorePanicked, p)}
-		}
-	}()
-	snap, err = r.store.Load(ctx)
+// loadContained calls Store.Load, turning a panic or a nil snapshot into a
+// *StoreError: NewRouter and the flusher, which call it, must survive host
+// code.
+func (r *Router) loadContained(ctx context.Context) (*Snapshot, error) {
+	snap, err := r.storeLoad(ctx)
 	switch {
 	case err != nil:
 		return nil, &StoreError{Op: "load", Err: err}
@@ -124,4 +118,9 @@ func (r *Router) loadContained(ctx context.Context) (snap *Snapshot, err error) 
 		return nil, &StoreError{Op: "load", Err: errNilSnapshot}
 	}
 	return snap, nil
+}
+
+func (r *Router) storeLoad(ctx context.Context) (snap *Snapshot, err error) {
+	defer r.contain("Load", &err)
+	return r.store.Load(ctx)
 }

@@ -131,12 +131,9 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 	}
 	r := &Router{cfg: c, clock: c.Clock, store: store, logger: c.Logger}
 	r.emptyState()
-	snap, err := store.Load(ctx)
+	snap, err := r.loadContained(ctx)
 	if err != nil {
-		return nil, &StoreError{Op: "load", Err: err}
-	}
-	if snap == nil {
-		return nil, &StoreError{Op: "load", Err: errNilSnapshot}
+		return nil, err
 	}
 	if err := r.loadTemplates(ctx); err != nil {
 		return nil, err
@@ -558,13 +555,47 @@ func (r *Router) writeChange(ctx context.Context, op string, c *Change) error {
 // held. The change counts as refused; a store that panicked after committing
 // it will report a version conflict on the next write of those tasks.
 func (r *Router) storeWrite(ctx context.Context, c *Change) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			r.logger.Error("switchboard: Store.Write panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			err = fmt.Errorf("%w: %v", ErrStorePanicked, p)
-		}
-	}()
+	defer r.contain("Write", &err)
 	return r.store.Write(ctx, c)
+}
+
+// storeTask, storeTaskByToken and storeChain call the Store's reads as
+// storeWrite calls Write: a panic becomes an error that matches
+// ErrStorePanicked, which the caller reports as a *StoreError.
+func (r *Router) storeTask(ctx context.Context, id string) (t *Task, err error) {
+	defer r.contain("Task", &err)
+	return r.store.Task(ctx, id)
+}
+
+func (r *Router) storeTaskByToken(ctx context.Context, token string) (t *Task, err error) {
+	defer r.contain("TaskByClientToken", &err)
+	return r.store.TaskByClientToken(ctx, token)
+}
+
+func (r *Router) storeChain(ctx context.Context, initialID string) (ts []*Task, err error) {
+	defer r.contain("Chain", &err)
+	return r.store.Chain(ctx, initialID)
+}
+
+// contain, deferred by a call of a Store method, recovers the method's
+// panic into *err, logging it with its stack.
+func (r *Router) contain(method string, err *error) {
+	if p := recover(); p != nil {
+		*err = r.panicked(method, p)
+	}
+}
+
+// containAs is contain for a deferred call that reports a *StoreError for
+// op.
+func (r *Router) containAs(method, op string, err *error) {
+	if p := recover(); p != nil {
+		*err = &StoreError{Op: op, Err: r.panicked(method, p)}
+	}
+}
+
+func (r *Router) panicked(method string, p any) error {
+	r.logger.Error("switchboard: Store."+method+" panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+	return fmt.Errorf("%w: %v", ErrStorePanicked, p)
 }
 
 // queueChange is writeChange on the group-commit path: c, with its staged

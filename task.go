@@ -81,7 +81,9 @@ type Reference struct {
 }
 
 // TaskInput describes a task to create. Name and one of QueueID or AgentID are
-// required; everything else has a default.
+// required; everything else has a default. Text fields must be valid UTF-8
+// and must not hold NUL (U+0000), which durable stores cannot keep;
+// newlines, tabs and every other character are kept as given.
 type TaskInput struct {
 	Name        string // required, at most 1024 characters
 	Description string // at most 4096 characters

@@ -476,7 +476,8 @@ func (r *Router) templateStore(op string) (TemplateStore, error) {
 
 // loadTemplates reads the templates and quick connects of a store that keeps
 // them; NewRouter calls it before it takes the lock.
-func (r *Router) loadTemplates(ctx context.Context) error {
+func (r *Router) loadTemplates(ctx context.Context) (err error) {
+	defer r.containAs("Templates", "load templates", &err)
 	r.templates = map[string]*TaskTemplate{}
 	r.quickConnects = map[string]*QuickConnect{}
 	ts, ok := r.store.(TemplateStore)

@@ -5,6 +5,7 @@ import (
 	"net/mail"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -96,6 +97,21 @@ func validateInput(in *TaskInput, now time.Time, cfg *Config) error {
 		if len(f.v) > 500 {
 			return invalid(f.name, f.v, "at most 500 bytes")
 		}
+		if err := noNUL(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// noNUL refuses a NUL character (U+0000) in task text. Go strings and the
+// memory store keep it, but a durable store cannot: PostgreSQL's text and
+// JSONB refuse it, so a task holding one would fail its store write — and,
+// on a group-commit store, the writes of every caller that shared its group.
+// Every other character, newlines and tabs included, is kept as given.
+func noNUL(field, s string) error {
+	if strings.IndexByte(s, 0) >= 0 {
+		return invalid(field, s, "must not hold NUL (U+0000)")
 	}
 	return nil
 }
@@ -112,11 +128,17 @@ func checkTaskText(in *TaskInput) error {
 	if n := utf8.RuneCountInString(in.Name); n > MaxNameLen {
 		return invalid("Name", in.Name, fmt.Sprintf("at most %d characters, got %d", MaxNameLen, n))
 	}
+	if err := noNUL("Name", in.Name); err != nil {
+		return err
+	}
 	if !utf8.ValidString(in.Description) {
 		return invalid("Description", in.Description, "must be valid UTF-8")
 	}
 	if n := utf8.RuneCountInString(in.Description); n > MaxDescLen {
 		return invalid("Description", "", fmt.Sprintf("at most %d characters, got %d", MaxDescLen, n))
+	}
+	if err := noNUL("Description", in.Description); err != nil {
+		return err
 	}
 	if err := validateAttributes("Attributes", in.Attributes); err != nil {
 		return err
@@ -162,6 +184,9 @@ func validateAttributes(field string, attrs map[string]string) error {
 		if !utf8.ValidString(v) {
 			return invalid(field+"["+fieldKey(k)+"]", v, "value must be valid UTF-8")
 		}
+		if err := noNUL(field+"["+fieldKey(k)+"]", v); err != nil {
+			return err
+		}
 		total += len(k) + len(v)
 	}
 	if total > MaxAttributeSize {
@@ -176,11 +201,14 @@ func validateReferences(refs map[string]Reference) error {
 	}
 	for name, ref := range refs {
 		f := "References[" + fieldKey(name) + "]"
-		if name == "" || len(name) > MaxReferenceLen || !utf8.ValidString(name) {
-			return invalid("References", name, "names are 1..4096 bytes of UTF-8")
+		if name == "" || len(name) > MaxReferenceLen || !utf8.ValidString(name) || strings.IndexByte(name, 0) >= 0 {
+			return invalid("References", name, "names are 1..4096 bytes of UTF-8 without NUL (U+0000)")
 		}
 		if len(ref.Value) > MaxReferenceLen || !utf8.ValidString(ref.Value) {
 			return invalid(f+".Value", ref.Value, "at most 4096 bytes of UTF-8")
+		}
+		if err := noNUL(f+".Value", ref.Value); err != nil {
+			return err
 		}
 		switch ref.Type {
 		case ReferenceString:

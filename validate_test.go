@@ -103,6 +103,23 @@ func validateCases() []validateCase {
 		{"description/4097", nil, func(in *TaskInput) { in.Description = s("x", 4097) }, "Description", "at most 4096 characters"},
 		{"description/invalid UTF-8", nil, func(in *TaskInput) { in.Description = "\xff" }, "Description", "valid UTF-8"},
 
+		// NUL (U+0000): a durable store cannot keep it; every other
+		// character, newlines and tabs included, is kept.
+		{"text/newline, tab and CR kept", nil, func(in *TaskInput) {
+			in.Name, in.Description = "line\nbreak\tand\r", "a\r\nb\x01"
+		}, "", ""},
+		{"name/NUL", nil, func(in *TaskInput) { in.Name = "line\nbreak\x00" }, "Name", "must not hold NUL"},
+		{"description/NUL", nil, func(in *TaskInput) { in.Description = "a\x00b" }, "Description", "must not hold NUL"},
+		{"attributes/NUL value", nil, func(in *TaskInput) { in.Attributes = map[string]string{"k": "\x00"} }, "Attributes[k]", "must not hold NUL"},
+		{"references/NUL value", nil, func(in *TaskInput) {
+			in.References = map[string]Reference{"note": {Type: ReferenceString, Value: "x\x00"}}
+		}, "References[note].Value", "must not hold NUL"},
+		{"references/NUL name", nil, func(in *TaskInput) {
+			in.References = map[string]Reference{"n\x00": {Type: ReferenceString, Value: "x"}}
+		}, "References", "without NUL"},
+		{"client token/NUL", nil, func(in *TaskInput) { in.ClientToken = "tok\x00" }, "ClientToken", "must not hold NUL"},
+		{"created by/NUL", nil, func(in *TaskInput) { in.CreatedBy = "\x00" }, "CreatedBy", "must not hold NUL"},
+
 		// Channel
 		{"channel/VOICE", nil, func(in *TaskInput) { in.Channel = ChannelVoice }, "", ""},
 		{"channel/unknown", nil, func(in *TaskInput) { in.Channel = "SMS" }, "Channel", "VOICE, CHAT, TASK or EMAIL"},
