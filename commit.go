@@ -145,6 +145,16 @@ func (t ticket) wait(ctx context.Context) error {
 	}
 }
 
+// done reports whether t's group has been written or has failed.
+func (t ticket) done() bool {
+	select {
+	case <-t.g.done:
+		return true
+	default:
+		return false
+	}
+}
+
 func signal(c chan struct{}) {
 	select {
 	case c <- struct{}{}:

@@ -25,8 +25,19 @@ import (
 // consumer is behind. An idle consumer is woken at most once a millisecond,
 // so an event reaches it within about a millisecond of being published (at
 // once when many wait). A consumer is never cut off; one that panics is
-// logged through Config.Logger and goes on with the next event. Router.Close
-// waits, until its ctx ends, for every consumer to take every event.
+// logged through Config.Logger and goes on with the next event.
+// Router.WaitConsumers waits until the consumers have caught up (read
+// metrics or records after it); Router.Close first lets them catch up while
+// the router still accepts their calls, then waits, until its ctx ends, for
+// every consumer to take every event. A consumer must not call either: it
+// would wait for itself.
+//
+// On a group-commit store, a group whose write failed but was in fact
+// committed (a timeout on the acknowledgement) is not published: the router
+// reloads from the store and continues after the store's last Seq, so a
+// consumer sees a gap in Seq exactly there. The store holds those events: a
+// host that must not miss one reads them from the store (pgstore's outbox
+// has every committed event).
 type Consumer interface {
 	Consume(e Event)
 }

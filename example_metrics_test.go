@@ -52,3 +52,29 @@ func Example_metrics() {
 	// queue 35s interaction 4m0s ACW 1m0s AGENT_COMPLETED
 	// 09:00 billing handled 1 ASA 35s AHT 5m0s SL20 0
 }
+
+// Consumers run on their own goroutines, about a millisecond behind the
+// router: WaitConsumers lets a caller read metrics right after its own
+// operations, with the router still open.
+func ExampleRouter_WaitConsumers() {
+	ctx := context.Background()
+	clock := switchboard.NewManualClock(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
+	rt := switchboard.NewRealTimeMetrics(nil)
+	r, _ := switchboard.NewRouter(ctx, nil, &switchboard.Config{Clock: clock, Consumers: []switchboard.Consumer{rt}})
+	defer r.Close(ctx)
+
+	r.PutQueue(ctx, switchboard.Queue{ID: "billing", Name: "Billing"})
+	for _, name := range []string{"Call back Mrs Smith", "Refund order 4411", "Check invoice"} {
+		r.CreateTask(ctx, switchboard.TaskInput{Name: name, QueueID: "billing"})
+	}
+	if err := r.WaitConsumers(ctx); err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, _ := rt.Snapshot(switchboard.RealTimeQuery{Groupings: []switchboard.Grouping{switchboard.GroupQueue}})
+	for _, x := range res {
+		fmt.Println(x.Dimensions.QueueID, "in queue:", x.Values.ContactsInQueue)
+	}
+	// Output:
+	// billing in queue: 3
+}

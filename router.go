@@ -297,11 +297,18 @@ func checkSnapshot(snap *Snapshot) error {
 // The Seq of events no change carried is written to the store, so a router
 // started over it continues the event log without reusing a Seq.
 //
+// Before it closes, Close lets the consumers catch up while the router still
+// accepts calls (see WaitConsumers), so that what they do in reaction to
+// the last events — a RuleEngine's follow-up task — is not refused with
+// ErrClosed; it repeats this while that reaction publishes new events, a few
+// rounds at most. A Consumer must not call Close: it would wait for itself.
+//
 // Close reports what it could not finish: consumers still holding events
 // when ctx ended (their goroutines then finish on their own), or a refused
 // final write. Close is idempotent; a second Close waits again for what the
 // first left unfinished.
 func (r *Router) Close(ctx context.Context) error {
+	r.drainConsumers(ctx)
 	r.mu.Lock()
 	first := !r.closed
 	var errs []error
@@ -322,9 +329,13 @@ func (r *Router) Close(ctx context.Context) error {
 		}
 	}
 	r.mu.Unlock()
-	if first && r.pipe != nil {
+	if r.pipe != nil {
 		// Write what is queued; the flusher publishes it (it needs the
-		// lock), so subscribers and consumers get the last events.
+		// lock), so subscribers and consumers get the last events. Every
+		// Close waits for it, not only the first: a second Close that went
+		// on while the first waits here would end the event log before the
+		// flusher published the last group. The wait is bounded by
+		// Config.StoreTimeout per group, not by ctx.
 		r.pipe.close()
 	}
 	r.mu.Lock()

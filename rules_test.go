@@ -600,3 +600,74 @@ func TestRuleSources(t *testing.T) {
 		t.Errorf("%+v", ev)
 	}
 }
+
+// A rule reacting to the last completion before Close still acts: Close lets
+// the consumers catch up while the router accepts calls, so the follow-up is
+// stored and a router started over the store has it (it used to be refused
+// with ErrClosed and lost, 20 times in 20).
+func TestRuleFollowUpOfTheLastTaskBeforeCloseIsKept(t *testing.T) {
+	ctx := context.Background()
+	for i := range 20 {
+		var ruleErrs []error
+		var mu sync.Mutex
+		eng := mustEngine(t, []switchboard.Rule{{
+			Name: "follow-up", On: switchboard.SourceTaskCompleted,
+			Actions: []switchboard.RuleAction{{CreateTask: &switchboard.CreateTaskAction{Name: "Follow up: {{ task.name }}", QueueID: "followups"}}},
+		}}, &switchboard.RuleEngineOptions{OnError: func(e *switchboard.RuleError) {
+			mu.Lock()
+			ruleErrs = append(ruleErrs, e)
+			mu.Unlock()
+		}})
+		store := switchboard.NewMemoryStore()
+		clock := switchboard.NewManualClock(rulesStart)
+		r, err := switchboard.NewRouter(ctx, store, &switchboard.Config{Clock: clock, Consumers: []switchboard.Consumer{eng}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := eng.Bind(r); err != nil {
+			t.Fatal(err)
+		}
+		for _, err := range []error{
+			r.PutQueue(ctx, switchboard.Queue{ID: "support", Name: "Support"}),
+			r.PutQueue(ctx, switchboard.Queue{ID: "followups", Name: "Follow-ups"}),
+			r.PutRoutingProfile(ctx, switchboard.RoutingProfile{ID: "desk",
+				Concurrency: []switchboard.MediaConcurrency{{Channel: switchboard.ChannelTask, Concurrency: 1}},
+				Queues:      []switchboard.QueueConfig{{QueueID: "support", Priority: 1}}}),
+			r.PutAgent(ctx, switchboard.Agent{ID: "ana", RoutingProfileID: "desk", Status: switchboard.StatusAvailable}),
+		} {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		task, err := r.CreateTask(ctx, switchboard.TaskInput{Name: "Call back Mrs Smith", QueueID: "support"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, err := range []error{r.Accept(ctx, task.ID, "ana"), r.Complete(ctx, task.ID), r.CloseAfterContactWork(ctx, task.ID)} {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := r.Close(ctx); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		mu.Lock()
+		if len(ruleErrs) > 0 {
+			t.Fatalf("run %d: the rule failed: %v", i, ruleErrs)
+		}
+		mu.Unlock()
+
+		r2, err := switchboard.NewRouter(ctx, store, &switchboard.Config{Clock: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := r2.ListTasks(switchboard.TaskQuery{QueueID: "followups"})
+		r2.Close(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Tasks) != 1 || page.Tasks[0].Name != "Follow up: Call back Mrs Smith" {
+			t.Fatalf("run %d: follow-ups after restart: %d, want 1", i, len(page.Tasks))
+		}
+	}
+}
