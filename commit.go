@@ -105,15 +105,15 @@ func newPipeline(w GroupWriter, ctx func() (context.Context, context.CancelFunc)
 // wait on. After a failed flush, and until reset, it returns the failure
 // instead: decisions made on top of a change that did not commit must not
 // commit either.
-func (p *pipeline) enqueue(c *Change) (ticket, error) {
+func (p *pipeline) enqueue(c *Change) (ticket, *Change, error) {
 	cp := c.clone()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch {
 	case p.closed:
-		return ticket{}, errPipelineClosed
+		return ticket{}, nil, errPipelineClosed
 	case p.failed != nil:
-		return ticket{}, p.failed
+		return ticket{}, nil, p.failed
 	}
 	if p.open == nil {
 		p.open = &group{done: make(chan struct{})}
@@ -123,7 +123,7 @@ func (p *pipeline) enqueue(c *Change) (ticket, error) {
 		}
 	}
 	p.open.changes = append(p.open.changes, cp)
-	return ticket{p, p.open}, nil
+	return ticket{p, p.open}, cp, nil
 }
 
 // wait returns nil once the ticket's group is durable, its error if the

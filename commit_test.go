@@ -82,7 +82,7 @@ func change(id string, v int64, seq uint64) *Change {
 
 func mustEnqueue(t *testing.T, p *pipeline, c *Change) ticket {
 	t.Helper()
-	tk, err := p.enqueue(c)
+	tk, _, err := p.enqueue(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestPipelineFailureFailsWhatFollows(t *testing.T) {
 		t.Errorf("onFail called %d times before the failed tickets were released, want 1", n)
 	}
 	// Until the router has rebuilt, nothing more is taken.
-	if _, err := p.enqueue(change("t3", 1, 4)); !errors.Is(err, down) {
+	if _, _, err := p.enqueue(change("t3", 1, 4)); !errors.Is(err, down) {
 		t.Errorf("enqueue after a failed flush: %v, want the failure", err)
 	}
 	p.reset()
@@ -203,7 +203,7 @@ func TestPipelineWaitAndClose(t *testing.T) {
 	if err := queued.wait(context.Background()); err != nil {
 		t.Errorf("a change queued before close: %v, want it written", err)
 	}
-	if _, err := p.enqueue(change("t3", 1, 3)); !errors.Is(err, errPipelineClosed) {
+	if _, _, err := p.enqueue(change("t3", 1, 3)); !errors.Is(err, errPipelineClosed) {
 		t.Errorf("enqueue after close: %v", err)
 	}
 }

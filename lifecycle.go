@@ -192,7 +192,7 @@ func (r *Router) link(ctx context.Context, t *Task) error {
 		if err != nil {
 			return err
 		}
-		chain, err := r.storeChain(ctx, prev.InitialTaskID)
+		chain, err := r.chain(ctx, prev.InitialTaskID)
 		if err != nil {
 			return &StoreError{Op: "chain", Err: err}
 		}
@@ -221,6 +221,9 @@ func (r *Router) link(ctx context.Context, t *Task) error {
 func (r *Router) lookup(ctx context.Context, id, field string) (*Task, error) {
 	if e := r.tasks[id]; e != nil {
 		return e.t, nil
+	}
+	if t := r.unflushed[id]; t != nil {
+		return t, nil
 	}
 	t, err := r.storeTask(ctx, id)
 	if errors.Is(err, ErrNotFound) {
@@ -283,7 +286,11 @@ func (r *Router) open(ctx context.Context, op, id string) (*taskEntry, error) {
 	if e != nil {
 		return e, nil
 	}
-	t, err := r.storeTask(ctx, id)
+	t := r.unflushed[id] // finished, its change not yet durable
+	var err error
+	if t == nil {
+		t, err = r.storeTask(ctx, id)
+	}
 	if errors.Is(err, ErrNotFound) {
 		return nil, notFound("task", id)
 	}
@@ -616,7 +623,7 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 	if err := r.checkTarget(to.QueueID, to.AgentID, flowID == "", "TransferTarget.QueueID", "TransferTarget.AgentID"); err != nil {
 		return nil, err
 	}
-	chain, err := r.storeChain(ctx, old.InitialTaskID)
+	chain, err := r.chain(ctx, old.InitialTaskID)
 	if err != nil {
 		return nil, &StoreError{Op: "chain", Err: err}
 	}
@@ -757,7 +764,7 @@ func (r *Router) UpdateAttributes(ctx context.Context, taskID string, attrs map[
 	if err != nil {
 		return err
 	}
-	chain, err := r.storeChain(ctx, t.InitialTaskID)
+	chain, err := r.chain(ctx, t.InitialTaskID)
 	if err != nil {
 		return &StoreError{Op: "chain", Err: err}
 	}

@@ -21,6 +21,8 @@ func (r *Router) Task(ctx context.Context, id string) (*Task, error) {
 	var t *Task
 	if e := r.tasks[id]; e != nil {
 		t = e.t.Clone()
+	} else if u := r.unflushed[id]; u != nil {
+		t = u.Clone() // finished; the store holds it once the wait below ends
 	}
 	if t != nil {
 		var err error

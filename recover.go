@@ -93,6 +93,7 @@ func (r *Router) emptyState() {
 	r.profiles = map[string]*profileEntry{}
 	r.agents = map[string]*agentEntry{}
 	r.tasks = map[string]*taskEntry{}
+	r.unflushed = map[string]*Task{}
 	r.lastTask = nil
 	r.evAgent = nil
 	r.openByState = stateCounts{}

@@ -1,6 +1,7 @@
 package switchboard
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -74,8 +75,13 @@ type Router struct {
 	// caller hears of nothing the store does not hold. With a pipeline,
 	// eventSeq is the Seq of the last event queued (published once its
 	// group is durable).
-	pipe         *pipeline
-	pending      ticket
+	pipe    *pipeline
+	pending ticket
+	// unflushed holds the last version queued of each task whose change
+	// is not yet durable, so that what the router decided is what it reads:
+	// a task that finished has left tasks, and until its group is durable
+	// the store still holds its previous version (see known).
+	unflushed    map[string]*Task
 	reloadCancel func()    // stops a reload retry (recover.go); nil when none
 	reloadedAt   time.Time // when the router last reloaded after a failed group
 }
@@ -588,6 +594,28 @@ func (r *Router) storeChain(ctx context.Context, initialID string) (ts []*Task, 
 	return r.store.Chain(ctx, initialID)
 }
 
+// chain returns the tasks whose InitialTaskID is initialID, in Sequence
+// order: the store's, with the versions of changes not yet durable in their
+// place (and the tasks created by them, which the store does not hold yet).
+func (r *Router) chain(ctx context.Context, initialID string) ([]*Task, error) {
+	ts, err := r.storeChain(ctx, initialID)
+	if err != nil || len(r.unflushed) == 0 {
+		return ts, err
+	}
+	for _, u := range r.unflushed {
+		if u.InitialTaskID != initialID {
+			continue
+		}
+		if i := slices.IndexFunc(ts, func(t *Task) bool { return t.ID == u.ID }); i >= 0 {
+			ts[i] = u
+		} else {
+			ts = append(ts, u)
+		}
+	}
+	slices.SortFunc(ts, func(a, b *Task) int { return cmp.Compare(a.Sequence, b.Sequence) })
+	return ts, nil
+}
+
 // contain, deferred by a call of a Store method, recovers the method's
 // panic into *err, logging it with its stack.
 func (r *Router) contain(method string, err *error) {
@@ -613,13 +641,18 @@ func (r *Router) panicked(method string, p any) error {
 // events, joins the open group; the operation's caller waits for that group
 // in unlock, and the events are published once it is durable (durable).
 func (r *Router) queueChange(op string, c *Change) error {
-	tk, err := r.pipe.enqueue(c)
+	tk, cp, err := r.pipe.enqueue(c)
 	c.Events = nil
 	if err != nil {
 		r.dropStaged()
 		return &StoreError{Op: op, Err: err}
 	}
 	r.pending = tk
+	for _, t := range cp.Tasks {
+		if t != nil {
+			r.unflushed[t.ID] = t
+		}
+	}
 	if n := len(r.op.staged); n > 0 {
 		r.eventSeq = r.op.staged[n-1].Seq
 	}
@@ -634,6 +667,11 @@ func (r *Router) durable(cs []*Change) {
 	defer r.mu.Unlock()
 	for _, c := range cs {
 		r.publish(c.Events)
+		for _, t := range c.Tasks {
+			if t != nil && r.unflushed[t.ID] == t {
+				delete(r.unflushed, t.ID)
+			}
+		}
 	}
 }
 
@@ -707,7 +745,7 @@ func (r *Router) emit(e Event) {
 		// Seq order, and stored like them. If the pipeline refuses it (a
 		// group failed and the router is about to rebuild), it is dropped
 		// unpublished: the rebuilt log continues from the store's Seq.
-		tk, err := r.pipe.enqueue(&Change{Events: []Event{e}})
+		tk, _, err := r.pipe.enqueue(&Change{Events: []Event{e}})
 		if err == nil {
 			r.pending = tk
 			r.eventSeq = e.Seq
