@@ -42,9 +42,11 @@ func (systemClock) AfterFunc(d time.Duration, f func()) func() bool {
 type ManualClock struct {
 	mu     sync.Mutex
 	now    time.Time
+	goal   time.Time // where the Advances under way take the clock
 	seq    uint64
 	timers []*manualTimer
 }
+
 
 type manualTimer struct {
 	at  time.Time
@@ -67,8 +69,22 @@ func (c *ManualClock) Now() time.Time {
 func (c *ManualClock) AfterFunc(d time.Duration, f func()) func() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.register(c.now.Add(d), f)
+}
+
+// afterFuncAt registers f to run when the clock reaches at: at the next
+// Advance or Set if it already has. The router schedules with it on a
+// ManualClock, so that an Advance by another goroutine between its decision
+// and the registration cannot make a timer late.
+func (c *ManualClock) afterFuncAt(at time.Time, f func()) func() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.register(at.In(c.now.Location()), f) // the reading keeps its location
+}
+
+func (c *ManualClock) register(at time.Time, f func()) func() bool {
 	c.seq++
-	t := &manualTimer{at: c.now.Add(d), seq: c.seq, f: f, c: c}
+	t := &manualTimer{at: at, seq: c.seq, f: f, c: c}
 	c.timers = append(c.timers, t)
 	return t.stop
 }
@@ -93,7 +109,14 @@ func (c *ManualClock) Advance(d time.Duration) {
 		panic("switchboard: ManualClock.Advance with a negative duration")
 	}
 	c.mu.Lock()
-	c.runTo(c.now.Add(d)) // read and move under one lock: concurrent Advances add up
+	// Concurrent Advances add up: each moves the goal of those under way,
+	// which may be running a timer callback with the lock released.
+	base := c.now
+	if c.goal.After(base) {
+		base = c.goal
+	}
+	c.goal = base.Add(d)
+	c.runTo(c.goal)
 }
 
 // Set moves the clock to t, firing every timer that falls due on the way.

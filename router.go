@@ -81,9 +81,12 @@ type Router struct {
 	// is not yet durable, so that what the router decided is what it reads:
 	// a task that finished has left tasks, and until its group is durable
 	// the store still holds its previous version (see known).
-	unflushed    map[string]*Task
-	reloadCancel func()    // stops a reload retry (recover.go); nil when none
-	reloadedAt   time.Time // when the router last reloaded after a failed group
+	unflushed map[string]*Task
+	// testBeforeRegister, set by tests only, runs just before arm
+	// registers its timer.
+	testBeforeRegister func()
+	reloadCancel       func()    // stops a reload retry (recover.go); nil when none
+	reloadedAt         time.Time // when the router last reloaded after a failed group
 }
 
 // op is the state of the one operation that holds the router's lock: the

@@ -62,8 +62,27 @@ func (r *Router) arm() {
 	gen := r.armGen
 	r.armedAt = top.At
 	r.inflight.Add(1)
+	fire := func() { r.onTimer(gen) }
+	if mc, ok := r.clock.(*ManualClock); ok {
+		// At the instant: a duration computed from a reading can be made
+		// stale by another goroutine's Advance before it is registered,
+		// and the timer would fire late by as much as the clock moved. (A
+		// type that embeds *ManualClock to wrap AfterFunc gets AfterFunc.)
+		r.beforeRegister()
+		r.armedCancel = mc.afterFuncAt(time.Unix(0, top.At), fire)
+		return
+	}
 	d := time.Duration(top.At - r.clock.Now().UnixNano())
-	r.armedCancel = r.clock.AfterFunc(max(d, 0), func() { r.onTimer(gen) })
+	r.beforeRegister()
+	r.armedCancel = r.clock.AfterFunc(max(d, 0), fire)
+}
+
+// beforeRegister runs the test hook that stands for another goroutine
+// acting between arm's decision and the timer's registration.
+func (r *Router) beforeRegister() {
+	if r.testBeforeRegister != nil {
+		r.testBeforeRegister()
+	}
 }
 
 func (r *Router) disarm() {
