@@ -47,7 +47,6 @@ type ManualClock struct {
 	timers []*manualTimer
 }
 
-
 type manualTimer struct {
 	at  time.Time
 	seq uint64
