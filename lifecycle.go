@@ -15,7 +15,9 @@ import (
 // reschedule, plus the timer-driven transitions they share.
 
 // CreateTask validates in, stores a new task and routes it: to the queue or
-// agent queue at once, or at ScheduledAt. With a ClientToken seen within
+// agent queue at once, or at ScheduledAt. The task returned is as routing
+// left it: OFFERED to an agent that was free, QUEUED otherwise (SCHEDULED,
+// IN_FLOW). With a ClientToken seen within
 // Config.ClientTokenTTL it returns the first task instead of a new one.
 // Invalid input returns a *ValidationError and stores nothing.
 func (r *Router) CreateTask(ctx context.Context, in TaskInput) (res *Task, err error) {
@@ -126,7 +128,18 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (res *Task, err e
 		r.rememberToken(t)
 	}
 	r.startFlow(e.t)
-	return userCopy(t), nil
+	return r.routed(ctx, e, t), nil
+}
+
+// routed routes what the operation made routable now rather than in unlock,
+// and returns e's task as that left it, in t (a record the router no longer
+// references): the caller of CreateTask or Transfer sees the task OFFERED to
+// the agent it went to, as its events say, not the QUEUED version written
+// before the offer.
+func (r *Router) routed(ctx context.Context, e *taskEntry, t *Task) *Task {
+	r.settle(ctx)
+	*t = *e.t
+	return userCopy(t)
 }
 
 // newTaskID asks Config.NewID for the ID of a new task and refuses one that
@@ -682,7 +695,7 @@ func (r *Router) Transfer(ctx context.Context, taskID string, to TransferTarget)
 	r.tasks[nt.ID] = ne
 	r.apply(ne, nt, now)
 	r.startFlow(ne.t)
-	return userCopy(nt), nil
+	return r.routed(ctx, ne, nt), nil
 }
 
 // RoutingUpdate changes how a task is routed. Zero fields are left alone.

@@ -794,3 +794,40 @@ func TestScenarioAgentQueueCapacity(t *testing.T) {
 	b.wantOffers("t1>ana")
 	b.create(TaskInput{AgentID: "ana"}) // t1 left the agent queue: room again
 }
+
+// The task CreateTask and Transfer return is as routing left it: offered to
+// the agent who was free (with the version and offer deadline the store
+// holds), queued when nobody was. It used to be the QUEUED version written
+// before the offer, so a caller branching on State was wrong.
+func TestScenarioCreatedAndTransferredTasksComeBackAsRouted(t *testing.T) {
+	b := newBench(t, nil)
+	b.queue("billing")
+	b.queue("refunds")
+	b.profile("desk", 1, "billing")
+	b.profile("back-office", 1, "refunds")
+	b.agent("ana", "desk")
+	b.agent("bob", "back-office")
+
+	call := b.create(TaskInput{Name: "Call back Mrs Smith", QueueID: "billing", Attributes: map[string]string{"customer": "smith"}})
+	if call.State != StateOffered || call.AgentID != "ana" || call.OfferExpiresAt.IsZero() {
+		t.Errorf("CreateTask returned %s with agent %q (offer until %v), want OFFERED to ana", call.State, call.AgentID, call.OfferExpiresAt)
+	}
+	if stored := b.task(call.ID); stored.Version != call.Version || stored.State != call.State {
+		t.Errorf("returned version %d %s, the router holds %d %s", call.Version, call.State, stored.Version, stored.State)
+	}
+	waiting := b.create(TaskInput{Name: "Check invoice 4411", QueueID: "billing"}) // ana is busy
+	if waiting.State != StateQueued || waiting.AgentID != "" {
+		t.Errorf("CreateTask with nobody free returned %s with agent %q, want QUEUED", waiting.State, waiting.AgentID)
+	}
+
+	b.must(b.r.Accept(b.ctx, call.ID, "ana"))
+	moved, err := b.r.Transfer(b.ctx, call.ID, TransferTarget{QueueID: "refunds"})
+	b.must(err)
+	if moved.State != StateOffered || moved.AgentID != "bob" {
+		t.Errorf("Transfer returned %s with agent %q, want the new segment OFFERED to bob", moved.State, moved.AgentID)
+	}
+	moved.Attributes["x"] = "caller's" // the caller's copy: the router's is untouched
+	if got := b.task(moved.ID); got.Attributes["x"] != "" {
+		t.Error("the returned task shares its attributes with the router's")
+	}
+}
