@@ -1,6 +1,7 @@
 package sim
 
 import (
+	_ "embed"
 	"fmt"
 	"time"
 
@@ -57,16 +58,16 @@ const shiftLength = 8*time.Hour + 30*time.Minute
 //   - tickets arrive as Zendesk ticket.created webhook events (the
 //     webhook's own JSON shape) following ArrivalCurve, a Poisson process
 //     averaging o.Rate an hour;
-//   - six rules (one per ticket priority class and language) turn every
-//     ticket into a task in the queue its Zendesk group names (billing,
-//     technical, general), with the priority of its class (urgent 1, high
-//     2, normal and low 5), an expiry (how long a customer's ticket may
-//     wait: 1, 2 and 4 hours) and, for tickets tagged "french", routing
-//     criteria asking for a French speaker (level 3 or more) for the first
-//     2 minutes, then anyone. The rules set priority and criteria for now;
-//     once flows are wired into the router, a flow is the place for them
-//     (Connect's "Set routing criteria" and "Change routing priority"
-//     blocks), and the rules would only start it;
+//   - three rules (one per ticket priority class) turn every ticket into a
+//     task in the ticket-intake flow (Connect's exported flow JSON), with
+//     an expiry (how long a customer's ticket may wait: urgent 1, high 2,
+//     normal and low 4 hours) and, as its working queue, the queue its
+//     Zendesk group names (billing, technical, general);
+//   - the flow sets the routing priority (urgent 1, high 2, normal and low
+//     5: Connect's "Change routing priority" block) and, for tickets tagged
+//     "french", routing criteria asking for a French speaker (level 3 or
+//     more) for the first 2 minutes, then anyone ("Set routing criteria"),
+//     and transfers the task to its working queue;
 //   - two routing profiles: generalists (billing and general, two tasks at
 //     once) and technical (technical first, then billing, two at once);
 //   - o.Agents agents, three in five generalists, one in five speaking
@@ -111,6 +112,7 @@ func Day(o DayOptions) *Scenario {
 			{Name: StatusLunch, Type: switchboard.StatusTypeCustom},
 		},
 		Rules:  dayRules(),
+		Flows:  dayFlows(),
 		Ticket: zendeskTicket,
 		Handle: map[string]Dist{
 			QueueBilling:   LogNormal(6*time.Minute, 0.6),
@@ -150,49 +152,59 @@ func Day(o DayOptions) *Scenario {
 	return sc
 }
 
+// ticketIntake is the flow every ticket's task starts in, as exported from
+// Connect's flow designer: it sets the routing priority from the ticket's
+// (urgent 1, high 2, otherwise the default 5), asks for a French speaker
+// (level 3 or more) for the first 2 minutes of a French ticket, and
+// transfers the task to the working queue the rule gave it.
+//
+//go:embed ticket-intake.json
+var ticketIntake []byte
+
+// dayFlows loads the day's flows.
+func dayFlows() map[string]*switchboard.Flow {
+	f, warnings, err := switchboard.LoadFlow(ticketIntake, switchboard.FlowOptions{})
+	if err != nil || len(warnings) > 0 {
+		panic(fmt.Sprintf("sim: ticket-intake.json: %v %v", err, warnings)) // embedded: the tests load it
+	}
+	return map[string]*switchboard.Flow{"ticket-intake": f}
+}
+
 // dayRules are the rules that turn tickets into tasks: one per priority
-// class and language, their conditions exclusive, so every ticket creates
-// exactly one task.
+// class, their conditions exclusive, so every ticket creates exactly one
+// task, which starts in the ticket-intake flow with the queue its Zendesk
+// group names as its working queue.
 func dayRules() []switchboard.Rule {
 	queue := fmt.Sprintf(`{{ event.ticket.group_id == %q ? %q : event.ticket.group_id == %q ? %q : %q }}`,
 		groupOf[QueueBilling], QueueBilling, groupOf[QueueTechnical], QueueTechnical, QueueGeneral)
-	french := &switchboard.RoutingCriteria{Steps: []switchboard.RoutingStep{
-		{Requirement: switchboard.Proficient("Language", "French", 3), Expiry: 2 * time.Minute},
-	}}
 	var rules []switchboard.Rule
 	for _, class := range []struct {
 		name, when string
-		priority   int
 		expiry     time.Duration
 	}{
-		{"urgent", `event.ticket.priority == "urgent"`, 1, time.Hour},
-		{"high", `event.ticket.priority == "high"`, 2, 2 * time.Hour},
-		{"normal", `event.ticket.priority in ["normal", "low"]`, 5, 4 * time.Hour},
+		{"urgent", `event.ticket.priority == "urgent"`, time.Hour},
+		{"high", `event.ticket.priority == "high"`, 2 * time.Hour},
+		{"normal", `event.ticket.priority in ["normal", "low"]`, 4 * time.Hour},
 	} {
-		for _, lang := range []struct {
-			name, when string
-			criteria   *switchboard.RoutingCriteria
-		}{
-			{"english", `!("french" in event.ticket.tags)`, nil},
-			{"french", `"french" in event.ticket.tags`, french},
-		} {
-			rules = append(rules, switchboard.Rule{
-				Name: class.name + "-" + lang.name + "-tickets",
-				On:   switchboard.SourceZendeskTicketCreate,
-				When: class.when + " && " + lang.when,
-				Actions: []switchboard.RuleAction{{CreateTask: &switchboard.CreateTaskAction{
-					Name:            "Ticket #{{ event.ticket.id }}: {{ event.ticket.subject }}",
-					Description:     "Zendesk {{ event.ticket.priority }} {{ event.ticket.type }} via {{ event.ticket.via.channel }}",
-					QueueID:         queue,
-					Priority:        class.priority,
-					Expiry:          class.expiry,
-					RoutingCriteria: lang.criteria,
-					Attributes:      map[string]string{"zendeskTicket": "{{ event.ticket.id }}", "language": lang.name},
-					References: map[string]switchboard.Reference{"ticket": {Type: switchboard.ReferenceURL,
-						Value: "https://example.zendesk.com/agent/tickets/{{ event.ticket.id }}"}},
-				}}},
-			})
-		}
+		rules = append(rules, switchboard.Rule{
+			Name: class.name + "-tickets",
+			On:   switchboard.SourceZendeskTicketCreate,
+			When: class.when,
+			Actions: []switchboard.RuleAction{{CreateTask: &switchboard.CreateTaskAction{
+				Name:        "Ticket #{{ event.ticket.id }}: {{ event.ticket.subject }}",
+				Description: "Zendesk {{ event.ticket.priority }} {{ event.ticket.type }} via {{ event.ticket.via.channel }}",
+				QueueID:     queue,
+				FlowID:      "ticket-intake",
+				Expiry:      class.expiry,
+				Attributes: map[string]string{
+					"zendeskTicket":   "{{ event.ticket.id }}",
+					"zendeskPriority": "{{ event.ticket.priority }}",
+					"language":        `{{ "french" in event.ticket.tags ? "french" : "english" }}`,
+				},
+				References: map[string]switchboard.Reference{"ticket": {Type: switchboard.ReferenceURL,
+					Value: "https://example.zendesk.com/agent/tickets/{{ event.ticket.id }}"}},
+			}}},
+		})
 	}
 	return rules
 }

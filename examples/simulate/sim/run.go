@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -177,19 +179,38 @@ func Run(ctx context.Context, sc *Scenario, o *Options) (*Result, error) {
 		store.Store = ms
 	}
 	n := 0
-	r, err := switchboard.NewRouter(ctx, store, &switchboard.Config{
+	cfg := &switchboard.Config{
 		Clock: clock, Consumers: []switchboard.Consumer{hm, rb}, AgentStatuses: statuses,
 		NewID: func() string { n++; return fmt.Sprintf("task-%06d", n) },
-	})
+	}
+	var flows *switchboard.FlowRunner
+	if len(sc.Flows) > 0 {
+		flows = switchboard.NewFlowRunner(&switchboard.FlowRunnerOptions{Workers: 1})
+		for _, id := range slices.Sorted(maps.Keys(sc.Flows)) {
+			if err := flows.PutFlow(id, sc.Flows[id]); err != nil {
+				return nil, err
+			}
+		}
+		cfg.Flows = flows
+	}
+	r, err := switchboard.NewRouter(ctx, store, cfg)
 	if err != nil {
 		return nil, err
 	}
 	closed := false
 	defer func() {
 		if !closed {
+			if flows != nil {
+				flows.Close(context.WithoutCancel(ctx))
+			}
 			r.Close(context.WithoutCancel(ctx))
 		}
 	}()
+	if flows != nil {
+		if err := flows.Bind(r); err != nil {
+			return nil, err
+		}
+	}
 	eng, err := switchboard.NewRuleEngine(sc.Rules, &switchboard.RuleEngineOptions{Clock: clock})
 	if err != nil {
 		return nil, err
@@ -305,6 +326,13 @@ func Run(ctx context.Context, sc *Scenario, o *Options) (*Result, error) {
 			for _, c := range out.Created {
 				res.TaskIDs = append(res.TaskIDs, c.Task.ID)
 			}
+			if flows != nil {
+				// The flows finish at this instant, before anything else
+				// happens: the run stays deterministic.
+				if err := flows.Wait(ctx); err != nil {
+					return nil, err
+				}
+			}
 			after()
 			next, more = <-tickets
 		} else {
@@ -347,6 +375,11 @@ func Run(ctx context.Context, sc *Scenario, o *Options) (*Result, error) {
 	}
 	res.End = clock.Now()
 	closed = true
+	if flows != nil {
+		if err := flows.Close(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if err := r.Close(ctx); err != nil { // waits until the metrics and records took every event
 		return nil, err
 	}

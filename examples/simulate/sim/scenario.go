@@ -32,6 +32,11 @@ type Scenario struct {
 	Statuses []switchboard.AgentStatusDefinition // the custom statuses breaks use
 	Agents   []Agent
 	Rules    []switchboard.Rule // on switchboard.SourceZendeskTicketCreate
+	// Flows are the flows the rules' tasks may start in (CreateTaskAction's
+	// FlowID), by ID. They run on a FlowRunner with one worker, and the
+	// simulator waits for them after each ticket, so a seed still gives
+	// the same report.
+	Flows map[string]*switchboard.Flow
 
 	// Rate is the arrival rate, in tickets per second, at offset t from
 	// Start; MaxRate bounds it (arrivals are drawn at MaxRate and kept with

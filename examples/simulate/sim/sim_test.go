@@ -208,3 +208,49 @@ func TestRunRefusesIncompleteScenario(t *testing.T) {
 		t.Errorf("Run changed the caller's scenario: SampleEvery %v, ServiceLevel %v", sc.SampleEvery, sc.ServiceLevel)
 	}
 }
+
+// Every ticket's task goes through the ticket-intake flow, which set its
+// priority from the ticket's and asked for a French speaker first on French
+// tickets: checked on every task the store holds after a night.
+func TestDayTicketsGoThroughTheIntakeFlow(t *testing.T) {
+	ctx := context.Background()
+	store := switchboard.NewMemoryStore()
+	store.MaxFinished = -1
+	sc := Day(DayOptions{Agents: 18, Rate: 400, Duration: 6 * time.Hour})
+	res, err := Run(ctx, sc, &Options{Seed: 7, Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.TaskIDs) < 100 {
+		t.Fatalf("only %d tasks in the night", len(res.TaskIDs))
+	}
+	wantPriority := map[string]int{"urgent": 1, "high": 2, "normal": 5, "low": 5}
+	french := 0
+	for _, id := range res.TaskIDs {
+		task, err := store.Task(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if task.FlowID != "ticket-intake" || task.EnqueuedAt.IsZero() {
+			t.Fatalf("%s: flow %q, enqueued %v: want it queued by ticket-intake", id, task.FlowID, task.EnqueuedAt)
+		}
+		if want := wantPriority[task.Attributes["zendeskPriority"]]; task.Priority != want {
+			t.Errorf("%s: a %s ticket has priority %d, want %d", id, task.Attributes["zendeskPriority"], task.Priority, want)
+		}
+		switch lang := task.Attributes["language"]; {
+		case lang == "french":
+			french++
+			c := task.RoutingCriteria
+			if c == nil || len(c.Steps) != 1 || c.Steps[0].Expiry != 2*time.Minute || c.Steps[0].Requirement.String() == "" {
+				t.Errorf("%s: French ticket's criteria %v, want a French speaker for 2 minutes", id, c)
+			}
+		case lang == "english" && task.RoutingCriteria != nil:
+			t.Errorf("%s: English ticket has criteria %v", id, task.RoutingCriteria)
+		case lang != "english":
+			t.Errorf("%s: language attribute %q", id, lang)
+		}
+	}
+	if french == 0 {
+		t.Error("no French ticket in the night: the check saw nothing")
+	}
+}
