@@ -267,11 +267,21 @@ func (s *Subscription) Dropped() uint64 {
 	return s.r.eventSeq - cut + 1
 }
 
-// Close ends the subscription; Next returns ErrClosed once the events already
-// held are taken.
+// Close ends the subscription; Next returns an error matching ErrClosed
+// ("switchboard: subscription closed") once the events already held are
+// taken.
 func (s *Subscription) Close() {
 	if s.r != nil {
 		s.r.unsubscribe(s)
 	}
-	s.end(ErrClosed)
+	s.end(errSubscriptionClosed)
 }
+
+// errSubscriptionClosed is what Next returns after Subscription.Close: it
+// matches ErrClosed, without saying the router closed when it did not.
+var errSubscriptionClosed error = closedError("switchboard: subscription closed")
+
+type closedError string
+
+func (e closedError) Error() string        { return string(e) }
+func (e closedError) Is(target error) bool { return target == ErrClosed }

@@ -364,3 +364,20 @@ func TestSubscriptionBufferBoundedForLaggingReader(t *testing.T) {
 			n, c, c*int(unsafe.Sizeof(Event{}))/1024)
 	}
 }
+
+// After Subscription.Close, Next says the subscription closed, not the
+// router (which still runs), and the error still matches ErrClosed.
+func TestSubscriptionClosedSaysSo(t *testing.T) {
+	b := newBench(t, nil)
+	sub := b.r.Subscribe(nil)
+	sub.Close()
+	_, err := sub.Next(b.ctx)
+	if !errors.Is(err, ErrClosed) || err.Error() != "switchboard: subscription closed" {
+		t.Errorf("Next after Subscription.Close = %v, want \"switchboard: subscription closed\" matching ErrClosed", err)
+	}
+	b.r.Close(b.ctx)
+	sub = b.r.Subscribe(nil)
+	if _, err := sub.Next(b.ctx); !errors.Is(err, ErrClosed) || err.Error() != ErrClosed.Error() {
+		t.Errorf("Next after Router.Close = %v, want ErrClosed itself", err)
+	}
+}

@@ -392,7 +392,8 @@ func (m *HistoricalMetrics) LastSeq() uint64 {
 // HistoricalQuery asks for historical metrics.
 type HistoricalQuery struct {
 	// Start and End bound the slots counted: a 15-minute slot counts when
-	// its start is in [Start, End). Zero Start or End: unbounded.
+	// its start is in [Start, End). Zero Start or End: unbounded; an End
+	// not after Start is refused.
 	Start, End time.Time
 	// Period is the interval width; IntervalTotal (or empty) gives one
 	// interval from Start to End.
@@ -535,6 +536,9 @@ func (m *HistoricalMetrics) Query(q HistoricalQuery) ([]HistoricalResult, error)
 	}
 	if err := checkGroupings("HistoricalQuery.Groupings", q.Groupings, GroupQueue, GroupChannel, GroupRoutingProfile, GroupAgent, GroupInitiationMethod); err != nil {
 		return nil, err
+	}
+	if !q.Start.IsZero() && !q.End.IsZero() && !q.Start.Before(q.End) {
+		return nil, invalid("HistoricalQuery.End", q.End.Format(time.RFC3339), "must be after Start ("+q.Start.Format(time.RFC3339)+")")
 	}
 	loc := q.Location
 	if loc == nil {

@@ -2,6 +2,7 @@ package switchboard_test
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"testing"
 	"time"
@@ -306,5 +307,25 @@ func TestHistoricalAgentTimeCountsUpToQueryNow(t *testing.T) {
 		if diff := cmp.Diff(want, query(now)); diff != "" {
 			t.Errorf("at 09:35, after the contact's end, Now %v (-want +got):\n%s", now, diff)
 		}
+	}
+}
+
+// A query whose End is not after its Start is refused, as ContactSearch
+// refuses such a time range, rather than answered with nothing.
+func TestHistoricalQueryRefusesAnEndBeforeItsStart(t *testing.T) {
+	m := switchboard.NewHistoricalMetrics(nil)
+	at := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	for _, q := range []switchboard.HistoricalQuery{
+		{Period: switchboard.IntervalHour, Start: at, End: at.Add(-time.Hour)},
+		{Period: switchboard.IntervalHour, Start: at, End: at},
+	} {
+		_, err := m.Query(q)
+		var ve *switchboard.ValidationError
+		if !errors.As(err, &ve) || ve.Field != "HistoricalQuery.End" {
+			t.Errorf("Query(Start %v, End %v) = %v, want a *ValidationError for HistoricalQuery.End", q.Start, q.End, err)
+		}
+	}
+	if _, err := m.Query(switchboard.HistoricalQuery{Period: switchboard.IntervalHour, Start: at}); err != nil {
+		t.Errorf("an open-ended query: %v", err)
 	}
 }
