@@ -7,12 +7,11 @@ import (
 	"time"
 )
 
-// Two Closes while a group is being written: the second does not return
-// before the first has written the group and the consumers have its events
-// (it used to skip the pipeline, end the event log and return nil, and the
-// flusher then published the acknowledged task's events into a closed log).
-func TestGroupCommitSecondCloseWaitsForTheGroupInFlight(t *testing.T) {
-	runParallel(t)
+// createWhileHeld starts a router over a group store with a recording
+// consumer and a billing queue, holds the store's writes, and creates a task
+// whose group then waits; the channel gets CreateTask's error.
+func createWhileHeld(t *testing.T) (*Router, *groupStore, *eventRecorder, <-chan error) {
+	t.Helper()
 	ctx := context.Background()
 	s := newGroupStore()
 	rec := &eventRecorder{}
@@ -31,6 +30,17 @@ func TestGroupCommitSecondCloseWaitsForTheGroupInFlight(t *testing.T) {
 		_, err := r.CreateTask(ctx, TaskInput{QueueID: "billing", Name: "Call back Mrs Smith"})
 		return err
 	})
+	return r, s, rec, created
+}
+
+// Two Closes while a group is being written: the second does not return
+// before the first has written the group and the consumers have its events
+// (it used to skip the pipeline, end the event log and return nil, and the
+// flusher then published the acknowledged task's events into a closed log).
+func TestGroupCommitSecondCloseWaitsForTheGroupInFlight(t *testing.T) {
+	runParallel(t)
+	ctx := context.Background()
+	r, s, rec, created := createWhileHeld(t)
 	<-s.started // the task's group is being written
 	// The first Close's ctx ends while it lets the consumers catch up (they
 	// wait for the group): it closes the router and waits for the flusher.
@@ -71,24 +81,8 @@ func (r *Router) isClosed() bool {
 func TestGroupCommitWaitConsumersWaitsForTheQueuedGroup(t *testing.T) {
 	runParallel(t)
 	ctx := context.Background()
-	s := newGroupStore()
-	rec := &eventRecorder{}
-	r, err := NewRouter(ctx, s, &Config{Clock: NewManualClock(t0), Consumers: []Consumer{rec}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, s, rec, created := createWhileHeld(t)
 	defer r.Close(ctx)
-	if err := r.PutQueue(ctx, Queue{ID: "billing", Name: "Billing"}); err != nil {
-		t.Fatal(err)
-	}
-	for len(s.started) > 0 {
-		<-s.started
-	}
-	s.hold()
-	created := async(func() error {
-		_, err := r.CreateTask(ctx, TaskInput{QueueID: "billing", Name: "Call back Mrs Smith"})
-		return err
-	})
 	<-s.started
 	waited := async(func() error { return r.WaitConsumers(ctx) })
 	stillWaiting(t, "WaitConsumers, with a group in flight", waited)
