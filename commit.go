@@ -224,6 +224,13 @@ func (p *pipeline) flush() {
 // caller is expected alone and is not held at all: its own wait is the
 // signal.
 func (p *pipeline) gather(timer *time.Timer) {
+	// A signal from an earlier group is stale. It is dropped before the
+	// check below, not after: a waiter that signals in between is then
+	// either counted by the check or found in ready, never lost.
+	select {
+	case <-p.ready:
+	default:
+	}
 	p.mu.Lock()
 	hold := p.holdFor(p.lastWrite)
 	if p.closed || p.open == nil || p.open.waiters >= p.expect || hold <= 0 {
@@ -231,10 +238,6 @@ func (p *pipeline) gather(timer *time.Timer) {
 		return
 	}
 	p.mu.Unlock()
-	select { // a signal from an earlier group is stale
-	case <-p.ready:
-	default:
-	}
 	timer.Reset(hold)
 	defer timer.Stop()
 	for {

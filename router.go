@@ -312,6 +312,11 @@ func checkSnapshot(snap *Snapshot) error {
 // ErrClosed; it repeats this while that reaction publishes new events, a few
 // rounds at most. A Consumer must not call Close: it would wait for itself.
 //
+// On a group-commit store, Close then waits for the groups already queued
+// to be written: that wait is bounded by Config.StoreTimeout per group, not
+// by ctx, so that an operation acknowledged before Close is never cut off
+// mid-write.
+//
 // Close reports what it could not finish: consumers still holding events
 // when ctx ended (their goroutines then finish on their own), or a refused
 // final write. Close is idempotent; a second Close waits again for what the
