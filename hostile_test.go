@@ -152,6 +152,9 @@ func TestHostileConfigurationIsRefused(t *testing.T) {
 		{"profile ID 10 MB", p(func(x *RoutingProfile) { x.ID = huge }), "RoutingProfile.ID"},
 		{"profile name 128", p(func(x *RoutingProfile) { x.Name = strings.Repeat("n", 128) }), "RoutingProfile.Name"},
 		{"profile name invalid UTF-8", p(func(x *RoutingProfile) { x.Name = "\xc3" }), "RoutingProfile.Name"},
+		{"profile queue on a channel without concurrency", p(func(x *RoutingProfile) {
+			x.Queues = []QueueConfig{{QueueID: "q", Channel: ChannelChat, Priority: 1}}
+		}), "RoutingProfile.Queues[0].Channel"},
 		{"agent ID 10 MB", a(func(x *Agent) { x.ID = huge }), "Agent.ID"},
 		{"agent ID with newline", a(func(x *Agent) { x.ID = "ana\nben" }), "Agent.ID"},
 		{"agent name invalid UTF-8", a(func(x *Agent) { x.Name = "An\xffa" }), "Agent.Name"},

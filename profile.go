@@ -31,7 +31,7 @@ type MediaConcurrency struct {
 // QueueConfig puts a (queue, channel) into a routing profile.
 type QueueConfig struct {
 	QueueID  string
-	Channel  Channel       // empty means ChannelTask
+	Channel  Channel       // empty means ChannelTask; the profile must give it a Concurrency
 	Priority int           // 1..99; agents take work from lower numbers first
 	Delay    time.Duration // 0..9999 s a task must wait in the queue before agents of this profile see it
 }
@@ -100,6 +100,11 @@ func (p *RoutingProfile) validate() error {
 		}
 		if ch.index() < 0 {
 			return invalid(f+".Channel", string(c.Channel), "must be VOICE, CHAT, TASK or EMAIL")
+		}
+		if !seen[ch] {
+			// Its agents would have no slot for the queue's contacts: the
+			// queue would never be served through this profile.
+			return invalid(f+".Channel", string(ch), "the profile has no Concurrency for "+string(ch))
 		}
 		if pairs[qc{c.QueueID, ch}] {
 			return invalid(f, c.QueueID+"/"+string(ch), "queue and channel listed twice")
