@@ -43,6 +43,7 @@ type ManualClock struct {
 	mu     sync.Mutex
 	now    time.Time
 	goal   time.Time // where the Advances under way take the clock
+	moving int       // Advances under way
 	seq    uint64
 	timers []*manualTimer
 }
@@ -109,12 +110,19 @@ func (c *ManualClock) Advance(d time.Duration) {
 	}
 	c.mu.Lock()
 	// Concurrent Advances add up: each moves the goal of those under way,
-	// which may be running a timer callback with the lock released.
+	// which may be running a timer callback with the lock released. The
+	// goal is forgotten when the last of them returns, even by a panic.
 	base := c.now
-	if c.goal.After(base) {
+	if c.moving > 0 && c.goal.After(base) {
 		base = c.goal
 	}
 	c.goal = base.Add(d)
+	c.moving++
+	defer func() {
+		c.mu.Lock()
+		c.moving--
+		c.mu.Unlock()
+	}()
 	c.runTo(c.goal)
 }
 

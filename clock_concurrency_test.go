@@ -105,3 +105,18 @@ func TestRouterTimerRegisteredWhileAnotherGoroutineAdvances(t *testing.T) {
 		t.Fatalf("clock at +%v, task scheduled for +5s is %s, want QUEUED", clk.Now().Sub(t0), got.State)
 	}
 }
+
+// A timer callback that panics stops its Advance; the next Advance counts
+// from the clock's reading, not from where the stopped one was going.
+func TestManualClockAdvanceAfterAPanickingCallback(t *testing.T) {
+	c := NewManualClock(t0)
+	c.AfterFunc(time.Minute, func() { panic("callback bug") })
+	func() {
+		defer func() { recover() }()
+		c.Advance(time.Hour)
+	}()
+	c.Advance(time.Minute)
+	if got := c.Now().Sub(t0); got != 2*time.Minute {
+		t.Fatalf("after a callback panicked at +1m and Advance(1m), the clock reads +%v, want +2m", got)
+	}
+}

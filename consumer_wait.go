@@ -49,13 +49,25 @@ func (r *Router) WaitConsumers(ctx context.Context) error {
 // that never settles, or callers that keep the router busy, cannot hold Close.
 const closeDrainRounds = 8
 
+// CloseDrainTimeout bounds how long Router.Close lets the consumers catch up
+// while the router still accepts calls, before it closes and waits for
+// them (until its ctx ends) with the router closed.
+const CloseDrainTimeout = 5 * time.Second
+
 // drainConsumers is the first step of Close: while the router still accepts
 // calls, it waits until the consumers have taken every event, so that what
 // they do in reaction to the last events (a RuleEngine creating a follow-up
 // task) reaches the router instead of ErrClosed. It stops when a round
 // published nothing new, after closeDrainRounds rounds, or when ctx ends
-// (Close then reports the consumers still behind).
+// or after CloseDrainTimeout (Close then waits, and reports the consumers
+// still behind).
 func (r *Router) drainConsumers(ctx context.Context) {
+	limit := CloseDrainTimeout
+	if r.testDrainTimeout > 0 {
+		limit = r.testDrainTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
 	var last uint64
 	for round := range closeDrainRounds {
 		r.mu.Lock()

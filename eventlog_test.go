@@ -456,3 +456,64 @@ func createAndStop(t *testing.T, r *Router, producers, per int) {
 	}
 	wg.Wait()
 }
+
+// Close with a consumer slower than its ctx still stores the Seq of the
+// events no change carried (a routing step here): the consumers' catching
+// up may use up ctx, but not the write that keeps a restarted router from
+// reusing those Seqs.
+func TestCloseStoresTheLastSeqEvenWhenAConsumerUsesUpItsCtx(t *testing.T) {
+	release := make(chan struct{})
+	slow := ConsumerFunc(func(e Event) {
+		if e.Type == EventTaskRoutingStep {
+			<-release
+		}
+	})
+	b := newBench(t, &Config{Consumers: []Consumer{slow}})
+	defer close(release)
+	b.queue("billing")
+	b.profile("desk", 1, "billing")
+	b.create(TaskInput{Name: "Rappeler Mme Martin", QueueID: "billing", RoutingCriteria: &RoutingCriteria{Steps: []RoutingStep{
+		{Requirement: Proficient("Language", "French", 3), Expiry: 10 * time.Second},
+	}}})
+	b.clock.Advance(10 * time.Second) // task.routing_step: an event no change carries
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := b.r.Close(ctx); err == nil {
+		t.Error("Close returned nil with a consumer still holding events")
+	}
+	snap, err := b.store.Load(b.ctx)
+	b.must(err)
+	if snap.LastEventSeq != b.r.eventSeq {
+		t.Errorf("the store's LastEventSeq is %d, the router published up to %d: a restarted router would reuse Seq %d",
+			snap.LastEventSeq, b.r.eventSeq, b.r.eventSeq)
+	}
+}
+
+// A consumer that waits for the router to close cannot hold Close: the
+// consumers' catching up, with the router still open, is bounded by
+// CloseDrainTimeout even when ctx has no deadline.
+func TestCloseIsNotHeldByAConsumerWaitingForTheClose(t *testing.T) {
+	var r *Router
+	ready := make(chan struct{})
+	waiter := ConsumerFunc(func(e Event) {
+		<-ready
+		for !r.isClosed() {
+			time.Sleep(time.Millisecond)
+		}
+	})
+	b := newBench(t, &Config{Consumers: []Consumer{waiter}})
+	r = b.r
+	close(ready)
+	r.testDrainTimeout = 20 * time.Millisecond
+	b.queue("billing")
+	closed := make(chan error, 1)
+	go func() { closed <- r.Close(context.Background()) }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close is still waiting for a consumer that waits for it")
+	}
+}

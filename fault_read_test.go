@@ -94,6 +94,14 @@ func TestStoreReadsThatPanicAreRecovered(t *testing.T) {
 	wantStorePanic(t, "CreateTask with a ClientToken the router does not know", err)
 	_, err = r.CreateTask(ctx, TaskInput{Name: "follow-up", QueueID: "billing", PreviousTaskID: done.ID})
 	wantStorePanic(t, "CreateTask linked to a finished task", err)
+	// A token the validation refuses is not looked up at all (PostgreSQL
+	// could not be asked for one holding NUL): the caller gets the
+	// *ValidationError, not the store's failure.
+	_, err = r.CreateTask(ctx, TaskInput{Name: "follow-up", QueueID: "billing", ClientToken: "crm\x004411"})
+	var ve *ValidationError
+	if !errors.As(err, &ve) || ve.Field != "ClientToken" {
+		t.Errorf("CreateTask with a NUL in its ClientToken = %v, want a *ValidationError for ClientToken", err)
+	}
 	if n := s.Len(); n != stored {
 		t.Errorf("the store holds %d tasks after the refused calls, want %d", n, stored)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -27,9 +28,11 @@ func (r *Router) CreateTask(ctx context.Context, in TaskInput) (res *Task, err e
 	defer clearOnError(&res, &err) // runs after unlock, which may set err
 	defer r.unlock(ctx, &err)
 	now := r.clock.Now()
-	if in.ClientToken != "" && len(in.ClientToken) <= 500 {
+	if in.ClientToken != "" && len(in.ClientToken) <= 500 && utf8.ValidString(in.ClientToken) && !strings.Contains(in.ClientToken, "\x00") {
 		// A retry returns the first task even if time has made its input
-		// stale (a ScheduledAt now in the past).
+		// stale (a ScheduledAt now in the past). A token the validation
+		// below refuses is never looked up: a durable store could not even
+		// be asked for it.
 		if t, err := r.taskForToken(ctx, in.ClientToken, now); t != nil || err != nil {
 			return t, err
 		}
@@ -147,8 +150,8 @@ func (r *Router) routed(ctx context.Context, e *taskEntry, t *Task) *Task {
 func (r *Router) newTaskID() (string, error) {
 	id := r.cfg.NewID()
 	switch {
-	case id == "" || len(id) > MaxIDLen || !utf8.ValidString(id):
-		return "", fmt.Errorf("switchboard: Config.NewID returned %q: want 1..%d bytes of UTF-8", shorten(id), MaxIDLen)
+	case id == "" || len(id) > MaxIDLen || !utf8.ValidString(id) || strings.IndexByte(id, 0) >= 0:
+		return "", fmt.Errorf("switchboard: Config.NewID returned %q: want 1..%d bytes of UTF-8 without NUL", shorten(id), MaxIDLen)
 	case r.tasks[id] != nil:
 		return "", fmt.Errorf("switchboard: Config.NewID returned %q, the ID of an open task: IDs must be unique", shorten(id))
 	}

@@ -83,8 +83,10 @@ type Router struct {
 	// the store still holds its previous version (see known).
 	unflushed map[string]*Task
 	// testBeforeRegister, set by tests only, runs just before arm
-	// registers its timer.
+	// registers its timer; testDrainTimeout, when set, replaces
+	// CloseDrainTimeout.
 	testBeforeRegister func()
+	testDrainTimeout   time.Duration
 	reloadCancel       func()    // stops a reload retry (recover.go); nil when none
 	reloadedAt         time.Time // when the router last reloaded after a failed group
 }
@@ -310,7 +312,10 @@ func checkSnapshot(snap *Snapshot) error {
 // accepts calls (see WaitConsumers), so that what they do in reaction to
 // the last events — a RuleEngine's follow-up task — is not refused with
 // ErrClosed; it repeats this while that reaction publishes new events, a few
-// rounds at most. A Consumer must not call Close: it would wait for itself.
+// rounds at most, and for at most CloseDrainTimeout (or until ctx ends): a
+// consumer that is stuck, or that waits for the router to close, delays
+// Close by that much and no more. A Consumer must not call Close: it would
+// wait for itself.
 //
 // On a group-commit store, Close then waits for the groups already queued
 // to be written: that wait is bounded by Config.StoreTimeout per group, not
@@ -334,8 +339,14 @@ func (r *Router) Close(ctx context.Context) error {
 			r.reloadCancel = nil
 		}
 		if len(r.unstored) > 0 {
+			// Bounded by StoreTimeout, not by ctx, which the consumers'
+			// catching up may have used up: a router started over the
+			// store must not reuse these Seqs.
+			wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.StoreTimeout)
 			c := &Change{Events: r.unstored}
-			if err := r.storeWrite(ctx, c); err != nil {
+			err := r.storeWrite(wctx, c)
+			cancel()
+			if err != nil {
 				errs = append(errs, &StoreError{Op: "close: store last event Seq", Err: err})
 			}
 			clear(r.unstored)

@@ -97,6 +97,9 @@ func validateInput(in *TaskInput, now time.Time, cfg *Config) error {
 		if len(f.v) > 500 {
 			return invalid(f.name, f.v, "at most 500 bytes")
 		}
+		if !utf8.ValidString(f.v) {
+			return invalid(f.name, f.v, "must be valid UTF-8")
+		}
 		if err := noNUL(f.name, f.v); err != nil {
 			return err
 		}

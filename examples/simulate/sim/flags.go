@@ -43,7 +43,7 @@ const (
 // -out cannot be written (checked before the run, not after it).
 func (f *Flags) Day() (*Scenario, error) {
 	switch {
-	case f.Agents < 1 || f.Rate <= 0 || f.Duration <= 0:
+	case f.Agents < 1 || !(f.Rate > 0) || f.Duration <= 0: // !(> 0) refuses NaN too
 		return nil, errors.New("simulate: -agents, -rate and -duration must be positive")
 	case f.Agents > MaxAgents || f.Rate > MaxRate || f.Duration > MaxDuration:
 		return nil, fmt.Errorf("simulate: -agents at most %d, -rate at most %d, -duration at most %s", MaxAgents, MaxRate, MaxDuration)
