@@ -272,6 +272,14 @@ func (p *pipeline) write(changes []*Change) (err error) {
 	return nil
 }
 
+// failure returns the flush failure the router has not yet recovered from
+// by a reload, or nil.
+func (p *pipeline) failure() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.failed
+}
+
 // reset clears a flush failure, once the router has rebuilt its state from
 // the store, so that new changes are accepted again.
 func (p *pipeline) reset() {

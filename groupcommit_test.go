@@ -437,11 +437,18 @@ func TestGroupCommitReloadRetriesUntilTheStoreAnswers(t *testing.T) {
 	if _, err := f.r.CreateTask(f.ctx, TaskInput{QueueID: "billing", Name: "Claim 78"}); !errors.Is(err, down) {
 		t.Fatalf("CreateTask while the store is down: %v, want the group's error", err)
 	}
+	// Stats does not count the emptied state the failed reload left.
+	if _, err := f.r.Stats(); !errors.Is(err, down) {
+		t.Errorf("Stats while the router cannot reload: %v, want the group's error", err)
+	}
 	f.clock.Advance(RetryIntervalDefault) // second load fails too
 	if _, err := f.r.CreateTask(f.ctx, TaskInput{QueueID: "billing", Name: "Claim 79"}); !errors.Is(err, down) {
 		t.Fatalf("CreateTask after a failed retry: %v, want the group's error", err)
 	}
 	f.clock.Advance(RetryIntervalDefault) // and the third works
+	if st, err := f.r.Stats(); err != nil || st.AgentsByStatus[StatusAvailable] != 1 {
+		t.Errorf("Stats once reloaded: %+v, %v; want ana counted", st, err)
+	}
 	task, err := f.r.CreateTask(f.ctx, TaskInput{QueueID: "billing", Name: "Claim 80"})
 	if err != nil {
 		t.Fatalf("CreateTask once the store is back: %v", err)

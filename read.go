@@ -176,12 +176,23 @@ type Stats struct {
 
 // Stats returns counts of open tasks by state, waiting tasks by queue and
 // agents by status. It never waits on the Store: with a group-commit store
-// it counts every change decided, including those still being committed.
+// it counts every change decided, including those still being committed,
+// and between a group that failed and the reload that recovers from it
+// (retried every Config.RetryInterval while the store cannot be read) it
+// returns that group's *StoreError instead of counts it cannot vouch for.
 func (r *Router) Stats() (Stats, error) {
 	if err := r.rlock(); err != nil {
 		return Stats{}, err
 	}
 	defer r.mu.Unlock()
+	if r.pipe != nil {
+		// After a failed group and until a reload succeeds, the router's
+		// state is either the failed decisions or, if the reload failed,
+		// empty: neither is worth counting.
+		if err := r.pipe.failure(); err != nil {
+			return Stats{}, &StoreError{Op: "stats: the router is reloading from the store after a failed group", Err: err}
+		}
+	}
 	s := Stats{
 		TasksByState:   map[TaskState]int{},
 		QueuedByQueue:  map[string]int{},
