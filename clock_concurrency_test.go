@@ -84,7 +84,7 @@ func TestRouterTimerRegisteredWhileAnotherGoroutineAdvances(t *testing.T) {
 		t.Fatal(err)
 	}
 	once := false
-	r.testBeforeRegister = func() { // runs under the router's lock
+	r.test.beforeRegister = func() { // runs under the router's lock
 		if !once {
 			once = true
 			done := make(chan struct{})

@@ -63,8 +63,8 @@ const CloseDrainTimeout = 5 * time.Second
 // still behind).
 func (r *Router) drainConsumers(ctx context.Context) {
 	limit := CloseDrainTimeout
-	if r.testDrainTimeout > 0 {
-		limit = r.testDrainTimeout
+	if r.test.drainTimeout > 0 {
+		limit = r.test.drainTimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()

@@ -504,7 +504,7 @@ func TestCloseIsNotHeldByAConsumerWaitingForTheClose(t *testing.T) {
 	b := newBench(t, &Config{Consumers: []Consumer{waiter}})
 	r = b.r
 	close(ready)
-	r.testDrainTimeout = 20 * time.Millisecond
+	r.test.drainTimeout = 20 * time.Millisecond
 	b.queue("billing")
 	closed := make(chan error, 1)
 	go func() { closed <- r.Close(context.Background()) }()

@@ -255,7 +255,7 @@ func (fr *FlowRunner) Bind(r *Router) error {
 	}
 	fr.mu.Unlock()
 	ctx := fr.ctx
-	store, _ := r.store.(FlowStore)
+	store, _ := r.store.s.(FlowStore)
 	stored := map[string]*FlowRun{}
 	if store != nil {
 		runs, err := store.FlowRuns(ctx)

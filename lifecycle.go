@@ -241,7 +241,7 @@ func (r *Router) lookup(ctx context.Context, id, field string) (*Task, error) {
 	if t := r.unflushed[id]; t != nil {
 		return t, nil
 	}
-	t, err := r.storeTask(ctx, id)
+	t, err := r.store.Task(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("%s: %w", field, notFound("task", id))
 	}
@@ -280,7 +280,7 @@ func (r *Router) taskForToken(ctx context.Context, token string, now time.Time) 
 		}
 		return t.Clone(), nil
 	}
-	t, err := r.storeTaskByToken(ctx, token)
+	t, err := r.store.TaskByClientToken(ctx, token)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
 	}
@@ -305,7 +305,7 @@ func (r *Router) open(ctx context.Context, op, id string) (*taskEntry, error) {
 	t := r.unflushed[id] // finished, its change not yet durable
 	var err error
 	if t == nil {
-		t, err = r.storeTask(ctx, id)
+		t, err = r.store.Task(ctx, id)
 	}
 	if errors.Is(err, ErrNotFound) {
 		return nil, notFound("task", id)

@@ -30,7 +30,7 @@ func (r *Router) Task(ctx context.Context, id string) (*Task, error) {
 		return t, err
 	}
 	r.mu.Unlock()
-	st, err := r.storeTask(ctx, id)
+	st, err := r.store.Task(ctx, id)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
 			nf := &NotFoundError{Kind: "task", ID: id}

@@ -111,7 +111,7 @@ func (r *Router) emptyState() {
 // *StoreError: NewRouter and the flusher, which call it, must survive host
 // code.
 func (r *Router) loadContained(ctx context.Context) (*Snapshot, error) {
-	snap, err := r.storeLoad(ctx)
+	snap, err := r.store.Load(ctx)
 	switch {
 	case err != nil:
 		return nil, &StoreError{Op: "load", Err: err}
@@ -121,7 +121,3 @@ func (r *Router) loadContained(ctx context.Context) (*Snapshot, error) {
 	return snap, nil
 }
 
-func (r *Router) storeLoad(ctx context.Context) (snap *Snapshot, err error) {
-	defer r.contain("Load", &err)
-	return r.store.Load(ctx)
-}

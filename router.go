@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -24,7 +23,7 @@ type Router struct {
 	mu     sync.Mutex // guards everything below
 	cfg    Config
 	clock  Clock
-	store  Store
+	store  guardedStore // the host's Store (store.s), its panics contained
 	closed bool
 
 	queues   map[string]*queueEntry
@@ -80,15 +79,12 @@ type Router struct {
 	// unflushed holds the last version queued of each task whose change
 	// is not yet durable, so that what the router decided is what it reads:
 	// a task that finished has left tasks, and until its group is durable
-	// the store still holds its previous version (see known).
-	unflushed map[string]*Task
-	// testBeforeRegister, set by tests only, runs just before arm
-	// registers its timer; testDrainTimeout, when set, replaces
-	// CloseDrainTimeout.
-	testBeforeRegister func()
-	testDrainTimeout   time.Duration
-	reloadCancel       func()    // stops a reload retry (recover.go); nil when none
-	reloadedAt         time.Time // when the router last reloaded after a failed group
+	// the store still holds its previous version (lookup, open, Task and
+	// chain read it first).
+	unflushed    map[string]*Task
+	test         routerTestHooks // set by tests only
+	reloadCancel func()          // stops a reload retry (recover.go); nil when none
+	reloadedAt   time.Time       // when the router last reloaded after a failed group
 }
 
 // op is the state of the one operation that holds the router's lock: the
@@ -140,7 +136,7 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 			return nil, invalid(fmt.Sprintf("Config.Consumers[%d]", i), "", "must not be nil")
 		}
 	}
-	r := &Router{cfg: c, clock: c.Clock, store: store, logger: c.Logger}
+	r := &Router{cfg: c, clock: c.Clock, store: guardedStore{store, c.Logger}, logger: c.Logger}
 	r.emptyState()
 	snap, err := r.loadContained(ctx)
 	if err != nil {
@@ -178,7 +174,7 @@ func NewRouter(ctx context.Context, store Store, cfg *Config) (*Router, error) {
 // GroupWriter (docs/durability.md). It runs before the rebuild, so that the
 // rebuild's own routing is queued like any later change.
 func (r *Router) startPipeline() {
-	gw, ok := r.store.(GroupWriter)
+	gw, ok := r.store.s.(GroupWriter)
 	if !ok {
 		return
 	}
@@ -344,7 +340,7 @@ func (r *Router) Close(ctx context.Context) error {
 			// store must not reuse these Seqs.
 			wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.StoreTimeout)
 			c := &Change{Events: r.unstored}
-			err := r.storeWrite(wctx, c)
+			err := r.store.Write(wctx, c)
 			cancel()
 			if err != nil {
 				errs = append(errs, &StoreError{Op: "close: store last event Seq", Err: err})
@@ -573,7 +569,7 @@ func (r *Router) writeChange(ctx context.Context, op string, c *Change) error {
 	if r.pipe != nil {
 		return r.queueChange(op, c)
 	}
-	err := r.storeWrite(ctx, c)
+	err := r.store.Write(ctx, c)
 	c.Events = nil
 	if err != nil {
 		r.dropStaged()
@@ -586,38 +582,11 @@ func (r *Router) writeChange(ctx context.Context, op string, c *Change) error {
 	return nil
 }
 
-// storeWrite calls Store.Write, turning a panic into an error that matches
-// ErrStorePanicked: host code must not take the router down or leave its lock
-// held. The change counts as refused; a store that panicked after committing
-// it will report a version conflict on the next write of those tasks.
-func (r *Router) storeWrite(ctx context.Context, c *Change) (err error) {
-	defer r.contain("Write", &err)
-	return r.store.Write(ctx, c)
-}
-
-// storeTask, storeTaskByToken and storeChain call the Store's reads as
-// storeWrite calls Write: a panic becomes an error that matches
-// ErrStorePanicked, which the caller reports as a *StoreError.
-func (r *Router) storeTask(ctx context.Context, id string) (t *Task, err error) {
-	defer r.contain("Task", &err)
-	return r.store.Task(ctx, id)
-}
-
-func (r *Router) storeTaskByToken(ctx context.Context, token string) (t *Task, err error) {
-	defer r.contain("TaskByClientToken", &err)
-	return r.store.TaskByClientToken(ctx, token)
-}
-
-func (r *Router) storeChain(ctx context.Context, initialID string) (ts []*Task, err error) {
-	defer r.contain("Chain", &err)
-	return r.store.Chain(ctx, initialID)
-}
-
 // chain returns the tasks whose InitialTaskID is initialID, in Sequence
 // order: the store's, with the versions of changes not yet durable in their
 // place (and the tasks created by them, which the store does not hold yet).
 func (r *Router) chain(ctx context.Context, initialID string) ([]*Task, error) {
-	ts, err := r.storeChain(ctx, initialID)
+	ts, err := r.store.Chain(ctx, initialID)
 	if err != nil || len(r.unflushed) == 0 {
 		return ts, err
 	}
@@ -633,27 +602,6 @@ func (r *Router) chain(ctx context.Context, initialID string) ([]*Task, error) {
 	}
 	slices.SortFunc(ts, func(a, b *Task) int { return cmp.Compare(a.Sequence, b.Sequence) })
 	return ts, nil
-}
-
-// contain, deferred by a call of a Store method, recovers the method's
-// panic into *err, logging it with its stack.
-func (r *Router) contain(method string, err *error) {
-	if p := recover(); p != nil {
-		*err = r.panicked(method, p)
-	}
-}
-
-// containAs is contain for a deferred call that reports a *StoreError for
-// op.
-func (r *Router) containAs(method, op string, err *error) {
-	if p := recover(); p != nil {
-		*err = &StoreError{Op: op, Err: r.panicked(method, p)}
-	}
-}
-
-func (r *Router) panicked(method string, p any) error {
-	r.logger.Error("switchboard: Store."+method+" panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-	return fmt.Errorf("%w: %v", ErrStorePanicked, p)
 }
 
 // queueChange is writeChange on the group-commit path: c, with its staged
@@ -997,4 +945,10 @@ func (r *Router) offer(ctx context.Context, e *taskEntry, a *agentEntry) error {
 	r.setAgent(a, na)
 	r.apply(e, nt, now)
 	return nil
+}
+
+// routerTestHooks are the seams tests set on a router before using it.
+type routerTestHooks struct {
+	beforeRegister func()        // runs just before arm registers its timer
+	drainTimeout   time.Duration // replaces CloseDrainTimeout when set
 }

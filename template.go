@@ -467,9 +467,9 @@ type TemplateStore interface {
 // templateStore returns the store's TemplateStore, or an error matching
 // errors.ErrUnsupported that says what is missing.
 func (r *Router) templateStore(op string) (TemplateStore, error) {
-	ts, ok := r.store.(TemplateStore)
+	ts, ok := r.store.s.(TemplateStore)
 	if !ok {
-		return nil, fmt.Errorf("switchboard: %s: the store (%T) does not implement switchboard.TemplateStore, which keeps templates and quick connects: %w", op, r.store, errors.ErrUnsupported)
+		return nil, fmt.Errorf("switchboard: %s: the store (%T) does not implement switchboard.TemplateStore, which keeps templates and quick connects: %w", op, r.store.s, errors.ErrUnsupported)
 	}
 	return ts, nil
 }
@@ -477,10 +477,10 @@ func (r *Router) templateStore(op string) (TemplateStore, error) {
 // loadTemplates reads the templates and quick connects of a store that keeps
 // them; NewRouter calls it before it takes the lock.
 func (r *Router) loadTemplates(ctx context.Context) (err error) {
-	defer r.containAs("Templates", "load templates", &err)
+	defer r.store.containAs("Templates", "load templates", &err)
 	r.templates = map[string]*TaskTemplate{}
 	r.quickConnects = map[string]*QuickConnect{}
-	ts, ok := r.store.(TemplateStore)
+	ts, ok := r.store.s.(TemplateStore)
 	if !ok {
 		return nil
 	}

@@ -80,8 +80,8 @@ func (r *Router) arm() {
 // beforeRegister runs the test hook that stands for another goroutine
 // acting between arm's decision and the timer's registration.
 func (r *Router) beforeRegister() {
-	if r.testBeforeRegister != nil {
-		r.testBeforeRegister()
+	if r.test.beforeRegister != nil {
+		r.test.beforeRegister()
 	}
 }
 
