@@ -120,4 +120,3 @@ func (r *Router) loadContained(ctx context.Context) (*Snapshot, error) {
 	}
 	return snap, nil
 }
-
