@@ -11,7 +11,6 @@ import (
 	"context"
 	_ "embed"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/switchboard-go/switchboard"
+	"github.com/switchboard-go/switchboard/examples/internal/noflags"
 )
 
 //go:embed claims-intake.json
@@ -29,14 +29,7 @@ var claimsIntake []byte
 var taskEnqueue []byte
 
 func main() {
-	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: %s (no flags: it prints its story to stdout)\n", os.Args[0])
-	}
-	flag.Parse() // -h prints the usage; anything else is refused
-	if flag.NArg() > 0 {
-		flag.Usage()
-		os.Exit(2)
-	}
+	noflags.Parse()
 	if err := run(os.Stdout); err != nil {
 		log.Fatal(err)
 	}

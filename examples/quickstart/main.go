@@ -9,23 +9,15 @@ package main
 
 import (
 	"context"
-	"flag"
-	"fmt"
 	"log"
 	"os"
 
+	"github.com/switchboard-go/switchboard/examples/internal/noflags"
 	"github.com/switchboard-go/switchboard/examples/quickstart/story"
 )
 
 func main() {
-	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: %s (no flags: it prints its story to stdout)\n", os.Args[0])
-	}
-	flag.Parse() // -h prints the usage; anything else is refused
-	if flag.NArg() > 0 {
-		flag.Usage()
-		os.Exit(2)
-	}
+	noflags.Parse()
 	if err := story.Run(context.Background(), nil, os.Stdout); err != nil {
 		log.Fatal(err)
 	}

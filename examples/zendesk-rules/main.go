@@ -10,7 +10,6 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/switchboard-go/switchboard"
 	"github.com/switchboard-go/switchboard/connectors"
+	"github.com/switchboard-go/switchboard/examples/internal/noflags"
 )
 
 //go:embed deliveries.json
@@ -61,14 +61,7 @@ type delivery struct {
 }
 
 func main() {
-	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: %s (no flags: it prints its story to stdout)\n", os.Args[0])
-	}
-	flag.Parse() // -h prints the usage; anything else is refused
-	if flag.NArg() > 0 {
-		flag.Usage()
-		os.Exit(2)
-	}
+	noflags.Parse()
 	if err := run(os.Stdout); err != nil {
 		log.Fatal(err)
 	}
